@@ -1,0 +1,49 @@
+using Autopilot.Configuration;
+using Autopilot.Domain;
+
+namespace Autopilot.Policy;
+
+/// <summary>
+/// What a pool remembers between ticks (persisted by the state store). Pilots themselves are
+/// never remembered: they are found by name in the scheduler every tick.
+/// </summary>
+public sealed record PoolMemory
+{
+    public static readonly PoolMemory Empty = new();
+
+    /// <summary>Last tick at which demand was above zero.</summary>
+    public DateTimeOffset? LastDemandAt { get; init; }
+
+    /// <summary>Since when supply has exceeded what demand needs (scale-in hysteresis).</summary>
+    public DateTimeOffset? SurplusSince { get; init; }
+
+    /// <summary>Submissions that failed in a row (drives backoff).</summary>
+    public int ConsecutiveSubmitFailures { get; init; }
+
+    /// <summary>No submission before this time (backoff).</summary>
+    public DateTimeOffset? SubmitNotBefore { get; init; }
+
+    /// <summary>Pilots that ended failed (or too short) in a row (drives crash-loop pause).</summary>
+    public int ConsecutivePilotFailures { get; init; }
+
+    /// <summary>Why submissions are paused (operator pause or crash loop); null when not paused.</summary>
+    public string? PausedReason { get; init; }
+
+    /// <summary>Operator asked to drain: cancel queued pilots, submit nothing.</summary>
+    public bool Draining { get; init; }
+}
+
+/// <summary>Everything the policy decides from: plain data, no I/O, no clock.</summary>
+/// <param name="Demand">Null when the demand could not be read: the policy then does nothing.</param>
+/// <param name="Pilots">Null when the pilot list could not be read: the policy then does nothing.</param>
+/// <param name="GlobalRoom">Pilots this pool may still add under the global max_pilots (null: no global cap).</param>
+public sealed record PolicyInput(
+    string Pool,
+    Demand? Demand,
+    IReadOnlyList<Pilot>? Pilots,
+    LimitOptions Limits,
+    PolicyOptions Policy,
+    SchedulerOptions Scheduler,
+    PoolMemory Memory,
+    DateTimeOffset Now,
+    int? GlobalRoom = null);
