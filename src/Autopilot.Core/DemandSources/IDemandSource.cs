@@ -1,4 +1,4 @@
-namespace Autopilot.Demand;
+namespace Autopilot.DemandSources;
 
 /// <summary>
 /// Where a pool's work waits (HyperShell, PiCaS, HyperQueue, an SQL query, a command).
