@@ -1,0 +1,138 @@
+using System.Collections;
+
+namespace Autopilot.Toml;
+
+/// <summary>A position in a TOML file, 1-based.</summary>
+public readonly record struct TomlPosition(int Line, int Column)
+{
+    public override string ToString() => $"{Line}:{Column}";
+}
+
+/// <summary>Any TOML value. <see cref="Position"/> is where the value (or the table's header/key) starts.</summary>
+public abstract class TomlNode
+{
+    public TomlPosition Position { get; internal set; }
+
+    /// <summary>TOML type name as used in messages: string, integer, float, boolean, datetime, array, table.</summary>
+    public abstract string TypeName { get; }
+}
+
+public sealed class TomlString(string value) : TomlNode
+{
+    public string Value { get; } = value;
+    public override string TypeName => "string";
+    public override string ToString() => Value;
+}
+
+public sealed class TomlInteger(long value) : TomlNode
+{
+    public long Value { get; } = value;
+    public override string TypeName => "integer";
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed class TomlFloat(double value) : TomlNode
+{
+    public double Value { get; } = value;
+    public override string TypeName => "float";
+    public override string ToString() => Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed class TomlBoolean(bool value) : TomlNode
+{
+    public bool Value { get; } = value;
+    public override string TypeName => "boolean";
+    public override string ToString() => Value ? "true" : "false";
+}
+
+public enum TomlDateTimeKind
+{
+    OffsetDateTime,
+    LocalDateTime,
+    LocalDate,
+    LocalTime,
+}
+
+/// <summary>
+/// A date/time value. <see cref="Raw"/> keeps the text as written; the typed views are filled
+/// according to <see cref="Kind"/> (offset date-time: <see cref="Offset"/>; local date-time:
+/// <see cref="Local"/>; local date: <see cref="Date"/>; local time: <see cref="Time"/>).
+/// </summary>
+public sealed class TomlDateTime : TomlNode
+{
+    public TomlDateTime(TomlDateTimeKind kind, string raw, DateTimeOffset? offset = null, DateTime? local = null, DateOnly? date = null, TimeOnly? time = null)
+    {
+        Kind = kind;
+        Raw = raw;
+        Offset = offset;
+        Local = local;
+        Date = date;
+        Time = time;
+    }
+
+    public TomlDateTimeKind Kind { get; }
+    public string Raw { get; }
+    public DateTimeOffset? Offset { get; }
+    public DateTime? Local { get; }
+    public DateOnly? Date { get; }
+    public TimeOnly? Time { get; }
+    public override string TypeName => "datetime";
+    public override string ToString() => Raw;
+}
+
+public sealed class TomlArray : TomlNode, IReadOnlyList<TomlNode>
+{
+    private readonly List<TomlNode> _items = [];
+
+    public override string TypeName => "array";
+    public int Count => _items.Count;
+    public TomlNode this[int index] => _items[index];
+
+    internal void Add(TomlNode node) => _items.Add(node);
+
+    public IEnumerator<TomlNode> GetEnumerator() => _items.GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>A table; keys keep their file order. <see cref="KeyPosition"/> tells where each key was written.</summary>
+public sealed class TomlTable : TomlNode, IReadOnlyDictionary<string, TomlNode>
+{
+    private readonly Dictionary<string, TomlNode> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TomlPosition> _keyPositions = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    public override string TypeName => "table";
+    public int Count => _values.Count;
+    public IEnumerable<string> Keys => _order;
+    public IEnumerable<TomlNode> Values => _order.Select(k => _values[k]);
+    public TomlNode this[string key] => _values[key];
+
+    /// <summary>Where the key was written (for tables defined by a header, the header's position).</summary>
+    public TomlPosition KeyPosition(string key) => _keyPositions.TryGetValue(key, out var p) ? p : Position;
+
+    public bool ContainsKey(string key) => _values.ContainsKey(key);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TomlNode value) =>
+        _values.TryGetValue(key, out value);
+
+    internal void Add(string key, TomlNode value, TomlPosition keyPosition)
+    {
+        _values.Add(key, value);
+        _keyPositions[key] = keyPosition;
+        _order.Add(key);
+    }
+
+    public IEnumerator<KeyValuePair<string, TomlNode>> GetEnumerator() =>
+        _order.Select(k => new KeyValuePair<string, TomlNode>(k, _values[k])).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>A TOML document that is not valid TOML 1.0; the message carries file, line and column.</summary>
+public sealed class TomlException(string message, string? path, TomlPosition position)
+    : Exception($"{path ?? "<toml>"}:{position.Line}:{position.Column}: {message}")
+{
+    public string Reason { get; } = message;
+    public string? Path { get; } = path;
+    public TomlPosition Position { get; } = position;
+}
