@@ -1,1 +1,3 @@
-return 0;
+using Autopilot.Cli;
+
+return await CommandCatalog.BuildRoot().Parse(args).InvokeAsync();

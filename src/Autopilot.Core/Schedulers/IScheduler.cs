@@ -31,6 +31,13 @@ public interface IScheduler
     /// <see cref="OutcomeReport.Unavailable"/> when this scheduler or site has no accounting to read.
     /// </summary>
     Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pure check of a pool's settings against this scheduler's rules (job-name length, walltime
+    /// format, characters that would break the command line). Returns one message per problem,
+    /// each naming the key (e.g. "scheduler.queue: ..."); empty when all is well. Used by `check`.
+    /// </summary>
+    IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName);
 }
 
 /// <param name="JobNames">Exact job names to list (one per pool, <c>&lt;prefix&gt;-&lt;pool&gt;</c>).</param>

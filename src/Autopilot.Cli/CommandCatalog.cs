@@ -1,0 +1,27 @@
+using System.CommandLine;
+
+namespace Autopilot.Cli;
+
+/// <summary>Every sub-command, in the order `autopilot --help` lists them. One line per command.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        // Each command lives in Commands/<Name>Command.cs and exposes a static Build().
+        yield break;
+    }
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Autopilot: scale pilot jobs on HPC schedulers to follow the work waiting in a task server.");
+        root.Options.Add(GlobalOptions.Config);
+        root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.Quiet);
+        foreach (var command in All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+}

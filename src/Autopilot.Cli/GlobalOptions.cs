@@ -1,0 +1,25 @@
+using System.CommandLine;
+
+namespace Autopilot.Cli;
+
+/// <summary>Options every command accepts (recursive on the root command).</summary>
+public static class GlobalOptions
+{
+    public static readonly Option<string?> Config = new("--config", "-c")
+    {
+        Description = "Configuration file (default: $AUTOPILOT_CONFIG, ./autopilot.toml, ~/.config/autopilot/autopilot.toml, /etc/autopilot/autopilot.toml)",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Log debug detail (each command run, each query)",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Quiet = new("--quiet", "-q")
+    {
+        Description = "Log warnings and errors only",
+        Recursive = true,
+    };
+}

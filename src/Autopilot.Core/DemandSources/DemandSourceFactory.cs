@@ -1,0 +1,17 @@
+using Autopilot.Configuration;
+using Autopilot.Processes;
+using Microsoft.Extensions.Logging;
+
+namespace Autopilot.DemandSources;
+
+/// <summary>Creates the demand source for a pool. One line per kind.</summary>
+public static class DemandSourceFactory
+{
+    public static readonly IReadOnlyList<string> Kinds = ["hypershell", "picas", "hyperqueue", "sql", "command"];
+
+    public static IDemandSource Create(DemandOptions options, IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
+        options.Kind switch
+        {
+            _ => throw new ArgumentException($"unknown demand kind '{options.Kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(options)),
+        };
+}
