@@ -51,7 +51,7 @@ public sealed class TickEngine
         }
 
         await using var store = await _components.OpenStore(StateDir, cancellationToken).ConfigureAwait(false);
-        var listings = await ListPilotsAsync(pools, cancellationToken).ConfigureAwait(false);
+        var listings = await ListPilotsAsync(_options.Pools.Where(p => p.Enabled || pools.Contains(p)).ToList(), request.IncludeFinished, cancellationToken).ConfigureAwait(false);
 
         // The global cap counts every active pilot of every pool, including pools not selected.
         var globalActive = listings.Values.Sum(l => l.Pilots?.Count(p => p.IsActive) ?? 0);
@@ -77,7 +77,7 @@ public sealed class TickEngine
     private sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
 
     /// <summary>One listing call per scheduler (kind + command folder), however many pools use it.</summary>
-    private async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
         foreach (var group in pools.GroupBy(p => (p.Scheduler.Kind, p.Scheduler.BinDir)))
@@ -100,11 +100,11 @@ public sealed class TickEngine
             var names = group.Select(p => JobName(_options, p)).ToList();
             try
             {
-                var pilots = await scheduler.ListAsync(new PilotQuery(names), cancellationToken).ConfigureAwait(false);
+                var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished), cancellationToken).ConfigureAwait(false);
                 foreach (var pool in group)
                 {
                     var name = JobName(_options, pool);
-                    result[pool.Name] = new Listing(scheduler, pilots.Where(p => p.Name == name && p.State != PilotState.Finished).ToList(), null);
+                    result[pool.Name] = new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null);
                 }
             }
             catch (SchedulerException ex)
@@ -159,7 +159,8 @@ public sealed class TickEngine
             return new PoolTickResult(pool.Name, jobName, demand, listing.Pilots, null, [], [], error, summary);
         }
 
-        var pilots = listing.Pilots!;
+        var listed = listing.Pilots!;
+        var pilots = listed.Where(p => p.State != PilotState.Finished).ToList();
         var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom);
         var plan = ScalingPolicy.Decide(input);
         var nextMemory = plan.Memory;
@@ -242,7 +243,7 @@ public sealed class TickEngine
                 CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new PoolTickResult(pool.Name, jobName, demand, pilots, plan, submitted, cancelled, actionError, line);
+        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line);
     }
 
     /// <summary>The one line per pool per tick: demand, pilots, action, rule.</summary>

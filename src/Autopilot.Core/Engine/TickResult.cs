@@ -3,7 +3,7 @@ using Autopilot.Policy;
 
 namespace Autopilot.Engine;
 
-/// <summary>What one tick did (or, dry, would do) for one pool.</summary>
+/// <summary>What one tick did (or, dry, would do) for one pool. <see cref="Pilots"/> holds every pilot listed (finished ones only when asked for).</summary>
 /// <param name="Error">Why the pool did nothing or failed this tick; null when it went well.</param>
 public sealed record PoolTickResult(
     string Pool,
@@ -33,4 +33,5 @@ public sealed record TickReport(DateTimeOffset Time, IReadOnlyList<PoolTickResul
 /// <param name="DryRun">Decide and explain, change nothing (no submission, no cancellation, no memory written).</param>
 /// <param name="Pool">Only this pool (null: all enabled pools).</param>
 /// <param name="TakeLock">Hold the tick lock for the run (plan and jobs do not).</param>
-public sealed record TickRequest(bool DryRun = false, string? Pool = null, bool TakeLock = true);
+/// <param name="IncludeFinished">Also list finished pilots the scheduler still knows (for `jobs --all`); the policy never sees them.</param>
+public sealed record TickRequest(bool DryRun = false, string? Pool = null, bool TakeLock = true, bool IncludeFinished = false);
