@@ -17,6 +17,8 @@ public static class CommandCatalog
         yield return Commands.OperatorCommands.Pause();
         yield return Commands.OperatorCommands.Resume();
         yield return Commands.OperatorCommands.Drain();
+        yield return Commands.DemoCommand.Build();
+        yield return Commands.DemoWorkerCommand.Build();
     }
 
     public static RootCommand BuildRoot()
