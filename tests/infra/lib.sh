@@ -49,7 +49,8 @@ apt_install() {
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 0755 /usr/sbin/policy-rc.d; own_policy=1
   fi
   # Another apt run (a parallel start script) holds the dpkg lock: wait for it instead of failing.
-  if [ "$APT_UPDATED" = 0 ]; then
+  # Package lists fetched in the last hour (by a sibling script) are fresh enough.
+  if [ "$APT_UPDATED" = 0 ] && ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | grep -q .; then
     apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null || rc=$?
     APT_UPDATED=1
   fi

@@ -23,7 +23,8 @@ PORT="${URL##*:}"
 case "$PORT" in ''|*[!0-9]*) die "AUTOPILOT_TEST_COUCHDB_URL must be http://127.0.0.1:PORT (got $URL)";; esac
 USER_NAME="${AUTOPILOT_TEST_COUCHDB_USER:-admin}"
 PASS_FILE="${AUTOPILOT_TEST_COUCHDB_PASSWORD_FILE:-$STATE_ROOT/couchdb.pass}"
-DIR=$STATE_ROOT/couchdb
+# One folder per port: a second server on another port never touches the first one's pid file.
+DIR=$STATE_ROOT/couchdb/$PORT
 PID_FILE=$DIR/pouchdb-server.pid
 LOG_FILE=$DIR/pouchdb-server.log
 
@@ -39,7 +40,7 @@ if [ ! -x "$BIN" ]; then
 fi
 [ -x "$BIN" ] || die "pouchdb-server not found at $BIN after npm install"
 
-install -d -m 0700 "$DIR"
+install -d -m 0700 "$STATE_ROOT/couchdb" "$DIR"
 PASS=$(gen_secret "$PASS_FILE")
 
 # curl reads the credentials from a 0600 config file, so they never show up in 'ps'.

@@ -10,7 +10,7 @@ LOG_TAG=stop-all
 need_root
 
 # pouchdb-server
-stop_pidfile "$STATE_ROOT/couchdb/pouchdb-server.pid" node
+for f in "$STATE_ROOT"/couchdb/*/pouchdb-server.pid; do [ -e "$f" ] && stop_pidfile "$f" node; done
 
 # PostgreSQL
 if command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | awk '$1==15 && $2=="main" && $4=="online" {f=1} END {exit !f}'; then
