@@ -88,6 +88,34 @@ public static class TestServices
         return client;
     }
 
+    /// <summary>
+    /// A CouchDB client whose credentials were checked against <c>/_session</c>, or an exception that
+    /// names the server and how to start it; the caller disposes it.
+    /// </summary>
+    public static async Task<HttpClient> OpenCouchDbAsync(CancellationToken cancellationToken)
+    {
+        var client = CreateCouchDbClient();
+        string problem;
+        try
+        {
+            using var response = await client.GetAsync("_session", cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode && body.Contains($"\"name\":\"{CouchDbUser}\"", StringComparison.Ordinal))
+            {
+                return client;
+            }
+
+            problem = $"GET /_session answered {(int)response.StatusCode}: {body}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            problem = ex.Message;
+        }
+
+        client.Dispose();
+        throw new InvalidOperationException($"CouchDB at {CouchDbUrl} (user {CouchDbUser}) is not usable: {problem}; {StartHint}");
+    }
+
     /// <summary>Runs a command with a timeout; fails with the command and its stderr unless it exits 0.</summary>
     public static async Task<ProcessResult> RunAsync(
         string fileName,

@@ -11,7 +11,7 @@ public sealed class CouchDbSmokeTests
     [Fact]
     public async Task View_query_returns_the_rows_the_map_function_emits()
     {
-        using var http = TestServices.CreateCouchDbClient();
+        using var http = await TestServices.OpenCouchDbAsync(CancellationToken.None);
         var db = TestServices.UniqueName("apit_couch_");
         var created = await http.PutAsync(db, null);
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"PUT /{db}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
