@@ -764,7 +764,7 @@ internal sealed class TomlParser
     private string ParseMultilineBasicString()
     {
         var text = _text;
-        var open = _pos;
+        var open = Pos();
         _pos += 3;
         SkipNewlineAfterOpeningDelimiter();
         var sb = _sb.Clear();
@@ -774,7 +774,7 @@ internal sealed class TomlParser
         {
             if (pos >= text.Length)
             {
-                throw ErrorAt(open, "unterminated multi-line string");
+                throw Error(open, "unterminated multi-line string");
             }
 
             var c = text[pos];
@@ -928,7 +928,7 @@ internal sealed class TomlParser
     private string ParseMultilineLiteralString()
     {
         var text = _text;
-        var open = _pos;
+        var open = Pos();
         _pos += 3;
         SkipNewlineAfterOpeningDelimiter();
         var sb = _sb.Clear();
@@ -938,7 +938,7 @@ internal sealed class TomlParser
         {
             if (pos >= text.Length)
             {
-                throw ErrorAt(open, "unterminated multi-line literal string");
+                throw Error(open, "unterminated multi-line literal string");
             }
 
             var c = text[pos];

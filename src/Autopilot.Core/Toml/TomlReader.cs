@@ -31,11 +31,7 @@ public static class TomlReader
 
     private static string DecodeUtf8(ReadOnlySpan<byte> utf8, string? path)
     {
-        if (utf8.StartsWith("\uFEFF"u8))
-        {
-            utf8 = utf8[3..];
-        }
-
+        // The BOM stays in the text: Parse(string) skips exactly one, so a second one is an error.
         if (System.Text.Unicode.Utf8.IsValid(utf8))
         {
             return StrictUtf8.GetString(utf8);
@@ -50,6 +46,11 @@ public static class TomlReader
             var line = before.Count((byte)'\n') + 1;
             var lineStart = before.LastIndexOf((byte)'\n') + 1;
             var column = Encoding.UTF8.GetCharCount(before[lineStart..]) + 1;
+            if (lineStart == 0 && before.StartsWith("\uFEFF"u8))
+            {
+                column--;
+            }
+
             throw new TomlException($"invalid UTF-8 byte 0x{utf8[bytesRead]:X2}", path, new TomlPosition(line, column));
         }
         finally
