@@ -368,7 +368,7 @@ internal sealed class TomlParser
             {
                 if (existing is not TomlArray { IsArrayOfTables: true } existingArray)
                 {
-                    throw Error(last.Position, $"cannot define array of tables [[{JoinKey(parts, parts.Count)}]]: the key is already a {Kind(existing)}");
+                    throw Error(last.Position, $"cannot define array of tables [[{JoinKey(parts, parts.Count)}]]: the key is already {Article(Kind(existing))}");
                 }
 
                 array = existingArray;
@@ -402,7 +402,7 @@ internal sealed class TomlParser
                 TomlTable { Origin: TomlTableOrigin.Inline } => "it is an inline table",
                 TomlTable => "it is already defined",
                 TomlArray { IsArrayOfTables: true } => "it is already an array of tables",
-                _ => $"the key is already a {node.TypeName}",
+                _ => $"the key is already {Article(node.TypeName)}",
             };
             throw Error(last.Position, $"cannot define table [{JoinKey(parts, parts.Count)}]: {what}");
         }
@@ -411,6 +411,8 @@ internal sealed class TomlParser
         table.Add(last.Key, created, headerPosition);
         _current = created;
     }
+
+    private static string Article(string noun) => (noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an " : "a ") + noun;
 
     private static string Kind(TomlNode node) => node switch
     {
@@ -433,7 +435,7 @@ internal sealed class TomlParser
                 case TomlArray { IsArrayOfTables: true } array:
                     return (TomlTable)array[array.Count - 1];
                 default:
-                    throw Error(part.Position, $"cannot use {JoinKey(parts, index + 1)} as a table: it is already a {node.TypeName}");
+                    throw Error(part.Position, $"cannot use {JoinKey(parts, index + 1)} as a table: it is already {Article(node.TypeName)}");
             }
         }
 
@@ -461,7 +463,7 @@ internal sealed class TomlParser
                 {
                     TomlTable { Origin: TomlTableOrigin.Inline } => "it is an inline table, closed once written",
                     TomlTable => "it was defined by a table header",
-                    _ => $"it is already a {Kind(node)}",
+                    _ => $"it is already {Article(Kind(node))}",
                 };
                 throw Error(part.Position, $"cannot add to {JoinKey(parts, i + 1)} with a dotted key: {what}");
             }
@@ -745,7 +747,9 @@ internal sealed class TomlParser
 
                 return pos + 2 + digits;
             default:
-                throw ErrorAt(pos, $"invalid escape sequence \\{(e < 0x20 || e == 0x7F ? Describe(e) : e.ToString())}");
+                throw ErrorAt(pos, e < 0x20 || e == 0x7F || char.IsSurrogate(e)
+                    ? $"invalid escape sequence: backslash followed by {Describe(e)}"
+                    : $"invalid escape sequence \\{e}");
         }
     }
 
