@@ -197,7 +197,9 @@ internal static partial class OptionsBinder
             Template = PathExpander.Expand(r.String("template", d.Template)),
             IdleTimeout = r.Duration("idle_timeout", d.IdleTimeout, positive: true),
             TemplateVars = r.StringMap("template_vars", key =>
-                PlaceholderName().IsMatch(key) ? null : $"template variable names are lowercase letters, digits and '_', starting with a letter (got '{key}')"),
+                !PlaceholderName().IsMatch(key) ? $"template variable names are lowercase letters, digits and '_', starting with a letter (got '{key}')"
+                : Templates.TemplateValues.BuiltIn.Contains(key) ? $"'{key}' is a built-in template value and cannot be redefined"
+                : null),
             Demand = BindDemand(r.Child("demand")),
             Scheduler = scheduler,
             Limits = BindLimits(r.Child("limits")),
