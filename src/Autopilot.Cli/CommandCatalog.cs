@@ -8,13 +8,15 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         // Each command lives in Commands/<Name>Command.cs and exposes a static Build().
-        yield break;
+        yield return Commands.CheckCommand.Build();
+        yield return Commands.ConfigCommand.Build();
     }
 
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("Autopilot: scale pilot jobs on HPC schedulers to follow the work waiting in a task server.");
         root.Options.Add(GlobalOptions.Config);
+        root.Options.Add(GlobalOptions.Set);
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
         foreach (var command in All())
