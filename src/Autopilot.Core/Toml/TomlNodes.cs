@@ -86,6 +86,9 @@ public sealed class TomlArray : TomlNode, IReadOnlyList<TomlNode>
 
     public override string TypeName => "array";
     public int Count => _items.Count;
+
+    /// <summary>True when built by <c>[[header]]</c> lines; only such arrays may be extended by a header.</summary>
+    internal bool IsArrayOfTables { get; init; }
     public TomlNode this[int index] => _items[index];
 
     internal void Add(TomlNode node) => _items.Add(node);
@@ -103,6 +106,9 @@ public sealed class TomlTable : TomlNode, IReadOnlyDictionary<string, TomlNode>
 
     public override string TypeName => "table";
     public int Count => _values.Count;
+
+    /// <summary>How the table came to be; decides whether a later header or dotted key may extend it.</summary>
+    internal TomlTableOrigin Origin { get; set; }
     public IEnumerable<string> Keys => _order;
     public IEnumerable<TomlNode> Values => _order.Select(k => _values[k]);
     public TomlNode this[string key] => _values[key];
@@ -122,10 +128,25 @@ public sealed class TomlTable : TomlNode, IReadOnlyDictionary<string, TomlNode>
         _order.Add(key);
     }
 
+    internal void SetKeyPosition(string key, TomlPosition keyPosition) => _keyPositions[key] = keyPosition;
+
     public IEnumerator<KeyValuePair<string, TomlNode>> GetEnumerator() =>
         _order.Select(k => new KeyValuePair<string, TomlNode>(k, _values[k])).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>TOML 1.0 forbids redefining tables; these origins carry the rules of who may add to a table.</summary>
+internal enum TomlTableOrigin : byte
+{
+    /// <summary>Created as a parent by a header such as <c>[a.b]</c>; a later <c>[a]</c> may still define it once.</summary>
+    Implicit,
+    /// <summary>Defined by its own header (or the root); never defined again.</summary>
+    Header,
+    /// <summary>Created by a dotted key; only further dotted keys of the same section may add to it.</summary>
+    Dotted,
+    /// <summary>An inline table: closed once written.</summary>
+    Inline,
 }
 
 /// <summary>A TOML document that is not valid TOML 1.0; the message carries file, line and column.</summary>
