@@ -55,9 +55,18 @@ internal static class CheckCommand
             string Where(string k) => LocationOf(config, k);
             var jobName = $"{options.JobPrefix}-{pool.Name}";
 
+            // A kind the configuration already rejected would only be reported twice.
+            var schedulerKindBad = config.Errors.Any(e => e.Key.Equals(key + ":scheduler:kind", StringComparison.OrdinalIgnoreCase));
+            var demandKindBad = config.Errors.Any(e => e.Key.Equals(key + ":demand:kind", StringComparison.OrdinalIgnoreCase));
+
             // Scheduler: the adapter's own rules, then its commands on PATH.
             try
             {
+                if (schedulerKindBad)
+                {
+                    throw new SkipCheck();
+                }
+
                 var scheduler = SchedulerFactory.Create(pool.Scheduler.Kind, runner, options.StateDir, loggers, TimeProvider.System);
                 foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
                 {
@@ -65,13 +74,16 @@ internal static class CheckCommand
                     problems.Add(new ConfigError(Where(settingKey), settingKey, StripKey(message)));
                 }
             }
+            catch (SkipCheck)
+            {
+            }
             catch (Exception ex) when (ex is ArgumentException or NotImplementedException or NotSupportedException or InvalidOperationException)
             {
                 problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
-                    $"scheduler '{pool.Scheduler.Kind}' is not available: {ex.Message}"));
+                    $"scheduler '{pool.Scheduler.Kind}' is not available: {Plain(ex)}"));
             }
 
-            if (SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
+            if (!schedulerKindBad && SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
             {
                 foreach (var name in commands)
                 {
@@ -101,6 +113,11 @@ internal static class CheckCommand
             string demandText = pool.Demand.Kind;
             try
             {
+                if (demandKindBad)
+                {
+                    throw new SkipCheck();
+                }
+
                 var source = DemandSourceFactory.Create(pool.Demand, runner, loggers, TimeProvider.System);
                 demandText = source.Describe();
                 if (connect)
@@ -111,11 +128,16 @@ internal static class CheckCommand
                     demandText += $" (answered: demand {demand.Tasks}{(demand.Saturated ? "+" : "")})";
                 }
             }
+            catch (SkipCheck)
+            {
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var what = ex is ArgumentException or NotImplementedException or NotSupportedException
-                    ? $"demand source '{pool.Demand.Kind}' is not available: {ex.Message}"
-                    : $"demand source did not answer: {ex.Message}";
+                    ? $"demand source '{pool.Demand.Kind}' is not available: {Plain(ex)}"
+                    : ex is OperationCanceledException
+                        ? $"demand source did not answer within {ConfigValues.FormatDuration(pool.Demand.Timeout + TimeSpan.FromSeconds(5))}"
+                        : $"demand source did not answer: {ex.Message}";
                 problems.Add(new ConfigError(Where(key + ":demand:kind"), key + ":demand:kind", what));
             }
 
@@ -151,6 +173,14 @@ internal static class CheckCommand
 
         return ExitValid;
     }
+
+    // ArgumentException appends " (Parameter 'x')", which means nothing to the person reading `check`.
+    private static string Plain(Exception ex) =>
+        ex is ArgumentException arg && arg.ParamName is not null
+            ? ex.Message.Replace($" (Parameter '{arg.ParamName}')", "", StringComparison.Ordinal)
+            : ex.Message;
+
+    private sealed class SkipCheck : Exception;
 
     /// <summary>A file named <paramref name="name"/> that is executable, in <paramref name="binDir"/> or on PATH.</summary>
     internal static string? FindCommand(string name, string? binDir, string path)

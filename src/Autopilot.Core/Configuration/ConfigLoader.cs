@@ -115,7 +115,7 @@ public static class ConfigLoader
         return new LoadedConfig
         {
             Options = options,
-            Errors = errors,
+            Errors = SortErrors(errors),
             Path = path is null ? null : Path.GetFullPath(path),
             Searched = searched,
             Origins = origins,
@@ -224,6 +224,27 @@ public static class ConfigLoader
             Check($"pool:{i}:demand", demand.PasswordFile, demand.PasswordEnv);
             Check($"pool:{i}:demand:postgres", demand.Postgres.PasswordFile, demand.Postgres.PasswordEnv);
         }
+    }
+
+    // File problems in file order, then the rest (environment, command line) in the order found.
+    private static List<ConfigError> SortErrors(List<ConfigError> errors) =>
+        errors.Select((e, i) => (Error: e, Index: i, Position: FilePosition(e.Location)))
+            .OrderBy(x => x.Position.HasValue ? 0 : 1)
+            .ThenBy(x => x.Position?.File, StringComparer.Ordinal)
+            .ThenBy(x => x.Position?.Line)
+            .ThenBy(x => x.Position?.Column)
+            .ThenBy(x => x.Index)
+            .Select(x => x.Error)
+            .ToList();
+
+    private static (string File, int Line, int Column)? FilePosition(string location)
+    {
+        var parts = location.Split(':');
+        return parts.Length >= 3
+            && int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var line)
+            && int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var column)
+            ? (string.Join(':', parts[..^2]), line, column)
+            : null;
     }
 
     private static Dictionary<string, string> ProcessEnvironment()
