@@ -81,7 +81,8 @@ public static class ConfigLoader
             }
 
             var written = item[..eq].Trim();
-            var key = written.Replace('.', ':').ToLowerInvariant();
+            // Dots separate keys unless the key already uses ':' (then a pool name may hold dots).
+            var key = (written.Contains(':') ? written : written.Replace('.', ':')).ToLowerInvariant();
             key = ResolvePoolName(key, merged, out var problem);
             if (problem is not null)
             {

@@ -254,6 +254,13 @@ public static class ConfigValues
             return false;
         }
 
+        // NCrontab takes a step of 0 ("*/0") without complaint; it can never fire sensibly.
+        if (fields.Any(f => f.Split(',').Any(part => part.Contains('/') && part[(part.IndexOf('/') + 1)..].TrimStart('0').Length == 0)))
+        {
+            error = $"bad cron expression '{text}': a step (/N) must be at least 1";
+            return false;
+        }
+
         var schedule = CrontabSchedule.TryParse(text, new CrontabSchedule.ParseOptions { IncludingSeconds = fields.Length == 6 });
         if (schedule is null)
         {
