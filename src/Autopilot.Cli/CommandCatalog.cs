@@ -19,15 +19,17 @@ public static class CommandCatalog
         yield return Commands.OperatorCommands.Drain();
         yield return Commands.DemoCommand.Build();
         yield return Commands.DemoWorkerCommand.Build();
+        yield return Commands.CheckCommand.Build();
+        yield return Commands.ConfigCommand.Build();
     }
 
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("Autopilot: scale pilot jobs on HPC schedulers to follow the work waiting in a task server.");
         root.Options.Add(GlobalOptions.Config);
+        root.Options.Add(GlobalOptions.Set);
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
-        root.Options.Add(GlobalOptions.Set);
         foreach (var command in All())
         {
             root.Subcommands.Add(command);
