@@ -226,7 +226,7 @@ public static class ScalingPolicy
         var binding = bounds.Where(b => b.Room == submit && submit < shortfall).Select(b => b.Name).ToList();
         var array = submit > 1 && scheduler.UseArrays ? " as one array" : "";
         return new Decision(PlanRule.ScaleOut,
-            $"{missing}: submitting {submit}{array}"
+            $"{missing}; submitting {submit}{array}"
             + (binding.Count > 0 ? $" (limited by {string.Join(", ", binding)})" : "") + ".",
             submit, []);
     }
