@@ -12,6 +12,7 @@ public static class DemandSourceFactory
     public static IDemandSource Create(DemandOptions options, IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
         options.Kind switch
         {
+            "hypershell" => new HyperShell.HyperShellDemandSource(options, loggers.CreateLogger<HyperShell.HyperShellDemandSource>(), time),
             _ => throw new ArgumentException($"unknown demand kind '{options.Kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(options)),
         };
 }
