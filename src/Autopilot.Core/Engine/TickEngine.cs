@@ -161,9 +161,15 @@ public sealed class TickEngine
 
         var listed = listing.Pilots!;
         var pilots = listed.Where(p => p.State != PilotState.Finished).ToList();
-        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom);
+        var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, now, cancellationToken).ConfigureAwait(false);
+        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes);
         var plan = ScalingPolicy.Decide(input);
-        var nextMemory = plan.Memory;
+        if (outcomeNote is not null)
+        {
+            plan = plan with { Notes = [.. plan.Notes, outcomeNote] };
+        }
+
+        var nextMemory = plan.Memory with { AwaitingOutcome = awaiting };
         var submitted = new List<string>();
         var cancelled = new List<string>();
         string? actionError = null;
@@ -202,19 +208,22 @@ public sealed class TickEngine
                     // pilots in the queue that this tick never recorded.
                     var submission = await scheduler.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
                     submitted.AddRange(submission.JobIds);
-                    nextMemory = nextMemory with { ConsecutiveSubmitFailures = 0, SubmitNotBefore = null };
+                    nextMemory = Backoff.Succeeded(nextMemory);
                     await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Submitted, submission.JobIds, plan.Reason), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
                 {
-                    var failures = memory.ConsecutiveSubmitFailures + 1;
-                    var notBefore = Backoff.After(failures, pool.Policy.Backoff, now);
-                    nextMemory = nextMemory with { ConsecutiveSubmitFailures = failures, SubmitNotBefore = notBefore };
-                    actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({failures} in a row, next try after {notBefore:HH:mm:ss}Z): {ex.Message}";
+                    nextMemory = Backoff.Failed(nextMemory, pool.Policy, now);
+                    var wait = nextMemory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
+                    actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({nextMemory.ConsecutiveSubmitFailures} in a row{wait}): {ex.Message}";
                     await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.SubmitFailed, [], ex.Message), CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
+            nextMemory = nextMemory with
+            {
+                SeenPilots = [.. pilots.Where(p => p.IsActive).Select(p => p.Id), .. submitted],
+            };
             await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -244,6 +253,51 @@ public sealed class TickEngine
         }
 
         return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line);
+    }
+
+    /// <summary>
+    /// Pilots seen last tick and gone now have ended: ask accounting once how (for the crash-loop
+    /// detector). Each pilot is fed to the policy at most once; one accounting has not shown yet is
+    /// asked about again for up to 30 minutes. Accounting that cannot be read only adds a note.
+    /// </summary>
+    private async Task<(IReadOnlyList<PilotOutcome>? Outcomes, IReadOnlyDictionary<string, DateTimeOffset> Awaiting, string? Note)> EndedPilotsAsync(
+        PoolOptions pool, IScheduler scheduler, PoolMemory memory, IReadOnlyList<Pilot> pilots, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var current = pilots.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var awaiting = memory.AwaitingOutcome
+            .Where(kv => now - kv.Value < TimeSpan.FromMinutes(30) && !current.Contains(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var id in memory.SeenPilots.Where(id => !current.Contains(id)))
+        {
+            awaiting.TryAdd(id, now);
+        }
+
+        if (awaiting.Count == 0 || pool.Policy.CrashLoopThreshold <= 0)
+        {
+            return (null, new Dictionary<string, DateTimeOffset>(), null);
+        }
+
+        try
+        {
+            var report = await scheduler.OutcomesAsync(new OutcomeQuery([JobName(_options, pool)], now - TimeSpan.FromDays(1)), cancellationToken).ConfigureAwait(false);
+            if (!report.Available)
+            {
+                return (null, new Dictionary<string, DateTimeOffset>(), $"pilot outcomes unknown (no accounting: {report.Note}); the crash-loop detector is blind");
+            }
+
+            var found = report.Outcomes.Where(o => awaiting.ContainsKey(o.Id)).GroupBy(o => o.Id).Select(g => g.Last()).ToList();
+            foreach (var outcome in found)
+            {
+                awaiting.Remove(outcome.Id);
+            }
+
+            return (found, awaiting, null);
+        }
+        catch (SchedulerException ex)
+        {
+            _logger.LogWarning("pool {Pool}: cannot read pilot outcomes: {Message}", pool.Name, ex.Message);
+            return (null, awaiting, $"pilot outcomes unreadable this tick: {ex.Message}");
+        }
     }
 
     /// <summary>The one line per pool per tick: demand, pilots, action, rule.</summary>

@@ -37,15 +37,17 @@ public static class TemplateValues
         values["memory_mb"] = s.MemoryMb.ToString(CultureInfo.InvariantCulture);
         values["queue"] = s.Queue ?? "";
         values["account"] = s.Account ?? "";
-        values["state_dir"] = options.StateDir;
-        // Same folder the engine gives the scheduler for pilot stdout/stderr (State.StateDirectory.PilotLogs).
-        values["log_dir"] = Path.Combine(options.StateDir, "pilots");
+        // Expanded here: a shell-quoted '~/...' would not be expanded by the pilot's shell.
+        var stateDir = PathExpander.Expand(options.StateDir);
+        values["state_dir"] = stateDir;
+        // Same folder the engine gives the scheduler for pilot stdout/stderr.
+        values["log_dir"] = Path.Combine(State.StateDirectory.PilotLogs(stateDir), pool.Name);
         values["drain_lead_seconds"] = Seconds(s.DrainLead);
         values["idle_timeout"] = Seconds(pool.IdleTimeout);
         values["scheduler_kind"] = s.Kind;
         values["demand_kind"] = demand.Kind;
         values["db_backend"] = demand.Kind is "hypershell" or "sql" ? demand.Backend : "";
-        values["db_file"] = !postgres && demand.Kind is "hypershell" or "sql" ? demand.Path ?? "" : "";
+        values["db_file"] = !postgres && demand.Kind is "hypershell" or "sql" ? PathExpander.Expand(demand.Path ?? "") : "";
         values["db_url"] = demand.Url ?? "";
         values["db_host"] = postgres ? demand.Postgres.Host : "";
         values["db_port"] = postgres ? demand.Postgres.Port.ToString(CultureInfo.InvariantCulture) : "";
