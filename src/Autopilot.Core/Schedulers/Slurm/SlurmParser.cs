@@ -84,6 +84,13 @@ public static class SlurmParser
             }
 
             var count = Split(line, layout.Delimiter, fields.Count, ranges);
+            if (count > fields.Count && count <= ranges.Length && layout.Delimiter is not null && MergeName(fields, ranges, count))
+            {
+                // A job name that itself contains the separator (seen in a real capture): the fields left
+                // and right of the name are fixed, so the surplus belongs to the name.
+                count = fields.Count;
+            }
+
             if (count != fields.Count)
             {
                 throw new SchedulerException(
@@ -634,7 +641,7 @@ public static class SlurmParser
                 {
                     var tail = new Range(rest, line.Length);
                     // Headers and rows of `squeue -O 'x:\x1F,...'` end with the separator too.
-                    if (!(rest == line.Length && count == expected))
+                    if (!(rest == line.Length && count >= expected))
                     {
                         if (count < ranges.Length)
                         {
@@ -693,6 +700,37 @@ public static class SlurmParser
         }
 
         return n;
+    }
+
+    private static bool MergeName(IReadOnlyList<SqueueField> fields, Range[] ranges, int count)
+    {
+        var nameAt = -1;
+        for (var f = 0; f < fields.Count; f++)
+        {
+            if (fields[f] == SqueueField.Name)
+            {
+                if (nameAt >= 0)
+                {
+                    return false;
+                }
+
+                nameAt = f;
+            }
+        }
+
+        if (nameAt < 0)
+        {
+            return false;
+        }
+
+        var extra = count - fields.Count;
+        ranges[nameAt] = new Range(ranges[nameAt].Start, ranges[nameAt + extra].End);
+        for (var f = nameAt + 1; f < fields.Count; f++)
+        {
+            ranges[f] = ranges[f + extra];
+        }
+
+        return true;
     }
 
     private static string[] SplitHeader(ReadOnlySpan<char> line, string? delimiter)
