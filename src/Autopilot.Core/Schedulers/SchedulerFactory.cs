@@ -12,6 +12,8 @@ public static class SchedulerFactory
     public static IScheduler Create(string kind, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
         kind switch
         {
+            "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time),
+            "local" => new Local.LocalScheduler(stateDir, loggers.CreateLogger<Local.LocalScheduler>(), time),
             _ => throw new ArgumentException($"unknown scheduler kind '{kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(kind)),
         };
 }
