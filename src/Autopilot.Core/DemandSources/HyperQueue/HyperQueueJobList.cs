@@ -9,8 +9,8 @@ namespace Autopilot.DemandSources.HyperQueue;
 public sealed record HyperQueueTaskCounts(int Jobs, long Waiting, long Running);
 
 /// <summary>
-/// Parses <c>hq --output-mode json job list</c>. Targets the JSON shape of HyperQueue 0.19 – 0.24
-/// (crates/hyperqueue/src/client/output/json.rs, <c>format_job_info</c>): an array of
+/// Parses <c>hq --output-mode json job list</c>. Targets the JSON shape of recent HyperQueue (0.2x;
+/// crates/hyperqueue/src/client/output/json.rs, <c>format_job_info</c>, at commit a984866): an array of
 /// <c>{"id", "name", "task_count", "is_open"?, "task_stats": {"running", "finished", "failed",
 /// "canceled", "waiting"}}</c>. Fields other than task_stats.waiting and task_stats.running are
 /// ignored, so older releases that also print "resources" parse too. On error HQ prints

@@ -136,7 +136,7 @@ public sealed class PiCaSDemandSource : IDemandSource
         }
         catch (HttpRequestException ex)
         {
-            var detail = ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
+            var detail = ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{ex.Message} ({inner.Message})" : ex.Message;
             throw new DemandException(Redact($"picas {_displayUrl}: cannot reach CouchDB: {detail}", password));
         }
     }

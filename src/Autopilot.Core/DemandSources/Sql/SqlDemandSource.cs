@@ -142,9 +142,13 @@ public sealed class SqlDemandSource : IDemandSource
                 await setup.ExecuteNonQueryAsync(linked.Token).ConfigureAwait(false);
             }
 
-            await using var command = new NpgsqlCommand(_options.Query, connection, transaction);
-            await using var reader = await command.ExecuteReaderAsync(linked.Token).ConfigureAwait(false);
-            var value = await ReadOneValueAsync(reader, linked.Token).ConfigureAwait(false);
+            long value;
+            await using (var command = new NpgsqlCommand(_options.Query, connection, transaction))
+            await using (var reader = await command.ExecuteReaderAsync(linked.Token).ConfigureAwait(false))
+            {
+                value = await ReadOneValueAsync(reader, linked.Token).ConfigureAwait(false);
+            }
+
             await transaction.RollbackAsync(linked.Token).ConfigureAwait(false);
             return value;
         }
@@ -170,7 +174,7 @@ public sealed class SqlDemandSource : IDemandSource
         }
         catch (NpgsqlException ex)
         {
-            var detail = ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
+            var detail = ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{ex.Message} ({inner.Message})" : ex.Message;
             throw new DemandException(Redact($"{Describe()}: cannot query PostgreSQL: {detail}", password), ex);
         }
         catch (FormatException ex)
