@@ -17,6 +17,11 @@ internal sealed class TomlParser
     private readonly TomlTable _root;
     private readonly StringBuilder _sb = new();
     private readonly List<KeyPart> _keyParts = [];
+
+    // Config files repeat the same few keys thousands of times ([[pool]] tables); share one string per key.
+    private const int KeyCacheLimit = 4096;
+    private readonly Dictionary<string, string> _keyCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _keyLookup;
     private TomlTable _current;
     private int _pos;
     private int _line = 1;
@@ -31,6 +36,7 @@ internal sealed class TomlParser
         _path = path;
         _root = new TomlTable { Position = new TomlPosition(1, 1), Origin = TomlTableOrigin.Header };
         _current = _root;
+        _keyLookup = _keyCache.GetAlternateLookup<ReadOnlySpan<char>>();
         if (text.Length > 0 && text[0] == '\uFEFF')
         {
             _pos = 1;
@@ -289,7 +295,19 @@ internal sealed class TomlParser
         }
 
         _pos = pos;
-        return text.Substring(start, pos - start);
+        var span = text.AsSpan(start, pos - start);
+        if (_keyLookup.TryGetValue(span, out var cached))
+        {
+            return cached;
+        }
+
+        var key = span.ToString();
+        if (_keyCache.Count < KeyCacheLimit)
+        {
+            _keyCache.Add(key, key);
+        }
+
+        return key;
     }
 
     private static string JoinKey(List<KeyPart> parts, int count)

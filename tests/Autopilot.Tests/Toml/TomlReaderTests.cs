@@ -105,6 +105,24 @@ public sealed class TomlReaderTests
     }
 
     [Fact]
+    public void Large_tables_keep_lookup_order_positions_and_duplicate_checks()
+    {
+        var lines = Enumerable.Range(0, 40).Select(i => $"k{i} = {i}").ToList();
+        var doc = TomlReader.Parse(string.Join("\n", lines) + "\n");
+
+        Assert.Equal(40, doc.Count);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"k{i}"), doc.Keys);
+        Assert.Equal(39L, ((TomlInteger)doc["k39"]).Value);
+        Assert.Equal(new TomlPosition(40, 1), doc.KeyPosition("k39"));
+        Assert.False(doc.ContainsKey("k40"));
+        Assert.Throws<KeyNotFoundException>(() => doc["k40"]);
+
+        var ex = Reject(string.Join("\n", lines) + "\nk17 = 0\n");
+        Assert.Equal(new TomlPosition(41, 1), ex.Position);
+        Assert.Equal("duplicate key k17", ex.Reason);
+    }
+
+    [Fact]
     public void Values_after_a_multi_line_string_report_the_right_line()
     {
         var doc = TomlReader.Parse("script = \"\"\"\nline one\nline two\n\"\"\"\nafter = 1\n");
