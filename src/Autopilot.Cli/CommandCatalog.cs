@@ -27,9 +27,9 @@ public static class CommandCatalog
     {
         var root = new RootCommand("Autopilot: scale pilot jobs on HPC schedulers to follow the work waiting in a task server.");
         root.Options.Add(GlobalOptions.Config);
-        root.Options.Add(GlobalOptions.Set);
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
+        root.Options.Add(GlobalOptions.Set);
         foreach (var command in All())
         {
             root.Subcommands.Add(command);

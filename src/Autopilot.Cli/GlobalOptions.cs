@@ -11,13 +11,6 @@ public static class GlobalOptions
         Recursive = true,
     };
 
-    public static readonly Option<string[]> Set = new("--set")
-    {
-        Description = "Override a configuration value, e.g. --set pool.main.limits.max_pilots=5 (repeatable; wins over file and AUTOPILOT__* variables)",
-        Recursive = true,
-        Arity = ArgumentArity.OneOrMore,
-    };
-
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Log debug detail (each command run, each query)",
@@ -28,5 +21,12 @@ public static class GlobalOptions
     {
         Description = "Log warnings and errors only",
         Recursive = true,
+    };
+
+    public static readonly Option<string[]> Set = new("--set")
+    {
+        Description = "Override a configuration value, e.g. --set pool.main.limits.max_pilots=5 (repeatable)",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
     };
 }

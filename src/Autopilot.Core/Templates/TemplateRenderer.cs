@@ -154,12 +154,3 @@ public static class TemplateRenderer
     private static bool IsName(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
 }
-
-/// <summary>A template that cannot be found, read or rendered; the message names file, line and placeholder.</summary>
-public sealed class TemplateException(string message, string path, int line, int column, string? placeholder = null) : Exception(message)
-{
-    public string Path { get; } = path;
-    public int Line { get; } = line;
-    public int Column { get; } = column;
-    public string? Placeholder { get; } = placeholder;
-}
