@@ -54,6 +54,8 @@ public static class SlurmParser
         var result = new List<Pilot>();
         var strings = new StringPool();
         var times = new TimeCache(zone);
+        var classified = new Dictionary<(string, string?), (PilotState, PendingKind)>();
+        var limits = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
         var ranges = new Range[64];
         var lineNo = 0;
         var headerSeen = !layout.HasHeader;
@@ -138,21 +140,41 @@ public static class SlurmParser
 
             var rawState = state.IsEmpty ? "" : strings.Get(state);
             var reasonText = reason.IsEmpty || reason.SequenceEqual("None") ? null : strings.Get(reason);
-            var pilotState = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
-            string? pendingReason = null;
-            var kind = PendingKind.None;
-            if (pilotState is PilotState.Queued or PilotState.Held)
+            // States, reasons and limits repeat on nearly every line: classify each distinct pair once.
+            var key = (rawState, reasonText);
+            if (!classified.TryGetValue(key, out var c))
             {
-                pendingReason = reasonText ?? "None";
-                kind = pilotState == PilotState.Held && SlurmStates.ClassifyReason(reasonText) != PendingKind.Held
-                    ? PendingKind.Held
-                    : SlurmStates.ClassifyReason(reasonText);
+                var ps = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
+                var pk = PendingKind.None;
+                if (ps is PilotState.Queued or PilotState.Held)
+                {
+                    pk = SlurmStates.ClassifyReason(reasonText);
+                    if (ps == PilotState.Held)
+                    {
+                        pk = PendingKind.Held;
+                    }
+                }
+
+                c = (ps, pk);
+                classified[key] = c;
             }
+
+            var (pilotState, kind) = c;
+            var pendingReason = pilotState is PilotState.Queued or PilotState.Held ? reasonText ?? "None" : null;
 
             var nameText = strings.Get(name);
             var submitTime = times.Parse(submit);
             var startTime = pilotState is PilotState.Queued or PilotState.Held ? null : times.Parse(start);
-            var timeLimit = ParseTimeLimit(limit);
+            TimeSpan? timeLimit = null;
+            if (!limit.IsEmpty)
+            {
+                var limitText = strings.Get(limit);
+                if (!limits.TryGetValue(limitText, out timeLimit))
+                {
+                    timeLimit = ParseTimeLimit(limitText);
+                    limits[limitText] = timeLimit;
+                }
+            }
 
             var underscore = id.IndexOf('_');
             if (underscore < 0 && IsDigits(arrayTask) && IsDigits(arrayJob) && !arrayJob.SequenceEqual(id))
@@ -165,7 +187,7 @@ public static class SlurmParser
             if (underscore < 0)
             {
                 RequireDigits(id, lineNo, line);
-                result.Add(new Pilot(strings.Get(id), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit));
+                result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit));
                 continue;
             }
 
