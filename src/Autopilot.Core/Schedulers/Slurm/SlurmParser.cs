@@ -468,6 +468,112 @@ public static class SlurmParser
     }
 
     /// <summary>
+    /// Parses <c>sacct --json</c> (the openapi job list). Reads both the 22.05 shapes (state as a string,
+    /// times and return codes as plain numbers) and the later ones (state as a list, numbers as
+    /// <c>{"set", "infinite", "number"}</c>). An <c>errors</c> entry or JSON that cannot be read is an error.
+    /// </summary>
+    public static IReadOnlyList<SacctRow> ParseSacctJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        System.Text.Json.JsonDocument doc;
+        try
+        {
+            doc = System.Text.Json.JsonDocument.Parse(json);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new SchedulerException($"sacct --json printed invalid JSON: {ex.Message}", ex);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                throw new SchedulerException("sacct --json printed no object");
+            }
+
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array && errors.GetArrayLength() > 0)
+            {
+                throw new SchedulerException($"sacct --json reported errors: {Show(errors.GetRawText())}");
+            }
+
+            if (!root.TryGetProperty("jobs", out var jobs) || jobs.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                throw new SchedulerException("sacct --json printed no jobs list");
+            }
+
+            var rows = new List<SacctRow>();
+            foreach (var job in jobs.EnumerateArray())
+            {
+                var jobId = Number(job, "job_id") ?? throw new SchedulerException($"sacct --json: a job without job_id: {Show(job.GetRawText())}");
+                var id = jobId.ToString(CultureInfo.InvariantCulture);
+                if (job.TryGetProperty("array", out var array) && Number(array, "job_id") is > 0 and var parent && Number(array, "task_id") is { } task)
+                {
+                    id = string.Create(CultureInfo.InvariantCulture, $"{parent}_{task}");
+                }
+
+                var name = job.TryGetProperty("name", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.String ? n.GetString() ?? "" : "";
+                var state = "";
+                if (job.TryGetProperty("state", out var st))
+                {
+                    var current = st.ValueKind == System.Text.Json.JsonValueKind.Object && st.TryGetProperty("current", out var cur) ? cur : st;
+                    state = current.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.String => current.GetString() ?? "",
+                        System.Text.Json.JsonValueKind.Array when current.GetArrayLength() > 0 => current[0].GetString() ?? "",
+                        _ => "",
+                    };
+                }
+
+                var exit = "";
+                if (job.TryGetProperty("exit_code", out var ec) && ec.ValueKind == System.Text.Json.JsonValueKind.Object)
+                {
+                    var rc = Number(ec, "return_code") ?? 0;
+                    var sig = ec.TryGetProperty("signal", out var signal) ? Number(signal, "signal_id") ?? Number(signal, "id") ?? 0 : 0;
+                    exit = string.Create(CultureInfo.InvariantCulture, $"{rc}:{sig}");
+                }
+
+                DateTimeOffset? start = null, end = null;
+                if (job.TryGetProperty("time", out var time))
+                {
+                    start = Epoch(Number(time, "start"));
+                    end = Epoch(Number(time, "end"));
+                }
+
+                rows.Add(new SacctRow(id, jobId.ToString(CultureInfo.InvariantCulture), name, state, exit, start, end));
+            }
+
+            return rows;
+        }
+
+        static DateTimeOffset? Epoch(long? seconds) => seconds is > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
+
+        // 22.05: a plain number; later: {"set": true, "infinite": false, "number": N}.
+        static long? Number(System.Text.Json.JsonElement parent, string property)
+        {
+            if (parent.ValueKind != System.Text.Json.JsonValueKind.Object || !parent.TryGetProperty(property, out var v))
+            {
+                return null;
+            }
+
+            if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt64(out var plain))
+            {
+                return plain;
+            }
+
+            if (v.ValueKind == System.Text.Json.JsonValueKind.Object
+                && v.TryGetProperty("set", out var set) && set.ValueKind == System.Text.Json.JsonValueKind.True
+                && v.TryGetProperty("number", out var number) && number.TryGetInt64(out var wrapped))
+            {
+                return wrapped;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The finished allocations among sacct rows (steps and still-running jobs dropped) as outcomes.
     /// The exit code is the job's exit status, or 128+signal when a signal ended it (<c>0:9</c> → 137).
     /// </summary>
