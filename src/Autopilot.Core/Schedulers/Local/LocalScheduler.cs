@@ -549,7 +549,7 @@ public sealed class LocalScheduler : IScheduler
     private static IReadOnlyList<string> Interpreter(string script)
     {
         using var reader = new StreamReader(script);
-        var first = reader.ReadLine();
+        var first = reader.ReadLine()?.TrimEnd('\r');
         if (first is null || !first.StartsWith("#!", StringComparison.Ordinal))
         {
             return ["/bin/sh"];

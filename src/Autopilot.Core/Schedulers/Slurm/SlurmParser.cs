@@ -54,6 +54,8 @@ public static class SlurmParser
         var result = new List<Pilot>();
         var strings = new StringPool();
         var times = new TimeCache(zone);
+        var classified = new Dictionary<(string, string?), (PilotState, PendingKind)>();
+        var limits = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
         var ranges = new Range[64];
         var lineNo = 0;
         var headerSeen = !layout.HasHeader;
@@ -138,21 +140,41 @@ public static class SlurmParser
 
             var rawState = state.IsEmpty ? "" : strings.Get(state);
             var reasonText = reason.IsEmpty || reason.SequenceEqual("None") ? null : strings.Get(reason);
-            var pilotState = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
-            string? pendingReason = null;
-            var kind = PendingKind.None;
-            if (pilotState is PilotState.Queued or PilotState.Held)
+            // States, reasons and limits repeat on nearly every line: classify each distinct pair once.
+            var key = (rawState, reasonText);
+            if (!classified.TryGetValue(key, out var c))
             {
-                pendingReason = reasonText ?? "None";
-                kind = pilotState == PilotState.Held && SlurmStates.ClassifyReason(reasonText) != PendingKind.Held
-                    ? PendingKind.Held
-                    : SlurmStates.ClassifyReason(reasonText);
+                var ps = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
+                var pk = PendingKind.None;
+                if (ps is PilotState.Queued or PilotState.Held)
+                {
+                    pk = SlurmStates.ClassifyReason(reasonText);
+                    if (ps == PilotState.Held)
+                    {
+                        pk = PendingKind.Held;
+                    }
+                }
+
+                c = (ps, pk);
+                classified[key] = c;
             }
+
+            var (pilotState, kind) = c;
+            var pendingReason = pilotState is PilotState.Queued or PilotState.Held ? reasonText ?? "None" : null;
 
             var nameText = strings.Get(name);
             var submitTime = times.Parse(submit);
             var startTime = pilotState is PilotState.Queued or PilotState.Held ? null : times.Parse(start);
-            var timeLimit = ParseTimeLimit(limit);
+            TimeSpan? timeLimit = null;
+            if (!limit.IsEmpty)
+            {
+                var limitText = strings.Get(limit);
+                if (!limits.TryGetValue(limitText, out timeLimit))
+                {
+                    timeLimit = ParseTimeLimit(limitText);
+                    limits[limitText] = timeLimit;
+                }
+            }
 
             var underscore = id.IndexOf('_');
             if (underscore < 0 && IsDigits(arrayTask) && IsDigits(arrayJob) && !arrayJob.SequenceEqual(id))
@@ -165,7 +187,7 @@ public static class SlurmParser
             if (underscore < 0)
             {
                 RequireDigits(id, lineNo, line);
-                result.Add(new Pilot(strings.Get(id), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit));
+                result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit));
                 continue;
             }
 
@@ -443,6 +465,112 @@ public static class SlurmParser
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Parses <c>sacct --json</c> (the openapi job list). Reads both the 22.05 shapes (state as a string,
+    /// times and return codes as plain numbers) and the later ones (state as a list, numbers as
+    /// <c>{"set", "infinite", "number"}</c>). An <c>errors</c> entry or JSON that cannot be read is an error.
+    /// </summary>
+    public static IReadOnlyList<SacctRow> ParseSacctJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        System.Text.Json.JsonDocument doc;
+        try
+        {
+            doc = System.Text.Json.JsonDocument.Parse(json);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new SchedulerException($"sacct --json printed invalid JSON: {ex.Message}", ex);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                throw new SchedulerException("sacct --json printed no object");
+            }
+
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array && errors.GetArrayLength() > 0)
+            {
+                throw new SchedulerException($"sacct --json reported errors: {Show(errors.GetRawText())}");
+            }
+
+            if (!root.TryGetProperty("jobs", out var jobs) || jobs.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                throw new SchedulerException("sacct --json printed no jobs list");
+            }
+
+            var rows = new List<SacctRow>();
+            foreach (var job in jobs.EnumerateArray())
+            {
+                var jobId = Number(job, "job_id") ?? throw new SchedulerException($"sacct --json: a job without job_id: {Show(job.GetRawText())}");
+                var id = jobId.ToString(CultureInfo.InvariantCulture);
+                if (job.TryGetProperty("array", out var array) && Number(array, "job_id") is > 0 and var parent && Number(array, "task_id") is { } task)
+                {
+                    id = string.Create(CultureInfo.InvariantCulture, $"{parent}_{task}");
+                }
+
+                var name = job.TryGetProperty("name", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.String ? n.GetString() ?? "" : "";
+                var state = "";
+                if (job.TryGetProperty("state", out var st))
+                {
+                    var current = st.ValueKind == System.Text.Json.JsonValueKind.Object && st.TryGetProperty("current", out var cur) ? cur : st;
+                    state = current.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.String => current.GetString() ?? "",
+                        System.Text.Json.JsonValueKind.Array when current.GetArrayLength() > 0 => current[0].GetString() ?? "",
+                        _ => "",
+                    };
+                }
+
+                var exit = "";
+                if (job.TryGetProperty("exit_code", out var ec) && ec.ValueKind == System.Text.Json.JsonValueKind.Object)
+                {
+                    var rc = Number(ec, "return_code") ?? 0;
+                    var sig = ec.TryGetProperty("signal", out var signal) ? Number(signal, "signal_id") ?? Number(signal, "id") ?? 0 : 0;
+                    exit = string.Create(CultureInfo.InvariantCulture, $"{rc}:{sig}");
+                }
+
+                DateTimeOffset? start = null, end = null;
+                if (job.TryGetProperty("time", out var time))
+                {
+                    start = Epoch(Number(time, "start"));
+                    end = Epoch(Number(time, "end"));
+                }
+
+                rows.Add(new SacctRow(id, jobId.ToString(CultureInfo.InvariantCulture), name, state, exit, start, end));
+            }
+
+            return rows;
+        }
+
+        static DateTimeOffset? Epoch(long? seconds) => seconds is > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
+
+        // 22.05: a plain number; later: {"set": true, "infinite": false, "number": N}.
+        static long? Number(System.Text.Json.JsonElement parent, string property)
+        {
+            if (parent.ValueKind != System.Text.Json.JsonValueKind.Object || !parent.TryGetProperty(property, out var v))
+            {
+                return null;
+            }
+
+            if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt64(out var plain))
+            {
+                return plain;
+            }
+
+            if (v.ValueKind == System.Text.Json.JsonValueKind.Object
+                && v.TryGetProperty("set", out var set) && set.ValueKind == System.Text.Json.JsonValueKind.True
+                && v.TryGetProperty("number", out var number) && number.TryGetInt64(out var wrapped))
+            {
+                return wrapped;
+            }
+
+            return null;
+        }
     }
 
     /// <summary>
