@@ -121,7 +121,7 @@ public sealed class TemplateRendererTests
         Assert.Equal("4096", values["memory_mb"]);
         Assert.Equal("gpu", values["queue"]);
         Assert.Equal("", values["account"]);
-        Assert.Equal("/var/lib/autopilot/pilots", values["log_dir"]);
+        Assert.Equal("/var/lib/autopilot/pilots/gpu", values["log_dir"]);
         Assert.Equal("600", values["drain_lead_seconds"]);
         Assert.Equal("180", values["idle_timeout"]);
         Assert.Equal("db1", values["db_host"]);
