@@ -195,10 +195,12 @@ public sealed class HyperShellDemandSource : IDemandSource
                 // A physical connection per measurement, closed on dispose: nothing lingers between ticks.
                 Pooling = false,
                 ApplicationName = ApplicationName,
-                // Read-only session; the server-side timeout; and no sequential scan: with LIMIT the
-                // planner bets on finding pending rows early in the heap, but HyperShell appends new
-                // tasks at the end, behind the whole finished history.
-                Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on -c enable_seqscan=off",
+                // Read-only session; the server-side timeout; plain index scans only, which stop
+                // at the LIMIT (with LIMIT the planner bets on finding pending rows early in the
+                // heap, but HyperShell appends new tasks behind the whole finished history; a bitmap
+                // scan reads its whole index range before the first row); and neither JIT nor
+                // parallel workers, which take milliseconds to start for counts that take less.
+                Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on -c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c max_parallel_workers_per_gather=0",
             }.ConnectionString;
         }
         catch (ArgumentException ex)

@@ -98,8 +98,12 @@ internal sealed class HyperShellQuery
         var total = 0L;
         foreach (var count in counts.TakeWhile(_ => total < limit))
         {
-            var sql = CountSql(count, hasGroup);
-            var value = await ScalarLongAsync(connection, transaction, sql, group, limit - total, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
+            var value = 0L;
+            foreach (var sql in CountSql(count, hasGroup).TakeWhile(_ => total + value < limit))
+            {
+                value += await ScalarLongAsync(connection, transaction, sql, group, limit - total - value, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
+            }
+
             measures.Add(new DemandMeasure(Name(count), value));
             total += value;
         }
@@ -114,54 +118,60 @@ internal sealed class HyperShellQuery
         _ => "retryable",
     };
 
-    /// <summary>The bounded count for one figure (public to EXPLAIN it in tests and benchmarks).</summary>
-    internal string CountSql(HyperShellCount count, bool hasGroup)
+    /// <summary>
+    /// The bounded counts for one figure (summed; retryable is two index ranges), public to
+    /// EXPLAIN them in tests. Each has exactly one predicate an index can serve, the one whose
+    /// range holds unfinished work only; the others are written so no index serves them (SQLite:
+    /// unary +; PostgreSQL: num_nulls() and + 0), since the planner, not knowing that finished
+    /// tasks are almost the whole table, would otherwise walk e.g. schedule_time IS NOT NULL, the
+    /// whole history.
+    /// </summary>
+    internal IReadOnlyList<string> CountSql(HyperShellCount count, bool hasGroup)
     {
-        var where = Condition(count);
-        if (hasGroup)
-        {
-            // Pending tasks of a group are one seek on ("group", schedule_time). For the other
-            // counts that index's range is mostly the group's finished history: SQLite's unary +
-            // keeps the group test off it so the exit_status index is walked instead.
-            where += count == HyperShellCount.Pending || !Sqlite ? " AND \"group\" = @group" : " AND +\"group\" = @group";
-        }
-
-        if (TagCondition is { } tagCondition)
-        {
-            where += " AND " + tagCondition;
-        }
-
-        return $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT @limit) bounded";
+        var group = !hasGroup ? "" : count == HyperShellCount.Pending ? " AND \"group\" = @group" : " AND " + NotIndexed("\"group\"") + " = @group";
+        var tagCondition = TagCondition is { } t ? " AND " + t : "";
+        return Conditions(count)
+            .Select(where => $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where}{group}{tagCondition} LIMIT @limit) bounded")
+            .ToList();
     }
 
     /// <summary>The lowest group with unfinished tasks (and, with retries on, the lowest with retryable ones).</summary>
     internal IReadOnlyList<string> ActiveGroupSql()
     {
-        var list = new List<string> { $"SELECT min(\"group\") FROM {table} WHERE exit_status IS NULL AND completion_time IS NULL" };
+        // The group itself stays off the ("group", schedule_time) index: walking it in order would
+        // read the finished history of every earlier group.
+        var column = NotIndexed("\"group\"");
+        var list = new List<string> { $"SELECT min({column}) FROM {table} WHERE exit_status IS NULL AND {NullNotIndexed("completion_time")}" };
         if (maxRetries > 0)
         {
-            list.Add($"SELECT min(\"group\") FROM {table} WHERE {Condition(HyperShellCount.Retryable)}");
+            list.AddRange(Conditions(HyperShellCount.Retryable).Select(where => $"SELECT min({column}) FROM {table} WHERE {where}"));
         }
 
         return list;
     }
 
-    private string Condition(HyperShellCount count) => count switch
+    private string NotIndexed(string column) => Sqlite ? "+" + column : column + " + 0";
+
+    private string NullNotIndexed(string column) => Sqlite ? $"+{column} IS NULL" : $"num_nulls({column}) = 1";
+
+    private string NotNullNotIndexed(string column) => Sqlite ? $"+{column} IS NOT NULL" : $"num_nulls({column}) = 0";
+
+    private IEnumerable<string> Conditions(HyperShellCount count) => count switch
     {
-        // Never handed out. Cancelling sets schedule_time (and exit_status -1), so a cancelled task
-        // is never here; the exit_status test only guards odd rows, and SQLite's unary + keeps it
-        // off the index: the schedule_time index's NULL range is exactly the pending tasks.
-        HyperShellCount.Pending => Sqlite ? "schedule_time IS NULL AND +exit_status IS NULL" : "schedule_time IS NULL AND exit_status IS NULL",
-        // Handed to a client or pre-marked by the server; not finished, not cancelled. The
-        // schedule_time index's non-NULL range is the whole history, so SQLite is kept off it;
-        // the exit_status index's NULL range holds unfinished tasks only.
-        HyperShellCount.InFlight => Sqlite
-            ? "exit_status IS NULL AND completion_time IS NULL AND +schedule_time IS NOT NULL"
-            : "exit_status IS NULL AND completion_time IS NULL AND schedule_time IS NOT NULL",
+        // Never handed out: the schedule_time index's NULL range. Cancelling sets schedule_time (and
+        // exit_status -1), so a cancelled task is never here; the exit_status test guards odd rows.
+        HyperShellCount.Pending => [$"schedule_time IS NULL AND {NullNotIndexed("exit_status")}"],
+        // Handed to a client or pre-marked by the server; not finished, not cancelled: the
+        // exit_status index's NULL range (pending and in flight tasks only).
+        HyperShellCount.InFlight => [$"exit_status IS NULL AND {NullNotIndexed("completion_time")} AND {NotNullNotIndexed("schedule_time")}"],
         // Failed (neither ok nor cancelled; a signal gives a negative status), not yet retried,
-        // attempts left: the server resubmits it. Two ranges rather than NOT IN, so the
-        // exit_status index skips the successes, which are most of the history.
-        _ => $"(exit_status > 0 OR exit_status < -1) AND {(Sqlite ? "retried = 0" : "NOT retried")} AND attempt < @max_attempts",
+        // attempts left: the server resubmits it. Two ranges of the exit_status index that skip
+        // the successes, which are most of the history.
+        _ =>
+        [
+            $"exit_status > 0 AND {(Sqlite ? "retried = 0" : "NOT retried")} AND attempt < @max_attempts",
+            $"exit_status < -1 AND {(Sqlite ? "retried = 0" : "NOT retried")} AND attempt < @max_attempts",
+        ],
     };
 
     private string? TagCondition => tag switch

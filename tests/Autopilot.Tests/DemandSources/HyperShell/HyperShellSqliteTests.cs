@@ -324,8 +324,33 @@ public sealed class HyperShellSqliteTests : IDisposable
         var query = new HyperShellQuery(HyperShellDialect.Sqlite, "task", HyperShellTagFilter.Parse("site"), maxRetries: 2);
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
         connection.Open();
+        foreach (var sql in query.CountSql(Enum.Parse<HyperShellCount>(count), version == HyperShellSchemaVersion.Grouped))
+        {
+            var plan = Plan(connection, query, sql);
+            Assert.Contains(plan, line => line.Contains("USING INDEX " + index, StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, line => line.StartsWith("SCAN task", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void The_active_group_is_found_from_the_unfinished_range_not_by_walking_the_groups()
+    {
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped, B(Succeeded, 200), B(Running, 5), B(Pending, 5));
+        var query = new HyperShellQuery(HyperShellDialect.Sqlite, "task", null, maxRetries: 2);
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+
+        foreach (var sql in query.ActiveGroupSql())
+        {
+            var plan = Plan(connection, query, sql);
+            Assert.Contains(plan, line => line.Contains("USING INDEX task_retries_index", StringComparison.Ordinal));
+        }
+    }
+
+    private static List<string> Plan(SqliteConnection connection, HyperShellQuery query, string sql)
+    {
         using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + query.CountSql(Enum.Parse<HyperShellCount>(count), version == HyperShellSchemaVersion.Grouped);
+        explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
         query.AddParameters(explain, 1, 10);
         using var reader = explain.ExecuteReader();
         var plan = new List<string>();
@@ -334,8 +359,7 @@ public sealed class HyperShellSqliteTests : IDisposable
             plan.Add(reader.GetString(3));
         }
 
-        Assert.Contains(plan, line => line.Contains("USING INDEX " + index, StringComparison.Ordinal));
-        Assert.DoesNotContain(plan, line => line.StartsWith("SCAN task", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+        return plan;
     }
 
     private static void Execute(string path, string sql)
