@@ -86,7 +86,7 @@ public sealed class CliContext : IDisposable
     /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
     public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
         new(
-            (scheduler, stateDir) => SchedulerFactory.Create(scheduler.Kind, runner, stateDir, loggers, time),
+            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, runner, stateDir, loggers, time),
             pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
             PilotScripts.Write,
             async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct).ConfigureAwait(false));

@@ -67,7 +67,7 @@ internal static class CheckCommand
                     throw new SkipCheck();
                 }
 
-                var scheduler = SchedulerFactory.Create(pool.Scheduler.Kind, runner, options.StateDir, loggers, TimeProvider.System);
+                var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, options.StateDir, loggers, TimeProvider.System);
                 foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
                 {
                     var settingKey = SettingKey(key, message);

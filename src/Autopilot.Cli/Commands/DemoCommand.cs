@@ -85,7 +85,7 @@ public static class DemoCommand
             }
             finally
             {
-                var cleanup = Schedulers.SchedulerFactory.Create("local", new Processes.ProcessRunner(), options.StateDir, loggers, time);
+                var cleanup = Schedulers.SchedulerFactory.Create(options.Pools[0].Scheduler, new Processes.ProcessRunner(), options.StateDir, loggers, time);
                 var left = await cleanup.ListAsync(new Schedulers.PilotQuery([TickEngine.JobName(options, options.Pools[0])]), CancellationToken.None);
                 var ids = left.Where(p => p.IsActive).Select(p => p.Id).ToList();
                 if (ids.Count > 0)
