@@ -43,6 +43,15 @@ public sealed record PoolMemory
     /// scale-to-zero cooldown when <see cref="LastDemandAt"/> was never set.
     /// </summary>
     public DateTimeOffset? ZeroDemandSince { get; init; }
+
+    /// <summary>
+    /// Ids of the pool's active pilots at the end of the last tick (including those it submitted).
+    /// A pilot that has left the listing since has ended: its outcome is looked up once in accounting.
+    /// </summary>
+    public IReadOnlyList<string> SeenPilots { get; init; } = [];
+
+    /// <summary>Pilots that ended but that accounting did not show yet, with when they were first missed.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> AwaitingOutcome { get; init; } = new Dictionary<string, DateTimeOffset>();
 }
 
 /// <summary>Everything the policy decides from: plain data, no I/O, no clock.</summary>
