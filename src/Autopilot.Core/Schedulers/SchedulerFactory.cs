@@ -12,6 +12,9 @@ public static class SchedulerFactory
     public static IScheduler Create(string kind, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
         kind switch
         {
+            "pbs" => new Pbs.PbsScheduler("pbs", runner, loggers.CreateLogger<Pbs.PbsScheduler>()),
+            "torque" => new Pbs.PbsScheduler("torque", runner, loggers.CreateLogger<Pbs.PbsScheduler>()),
+            "lsf" => new Lsf.LsfScheduler(runner, time, loggers.CreateLogger<Lsf.LsfScheduler>()),
             _ => throw new ArgumentException($"unknown scheduler kind '{kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(kind)),
         };
 }
