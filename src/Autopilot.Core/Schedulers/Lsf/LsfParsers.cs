@@ -220,23 +220,15 @@ public static partial class LsfParsers
             }
 
             var stat = m.Groups["stat"].Value;
-            var rest = m.Groups["rest"].Value;
-            // FROM_HOST, then EXEC_HOST unless the job never started (the column is blank then).
-            var hostsAndName = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-            if (hostsAndName.Length < 2)
-            {
-                throw new FormatException($"line {lineNo}: too few columns: '{PbsParsers.Clip(line)}'");
-            }
-
+            var rest = m.Groups["rest"];
+            // EXEC_HOST is blank for a job that never started; then the name starts right after FROM_HOST.
             var execCol = header.IndexOf("EXEC_HOST", StringComparison.Ordinal);
-            var afterFrom = hostsAndName[1];
-            var afterFromStart = line.Length - afterFrom.Length;
-            var hasExec = stat is not ("PEND" or "PSUSP") || (execCol >= 0 && afterFromStart == execCol);
-            var nameAndTime = afterFrom;
+            var hasExec = stat is not ("PEND" or "PSUSP") || (execCol >= 0 && rest.Index == execCol);
+            var nameAndTime = rest.Value;
             if (hasExec)
             {
-                var split = afterFrom.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-                nameAndTime = split.Length == 2 ? split[1] : "";
+                var sp = nameAndTime.IndexOf(' ', StringComparison.Ordinal);
+                nameAndTime = sp < 0 ? "" : nameAndTime[(sp + 1)..].TrimStart();
             }
 
             var tm = TrailingTime().Match(nameAndTime);
@@ -263,7 +255,7 @@ public static partial class LsfParsers
         return jobs;
     }
 
-    [GeneratedRegex(@"^(?<id>\d+)\s+(?<user>\S+)\s+(?<stat>[A-Z]+)\s+(?<queue>\S+)\s+(?<rest>.*)$")]
+    [GeneratedRegex(@"^(?<id>\d+)\s+(?<user>\S+)\s+(?<stat>[A-Z]+)\s+(?<queue>\S+)\s+(?<from>\S+)\s+(?<rest>\S.*)$")]
     private static partial Regex TableRow();
 
     // The submit time ends the default row; with -W more columns follow it.

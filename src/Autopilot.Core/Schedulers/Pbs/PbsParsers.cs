@@ -157,7 +157,12 @@ public static partial class PbsParsers
 
             if (line.IsWhiteSpace())
             {
-                Flush();
+                // Blank lines also occur inside values (Torque's sched_hint); a new attribute or job ends the value.
+                if (key is not null)
+                {
+                    value.Append('\n');
+                }
+
                 continue;
             }
 
@@ -177,21 +182,21 @@ public static partial class PbsParsers
                 continue;
             }
 
-            var eq = line.IndexOf(" = ", StringComparison.Ordinal);
+            var eq = line[0] == ' ' ? line.IndexOf(" = ", StringComparison.Ordinal) : -1;
             if (eq < 0)
             {
-                // "key =" with an empty value, or a stray line inside a value wrapped without a TAB.
                 var bare = line.Trim();
-                if (bare.EndsWith(" =", StringComparison.Ordinal))
+                if (line[0] == ' ' && bare.EndsWith(" =", StringComparison.Ordinal))
                 {
                     Flush();
                     key = bare[..^2].Trim().ToString();
                     continue;
                 }
 
+                // A raw line break inside a value (Torque sched_hint): the text goes on at column 0.
                 if (key is not null)
                 {
-                    value.Append(line.Trim());
+                    value.Append('\n').Append(line);
                     continue;
                 }
 
