@@ -57,7 +57,7 @@ public static partial class LsfParsers
         }
 
         CheckPrefix(stdout[..start]);
-        var reader = new LenientJsonReader(stdout, start);
+        var reader = new LenientJsonReader(stdout, start, new StringPool());
         reader.ReadObjectStart();
         var jobs = new List<LsfJob>();
         long? declared = null;
@@ -72,21 +72,22 @@ public static partial class LsfParsers
                 var firstItem = true;
                 while (reader.NextItem(ref firstItem))
                 {
-                    var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+                    var fields = new string?[Slot.Count];
                     reader.ReadObjectStart();
                     var firstField = true;
                     while (reader.NextMember(ref firstField, out var field))
                     {
-                        if (reader.Peek() is '{' or '[')
+                        var slot = Slot.Of(field);
+                        if (slot < 0 || reader.Peek() is '{' or '[')
                         {
                             reader.SkipValue();
                             continue;
                         }
 
-                        fields[field.ToString()] = reader.ReadScalar();
+                        fields[slot] = reader.ReadScalar();
                     }
 
-                    if (fields.ContainsKey("ERROR"))
+                    if (fields[Slot.Error] is not null)
                     {
                         continue;
                     }
@@ -134,22 +135,42 @@ public static partial class LsfParsers
                 var other => other.ToUpperInvariant(),
             })
             .ToArray();
+        var slots = names.Select(n => Slot.Of(n)).ToArray();
         var nameIndex = Array.IndexOf(names, "JOB_NAME");
         var jobs = new List<LsfJob>();
+        var pool = new StringPool();
         var lineNo = 0;
-        foreach (var raw in stdout.Split('\n'))
+        Span<Range> ranges = stackalloc Range[names.Length + 1];
+        foreach (var raw in stdout.AsSpan().EnumerateLines())
         {
             lineNo++;
             var line = raw.TrimEnd('\r');
-            if (line.Trim().Length == 0 || IsBanner(line))
+            if (line.IsWhiteSpace() || IsBanner(line))
             {
                 continue;
             }
 
-            var parts = line.Split(delimiter);
-            if (parts.Length != names.Length)
+            var fields = new string?[Slot.Count];
+            var n = line.Split(ranges, delimiter);
+            if (n == names.Length && line[ranges[n - 1]].Contains(delimiter))
+            {
+                n = names.Length + 1;
+            }
+
+            if (n == names.Length)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    if (slots[i] >= 0)
+                    {
+                        fields[slots[i]] = pool.Get(line[ranges[i]].Trim());
+                    }
+                }
+            }
+            else
             {
                 // Only the job name could hold the delimiter: glue the surplus back into it.
+                var parts = line.ToString().Split(delimiter);
                 if (parts.Length > names.Length && nameIndex >= 0)
                 {
                     var extra = parts.Length - names.Length;
@@ -158,14 +179,16 @@ public static partial class LsfParsers
                 }
                 else
                 {
-                    throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line)}'");
+                    throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
                 }
-            }
 
-            var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
-            for (var i = 0; i < names.Length; i++)
-            {
-                fields[names[i]] = parts[i].Trim();
+                for (var i = 0; i < names.Length; i++)
+                {
+                    if (slots[i] >= 0)
+                    {
+                        fields[slots[i]] = parts[i];
+                    }
+                }
             }
 
             jobs.Add(FromFields(fields, now, zone));
@@ -289,7 +312,9 @@ public static partial class LsfParsers
     private static partial Regex NotFound();
 
     /// <summary>The "please wait" lines LSF prints while mbatchd is busy.</summary>
-    public static bool IsBanner(string line) => line.TrimStart().StartsWith("LSF is processing your request", StringComparison.Ordinal);
+    public static bool IsBanner(string line) => IsBanner(line.AsSpan());
+
+    private static bool IsBanner(ReadOnlySpan<char> line) => line.TrimStart().StartsWith("LSF is processing your request", StringComparison.Ordinal);
 
     private static void CheckPrefix(string prefix)
     {
@@ -302,37 +327,74 @@ public static partial class LsfParsers
         }
     }
 
-    private static LsfJob FromFields(Dictionary<string, string?> f, DateTimeOffset now, TimeZoneInfo zone)
+    /// <summary>The bjobs fields a pilot needs, by position in a record array.</summary>
+    private static class Slot
     {
-        string? Get(string key) => f.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v) && v.Trim() != "-" ? v.Trim() : null;
+        public const int JobId = 0, JobIndex = 1, JobName = 2, Stat = 3, Queue = 4, User = 5, SubmitTime = 6, StartTime = 7,
+            FinishTime = 8, RunTimeLimit = 9, TimeLeft = 10, PendReason = 11, ExitCode = 12, ExitReason = 13, Error = 14, Count = 15;
 
-        var jobId = Get("JOBID") ?? throw new FormatException("a bjobs record without JOBID");
-        var stat = Get("STAT") ?? throw new FormatException($"bjobs record {jobId} without STAT");
-        var rawName = Get("JOB_NAME") ?? "";
+        public static int Of(ReadOnlySpan<char> field) => field switch
+        {
+            "JOBID" => JobId,
+            "JOBINDEX" => JobIndex,
+            "JOB_NAME" => JobName,
+            "STAT" => Stat,
+            "QUEUE" => Queue,
+            "USER" => User,
+            "SUBMIT_TIME" => SubmitTime,
+            "START_TIME" => StartTime,
+            "FINISH_TIME" => FinishTime,
+            "RUNTIMELIMIT" => RunTimeLimit,
+            "TIME_LEFT" => TimeLeft,
+            "PEND_REASON" => PendReason,
+            "EXIT_CODE" => ExitCode,
+            "EXIT_REASON" => ExitReason,
+            "ERROR" => Error,
+            _ => -1,
+        };
+    }
+
+    private static LsfJob FromFields(string?[] f, DateTimeOffset now, TimeZoneInfo zone)
+    {
+        string? Get(int slot)
+        {
+            var v = f[slot];
+            if (v is null)
+            {
+                return null;
+            }
+
+            var t = v.AsSpan().Trim();
+            return t.Length == 0 || t is "-" ? null : t.Length == v.Length ? v : t.ToString();
+        }
+
+        var jobId = Get(Slot.JobId) ?? throw new FormatException("a bjobs record without JOBID");
+        var stat = Get(Slot.Stat) ?? throw new FormatException($"bjobs record {jobId} without STAT");
+        var rawName = Get(Slot.JobName) ?? "";
         var (name, nameIndex) = SplitArrayName(rawName);
-        int? index = int.TryParse(Get("JOBINDEX"), NumberStyles.None, CultureInfo.InvariantCulture, out var ji) && ji > 0 ? ji : nameIndex;
-        var start = ParseTime(Get("START_TIME"), now, zone);
-        var limit = ParseDuration(Get("RUNTIMELIMIT"));
-        if (limit is null && start is not null && ParseDuration(Get("TIME_LEFT")) is { } left)
+        int? index = int.TryParse(Get(Slot.JobIndex), NumberStyles.None, CultureInfo.InvariantCulture, out var ji) && ji > 0 ? ji : nameIndex;
+        var start = ParseTime(Get(Slot.StartTime), now, zone);
+        var limit = ParseDuration(Get(Slot.RunTimeLimit));
+        if (limit is null && start is not null && ParseDuration(Get(Slot.TimeLeft)) is { } left)
         {
             limit = now - start.Value + left;
         }
 
         return new LsfJob(
-            index is null ? jobId : $"{jobId}[{index}]",
+            index is null ? jobId : string.Create(CultureInfo.InvariantCulture, $"{jobId}[{index}]"),
             jobId,
             index,
             name,
             stat,
-            Get("QUEUE"),
-            Get("USER"),
-            ParseTime(Get("SUBMIT_TIME"), now, zone),
+            Get(Slot.Queue),
+            Get(Slot.User),
+            ParseTime(Get(Slot.SubmitTime), now, zone),
             start,
-            ParseTime(Get("FINISH_TIME"), now, zone),
+            ParseTime(Get(Slot.FinishTime), now, zone),
             limit,
-            Get("PEND_REASON"),
-            int.TryParse(Get("EXIT_CODE"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code : null,
-            Get("EXIT_REASON"),
+            Get(Slot.PendReason),
+            int.TryParse(Get(Slot.ExitCode), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code : null,
+            Get(Slot.ExitReason),
             rawName.StartsWith('*'));
     }
 
@@ -367,6 +429,11 @@ public static partial class LsfParsers
             return null;
         }
 
+        if (TryParseShort(text.AsSpan().Trim(), now, zone) is { } quick)
+        {
+            return quick;
+        }
+
         var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (parts.Count > 1 && parts[^1].Length == 1 && char.IsAsciiLetterUpper(parts[^1][0]))
         {
@@ -397,6 +464,57 @@ public static partial class LsfParsers
             {
                 local = local.AddYears(-1);
             }
+        }
+
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
+    /// <summary>The common <c>Mmm d HH:MM[:SS][ X]</c> form without allocating.</summary>
+    private static DateTimeOffset? TryParseShort(ReadOnlySpan<char> t, DateTimeOffset now, TimeZoneInfo zone)
+    {
+        var p = 0;
+        if (!PbsTime.Word(t, ref p, out var mon) || !PbsTime.Number(t, ref p, out var day) || !PbsTime.Number(t, ref p, out var hh, ':') || !PbsTime.Number(t, ref p, out var mm))
+        {
+            return null;
+        }
+
+        var ss = 0;
+        if (p < t.Length && t[p] == ':')
+        {
+            p++;
+            if (!PbsTime.Number(t, ref p, out ss))
+            {
+                return null;
+            }
+        }
+
+        var rest = t[p..].Trim();
+        if (!(rest.IsEmpty || (rest.Length == 1 && char.IsAsciiLetterUpper(rest[0]))))
+        {
+            return null;
+        }
+
+        var month = PbsTime.MonthNumber(mon);
+        if (month == 0 || day is < 1 or > 31 || hh > 23 || mm > 59 || ss > 59)
+        {
+            return null;
+        }
+
+        var localNow = zone == TimeZoneInfo.Utc ? now.UtcDateTime : TimeZoneInfo.ConvertTime(now, zone).DateTime;
+        var year = localNow.Year;
+        if (day > DateTime.DaysInMonth(year, month))
+        {
+            year--;
+            if (day > DateTime.DaysInMonth(year, month))
+            {
+                return null;
+            }
+        }
+
+        var local = new DateTime(year, month, day, hh, mm, ss, DateTimeKind.Unspecified);
+        if (local > localNow.AddDays(1))
+        {
+            local = local.AddYears(-1);
         }
 
         return new DateTimeOffset(local, zone.GetUtcOffset(local));

@@ -14,14 +14,18 @@ namespace Autopilot.Schedulers.Pbs;
 internal sealed class LenientJsonReader
 {
     private static readonly System.Buffers.SearchValues<char> QuoteOrBackslash = System.Buffers.SearchValues.Create("\"\\");
+    private static readonly System.Buffers.SearchValues<char> Blank = System.Buffers.SearchValues.Create(" \n\r\t");
 
     private readonly string _text;
+    private readonly StringPool? _pool;
     private int _pos;
 
-    public LenientJsonReader(string text, int start = 0)
+    /// <param name="pool">When given, short values repeated across the document share one string.</param>
+    public LenientJsonReader(string text, int start = 0, StringPool? pool = null)
     {
         _text = text;
         _pos = start;
+        _pool = pool;
     }
 
     public int Position => _pos;
@@ -249,14 +253,13 @@ internal sealed class LenientJsonReader
 
     private void SkipWhitespace()
     {
-        var t = _text;
-        var p = _pos;
-        while (p < t.Length && (t[p] == ' ' || t[p] == '\n' || t[p] == '\r' || t[p] == '\t'))
+        if (_pos >= _text.Length || !Blank.Contains(_text[_pos]))
         {
-            p++;
+            return;
         }
 
-        _pos = p;
+        var rel = _text.AsSpan(_pos).IndexOfAnyExcept(Blank);
+        _pos = rel < 0 ? _text.Length : _pos + rel;
     }
 
     private string ReadBareWord()
@@ -293,7 +296,12 @@ internal sealed class LenientJsonReader
     private string ReadStringToken(bool isKey)
     {
         var (start, end, escaped) = ScanString(isKey);
-        return escaped ? Unescape(_text.AsSpan(start, end - start)) : _text.Substring(start, end - start);
+        if (escaped)
+        {
+            return Unescape(_text.AsSpan(start, end - start));
+        }
+
+        return _pool is null ? _text.Substring(start, end - start) : _pool.Get(_text.AsSpan(start, end - start));
     }
 
     private void SkipStringToken(bool isKey) => ScanString(isKey);

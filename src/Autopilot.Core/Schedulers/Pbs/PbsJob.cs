@@ -43,14 +43,15 @@ public sealed record PbsJob(
     }
 
     /// <summary>The parent id <c>123[].server</c> of subjob <c>123[7].server</c>.</summary>
-    public string? ArrayParentId
+    public string? ArrayParentId => _parent ??= ComputeParent();
+
+    private string? _parent;
+
+    private string? ComputeParent()
     {
-        get
-        {
-            var open = Id.IndexOf('[', StringComparison.Ordinal);
-            var close = open < 0 ? -1 : Id.IndexOf(']', open);
-            return close > open + 1 ? string.Concat(Id.AsSpan(0, open + 1), Id.AsSpan(close)) : null;
-        }
+        var open = Id.IndexOf('[', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : Id.IndexOf(']', open);
+        return close > open + 1 ? string.Concat(Id.AsSpan(0, open + 1), Id.AsSpan(close)) : null;
     }
 
     /// <summary>The user part of <see cref="Owner"/>.</summary>
@@ -139,20 +140,103 @@ internal static class PbsTime
             return null;
         }
 
-        var t = text.Trim();
-        if (t.Length is > 0 and <= 12 && t.All(char.IsAsciiDigit) && long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+        var t = text.AsSpan().Trim();
+        if (t.Length <= 12 && long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
         {
             return epoch == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(epoch);
         }
 
+        if (TryParseCTime(t, out var fast))
+        {
+            return new DateTimeOffset(fast, zone.GetUtcOffset(fast));
+        }
+
         // Collapse the double space of single-digit days ("Tue Oct  4 21:23:20 2022").
-        var normal = string.Join(' ', t.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var normal = string.Join(' ', t.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
         if (DateTime.TryParseExact(normal, Formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
             return new DateTimeOffset(local, zone.GetUtcOffset(local));
         }
 
         return null;
+    }
+
+    /// <summary>The ctime(3) layout <c>Www Mmm d HH:MM:SS YYYY</c> without allocating (listings carry it per job).</summary>
+    private static bool TryParseCTime(ReadOnlySpan<char> t, out DateTime value)
+    {
+        value = default;
+        var p = 0;
+        if (!Word(t, ref p, out _) || !Word(t, ref p, out var mon) || !Number(t, ref p, out var day)
+            || !Number(t, ref p, out var hh, ':') || !Number(t, ref p, out var mm, ':') || !Number(t, ref p, out var ss) || !Number(t, ref p, out var yyyy))
+        {
+            return false;
+        }
+
+        var month = MonthNumber(mon);
+        if (month == 0 || p != t.Length || day is < 1 or > 31 || hh > 23 || mm > 59 || ss > 60 || yyyy is < 1970 or > 9999 || day > DateTime.DaysInMonth(yyyy, month))
+        {
+            return false;
+        }
+
+        value = new DateTime(yyyy, month, day, hh, mm, Math.Min(ss, 59), DateTimeKind.Unspecified);
+        return true;
+    }
+
+    internal static int MonthNumber(ReadOnlySpan<char> mon) => mon switch
+    {
+        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
+        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
+        _ => 0,
+    };
+
+    internal static bool Word(ReadOnlySpan<char> t, ref int p, out ReadOnlySpan<char> word)
+    {
+        while (p < t.Length && t[p] == ' ')
+        {
+            p++;
+        }
+
+        var start = p;
+        while (p < t.Length && char.IsAsciiLetter(t[p]))
+        {
+            p++;
+        }
+
+        word = t[start..p];
+        return p > start;
+    }
+
+    internal static bool Number(ReadOnlySpan<char> t, ref int p, out int n, char? terminator = null)
+    {
+        while (p < t.Length && t[p] == ' ')
+        {
+            p++;
+        }
+
+        n = 0;
+        var start = p;
+        while (p < t.Length && char.IsAsciiDigit(t[p]) && p - start < 5)
+        {
+            n = (n * 10) + (t[p] - '0');
+            p++;
+        }
+
+        if (p == start)
+        {
+            return false;
+        }
+
+        if (terminator is { } c)
+        {
+            if (p >= t.Length || t[p] != c)
+            {
+                return false;
+            }
+
+            p++;
+        }
+
+        return true;
     }
 
     /// <summary><c>HH:MM:SS</c>, <c>MM:SS</c>, plain seconds, or <c>DD:HH:MM:SS</c>.</summary>
@@ -163,26 +247,46 @@ internal static class PbsTime
             return null;
         }
 
-        var parts = text.Trim().Split(':');
-        long total = 0;
-        foreach (var part in parts)
+        var t = text.AsSpan().Trim();
+        Span<long> parts = stackalloc long[4];
+        var count = 0;
+        long current = 0;
+        var digits = 0;
+        foreach (var c in t)
         {
-            if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            if (char.IsAsciiDigit(c))
+            {
+                current = (current * 10) + (c - '0');
+                if (++digits > 12)
+                {
+                    return null;
+                }
+            }
+            else if (c == ':' && digits > 0 && count < 3)
+            {
+                parts[count++] = current;
+                current = 0;
+                digits = 0;
+            }
+            else
             {
                 return null;
             }
-
-            total = (total * 60) + n;
         }
 
-        if (parts.Length == 4)
+        if (digits == 0)
         {
-            // DD:HH:MM:SS: the first multiplier was 60, not 24.
-            var days = long.Parse(parts[0], CultureInfo.InvariantCulture);
-            total = total - (days * 60 * 60 * 60) + (days * 24 * 3600);
+            return null;
         }
 
-        return parts.Length > 4 ? null : TimeSpan.FromSeconds(total);
+        parts[count++] = current;
+        return count switch
+        {
+            1 => TimeSpan.FromSeconds(parts[0]),
+            2 => TimeSpan.FromSeconds((parts[0] * 60) + parts[1]),
+            3 => TimeSpan.FromSeconds((parts[0] * 3600) + (parts[1] * 60) + parts[2]),
+            _ => TimeSpan.FromSeconds((parts[0] * 86400) + (parts[1] * 3600) + (parts[2] * 60) + parts[3]),
+        };
     }
 
     /// <summary>Walltime as PBS writes it: hours may exceed 24 (<c>100:00:00</c>).</summary>

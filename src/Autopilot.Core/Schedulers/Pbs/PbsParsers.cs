@@ -30,7 +30,7 @@ public static partial class PbsParsers
         }
 
         var prefix = stdout[..start].Trim();
-        var reader = new LenientJsonReader(stdout, start);
+        var reader = new LenientJsonReader(stdout, start, new StringPool());
         reader.ReadObjectStart();
         var jobs = new List<PbsJob>();
         var hasJobs = false;
@@ -117,6 +117,7 @@ public static partial class PbsParsers
         }
 
         var jobs = new List<PbsJob>();
+        var pool = new StringPool();
         PbsJobBuilder? current = null;
         string? key = null;
         var value = new System.Text.StringBuilder();
@@ -124,9 +125,10 @@ public static partial class PbsParsers
 
         void Flush()
         {
-            if (current is not null && key is not null)
+            if (current is not null && key is not null && PbsJobBuilder.Wants(key))
             {
-                current.Set(key, value.ToString().Trim());
+                var text = value.ToString().AsSpan().Trim();
+                current.Set(key, pool.Get(text));
             }
 
             key = null;
@@ -204,8 +206,11 @@ public static partial class PbsParsers
             }
 
             Flush();
-            key = line[..eq].Trim().ToString();
-            value.Append(line[(eq + 3)..]);
+            key = pool.Get(line[..eq].Trim());
+            if (PbsJobBuilder.Wants(key))
+            {
+                value.Append(line[(eq + 3)..]);
+            }
         }
 
         Flush();

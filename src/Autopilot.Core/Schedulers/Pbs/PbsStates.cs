@@ -45,32 +45,32 @@ public static class PbsStates
             return PendingKind.Resources;
         }
 
-        var c = comment.ToLowerInvariant();
-        if (c.Contains("can never run", StringComparison.Ordinal))
+        var c = comment;
+        if (c.Contains("can never run", StringComparison.OrdinalIgnoreCase))
         {
             return PendingKind.Error;
         }
 
-        if (c.Contains("limit", StringComparison.Ordinal) || c.Contains("max_run", StringComparison.Ordinal) || c.Contains("max_queued", StringComparison.Ordinal))
+        if (c.Contains("limit", StringComparison.OrdinalIgnoreCase) || c.Contains("max_run", StringComparison.OrdinalIgnoreCase) || c.Contains("max_queued", StringComparison.OrdinalIgnoreCase))
         {
             return PendingKind.Limit;
         }
 
-        if (c.Contains("queue not started", StringComparison.Ordinal) || c.Contains("not enabled", StringComparison.Ordinal)
-            || c.Contains("dedicated time", StringComparison.Ordinal) || c.Contains("prime time", StringComparison.Ordinal)
-            || c.Contains("ineligible state", StringComparison.Ordinal) || c.Contains("offline", StringComparison.Ordinal)
-            || c.Contains("reservation", StringComparison.Ordinal) && c.Contains("maintenance", StringComparison.Ordinal)
-            || c.Contains("scheduling is off", StringComparison.Ordinal) || c.Contains("server not started", StringComparison.Ordinal))
+        if (c.Contains("queue not started", StringComparison.OrdinalIgnoreCase) || c.Contains("not enabled", StringComparison.OrdinalIgnoreCase)
+            || c.Contains("dedicated time", StringComparison.OrdinalIgnoreCase) || c.Contains("prime time", StringComparison.OrdinalIgnoreCase)
+            || c.Contains("ineligible state", StringComparison.OrdinalIgnoreCase) || c.Contains("offline", StringComparison.OrdinalIgnoreCase)
+            || (c.Contains("reservation", StringComparison.OrdinalIgnoreCase) && c.Contains("maintenance", StringComparison.OrdinalIgnoreCase))
+            || c.Contains("scheduling is off", StringComparison.OrdinalIgnoreCase) || c.Contains("server not started", StringComparison.OrdinalIgnoreCase))
         {
             return PendingKind.Unavailable;
         }
 
-        if (c.Contains("hold", StringComparison.Ordinal))
+        if (c.Contains("hold", StringComparison.OrdinalIgnoreCase))
         {
             return PendingKind.Held;
         }
 
-        if (c.Contains("depend", StringComparison.Ordinal))
+        if (c.Contains("depend", StringComparison.OrdinalIgnoreCase))
         {
             return PendingKind.BeginTime;
         }

@@ -38,6 +38,7 @@ public static class TorqueXmlParser
         }
 
         var jobs = new List<PbsJob>();
+        var pool = new StringPool();
         var pos = dataStart + "<Data>".Length;
         while (true)
         {
@@ -56,27 +57,28 @@ public static class TorqueXmlParser
             var job = text.AsSpan(jobStart + 5, jobEnd - jobStart - 5);
             PbsJobBuilder? builder = null;
             string? walltime = null;
-            var pending = new List<(string Key, string Value)>();
-            foreach (var (name, start, length) in Children(job))
+            var pending = new List<(string Key, string Value)>(12);
+            var p = 0;
+            while (NextChild(job, ref p, out var name, out var value))
             {
-                var value = job.Slice(start, length);
-                if (name == "Job_Id")
+                if (name is "Job_Id")
                 {
                     builder = new PbsJobBuilder(Decode(value), zone);
                 }
-                else if (name == "Resource_List")
+                else if (name is "Resource_List")
                 {
-                    foreach (var (res, rs, rl) in Children(value))
+                    var r = 0;
+                    while (NextChild(value, ref r, out var res, out var resValue))
                     {
-                        if (res == "walltime")
+                        if (res is "walltime")
                         {
-                            walltime = Decode(value.Slice(rs, rl));
+                            walltime = Decode(resValue, pool);
                         }
                     }
                 }
-                else if (name != "walltime" && PbsJobBuilder.Wants(name))
+                else if (name is not "walltime" && PbsJobBuilder.Wants(name))
                 {
-                    pending.Add((name, Decode(value)));
+                    pending.Add((pool.Get(name), Decode(value, pool)));
                 }
             }
 
@@ -98,24 +100,24 @@ public static class TorqueXmlParser
         return jobs;
     }
 
-    private static string Decode(ReadOnlySpan<char> value) =>
-        value.Contains('&') ? WebUtility.HtmlDecode(value.ToString()) : value.ToString();
+    private static string Decode(ReadOnlySpan<char> value, StringPool? pool = null) =>
+        value.Contains('&') ? WebUtility.HtmlDecode(value.ToString()) : pool?.Get(value) ?? value.ToString();
 
     /// <summary>
-    /// The child elements of <paramref name="xml"/> in order, as (name, content offset, content length).
-    /// Each child's content runs to the first matching close tag, so a raw '&lt;' or newline inside a value
-    /// cannot derail the scan.
+    /// The next child element of <paramref name="xml"/> from <paramref name="p"/>. Its content runs to the
+    /// first matching close tag, so a raw '&lt;' or newline inside a value cannot derail the scan.
     /// </summary>
-    private static List<(string Name, int Start, int Length)> Children(ReadOnlySpan<char> xml)
+    private static bool NextChild(ReadOnlySpan<char> xml, ref int p, out ReadOnlySpan<char> name, out ReadOnlySpan<char> content)
     {
-        var children = new List<(string, int, int)>();
-        var p = 0;
+        name = default;
+        content = default;
         while (p < xml.Length)
         {
             var lt = xml[p..].IndexOf('<');
             if (lt < 0)
             {
-                break;
+                p = xml.Length;
+                return false;
             }
 
             p += lt;
@@ -134,23 +136,35 @@ public static class TorqueXmlParser
 
             if (tag[^1] == '/')
             {
-                children.Add((tag[..^1].Trim().ToString(), p + gt + 1, 0));
+                name = tag[..^1].Trim();
                 p += gt + 1;
-                continue;
+                return true;
             }
 
-            var name = tag.ToString();
+            name = tag;
             var contentStart = p + gt + 1;
-            var close = xml[contentStart..].IndexOf(("</" + name + ">").AsSpan(), StringComparison.Ordinal);
-            if (close < 0)
+            var q = contentStart;
+            while (true)
             {
-                throw new FormatException($"<{name}> has no closing tag (truncated output?)");
-            }
+                var close = xml[q..].IndexOf("</", StringComparison.Ordinal);
+                if (close < 0)
+                {
+                    throw new FormatException($"<{tag}> has no closing tag (truncated output?)");
+                }
 
-            children.Add((name, contentStart, close));
-            p = contentStart + close + name.Length + 3;
+                q += close;
+                var after = xml[(q + 2)..];
+                if (after.StartsWith(tag, StringComparison.Ordinal) && after.Length > tag.Length && after[tag.Length] == '>')
+                {
+                    content = xml[contentStart..q];
+                    p = q + 3 + tag.Length;
+                    return true;
+                }
+
+                q += 2;
+            }
         }
 
-        return children;
+        return false;
     }
 }
