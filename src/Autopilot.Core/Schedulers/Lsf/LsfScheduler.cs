@@ -151,8 +151,10 @@ public sealed class LsfScheduler : IScheduler
     /// and the template drains against the configured walltime). Memory <c>-R rusage[mem=N]</c> with N
     /// in MB, which is LSF_UNIT_FOR_LIMITS=MB (the common setting); sites on KB units (old default) or
     /// wanting per-slot/total semantics set memory to 0 and pass their own <c>-R "rusage[mem=...]"</c> in
-    /// extra_args, which also turns ours off. The drain signal is LSF's warning action:
-    /// <c>-wa USR1 -wt M</c> minutes before the run limit. Environment values are not on the command
+    /// extra_args, which also turns ours off. No warning action (<c>-wa USR1 -wt M</c>) by default: LSF
+    /// signals every process of the job, so tasks without a USR1 handler would die; the pilot template
+    /// drains itself from a timer instead (sites whose tasks ignore USR1 may add -wa/-wt in extra_args,
+    /// the template passes the signal on). Environment values are not on the command
     /// line: bsub copies its own environment into the job. The script is the job's command (it must be
     /// executable and visible on the execution host); #BSUB lines in it are not read.
     /// </summary>
@@ -189,12 +191,6 @@ public sealed class LsfScheduler : IScheduler
         if (o.MemoryMb > 0 && !ownMemory)
         {
             args.AddRange(["-R", $"rusage[mem={o.MemoryMb.ToString(CultureInfo.InvariantCulture)}]"]);
-        }
-
-        if (o.DrainLead > TimeSpan.Zero && o.DrainLead < o.Walltime)
-        {
-            var lead = Math.Max(1, (long)Math.Ceiling(o.DrainLead.TotalMinutes));
-            args.AddRange(["-wa", "USR1", "-wt", FormatMinutes(lead)]);
         }
 
         var suffix = arraySize > 1 ? "%J_%I" : "%J";

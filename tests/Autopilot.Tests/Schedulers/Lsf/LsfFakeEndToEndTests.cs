@@ -76,7 +76,7 @@ public sealed class LsfFakeEndToEndTests
         var options = new SchedulerOptions
         {
             Kind = "lsf", BinDir = bin.Dir, Queue = "short", Account = "proj1", Walltime = TimeSpan.FromMinutes(90), Cpus = 4, MemoryMb = 4096,
-            DrainLead = TimeSpan.FromMinutes(10), ExtraArgs = ["-G", "hpcgroup"],
+            DrainLead = TimeSpan.FromMinutes(10), ExtraArgs = ["-G", "hpcgroup", "-wa", "USR1", "-wt", "0:10"],
         };
         var result = await Lsf(bin).SubmitAsync(new SubmitRequest("a", "autopilot-a", bin.Script, 3, options, "/logs"), CancellationToken.None);
         Assert.Equal("542935", result.ArrayJobId);
@@ -84,7 +84,7 @@ public sealed class LsfFakeEndToEndTests
         var call = Assert.Single(bin.Calls());
         Assert.Equal(
             ["-J", "autopilot-a[1-3]", "-q", "short", "-P", "proj1", "-W", "1:30", "-n", "4", "-R", "span[hosts=1]", "-R", "rusage[mem=4096]",
-             "-wa", "USR1", "-wt", "0:10", "-o", "/logs/autopilot-a.%J_%I.out", "-e", "/logs/autopilot-a.%J_%I.err", "-G", "hpcgroup", bin.Script],
+             "-o", "/logs/autopilot-a.%J_%I.out", "-e", "/logs/autopilot-a.%J_%I.err", "-G", "hpcgroup", "-wa", "USR1", "-wt", "0:10", bin.Script],
             call.Args);
     }
 
