@@ -207,8 +207,8 @@ public sealed class PbsFakeEndToEndTests
     public void Factory_creates_the_three_kinds()
     {
         using var loggers = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
-        Assert.Equal("pbs", SchedulerFactory.Create("pbs", new ProcessRunner(), "/tmp", loggers, TimeProvider.System).Kind);
-        Assert.Equal("torque", SchedulerFactory.Create("torque", new ProcessRunner(), "/tmp", loggers, TimeProvider.System).Kind);
-        Assert.Equal("lsf", SchedulerFactory.Create("lsf", new ProcessRunner(), "/tmp", loggers, TimeProvider.System).Kind);
+        Assert.Equal("pbs", SchedulerFactory.Create(new SchedulerOptions { Kind = "pbs" }, new ProcessRunner(), "/tmp", loggers, TimeProvider.System).Kind);
+        Assert.Equal("torque", SchedulerFactory.Create(new SchedulerOptions { Kind = "torque" }, new ProcessRunner(), "/tmp", loggers, TimeProvider.System).Kind);
+        Assert.Equal("lsf", SchedulerFactory.Create(new SchedulerOptions { Kind = "lsf" }, new ProcessRunner(), "/tmp", loggers, TimeProvider.System).Kind);
     }
 }

@@ -30,6 +30,16 @@ public sealed class TorqueFakeEndToEndTests
     }
 
     [Fact]
+    public async Task Factory_adapter_uses_the_pools_bin_dir_for_listing()
+    {
+        using var bin = new FakeBin("torque");
+        bin.Respond("qstat", stdout: F("qstat_x_queued__batcheuphoria.xml"));
+        var torque = SchedulerFactory.Create(new SchedulerOptions { Kind = "torque", BinDir = bin.Dir }, new ProcessRunner(), "/tmp", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
+        Assert.Single(await torque.ListAsync(new PilotQuery(["r180328_183957634_pid_4_starAlignment"], User: "otp-data"), CancellationToken.None));
+        FakeBin.AssertCall(Assert.Single(bin.Calls()), "qstat", "-x", "-t");
+    }
+
+    [Fact]
     public async Task Kind_pbs_with_flavor_auto_detects_torque()
     {
         using var bin = new FakeBin("torque");
