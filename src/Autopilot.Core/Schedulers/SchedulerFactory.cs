@@ -12,6 +12,7 @@ public static class SchedulerFactory
     public static IScheduler Create(string kind, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
         kind switch
         {
+            "sge" => new GridEngine.GridEngineScheduler(runner, null, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time),
             _ => throw new ArgumentException($"unknown scheduler kind '{kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(kind)),
         };
 }
