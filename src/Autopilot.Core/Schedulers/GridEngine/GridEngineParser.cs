@@ -81,12 +81,7 @@ public static partial class GridEngineParser
             throw new FormatException("qstat -xml output is truncated: it does not end with </job_info>");
         }
 
-        var names = jobNames switch
-        {
-            null => null,
-            HashSet<string> set when set.Comparer == StringComparer.Ordinal => set,
-            _ => new HashSet<string>(jobNames, StringComparer.Ordinal),
-        };
+        var scan = new ScanContext(jobNames is null ? null : new HashSet<string>(jobNames, StringComparer.Ordinal), zone);
         var pilots = new List<Pilot>();
         var pos = root;
         while (true)
@@ -97,70 +92,209 @@ public static partial class GridEngineParser
                 break;
             }
 
-            open += pos;
-            var close = text[open..].IndexOf("</job_list>", StringComparison.Ordinal);
-            if (close < 0)
-            {
-                throw new FormatException($"qstat -xml output is truncated: <job_list> at offset {open} is never closed");
-            }
-
-            close += open;
-            pos = close + "</job_list>".Length;
-            var element = text[open..close];
-            AddJob(element, open, names, zone, pilots);
+            pos = ScanJob(text, pos + open, scan, pilots);
         }
 
         return pilots;
     }
 
-    private static void AddJob(ReadOnlySpan<char> element, int offset, HashSet<string>? names, TimeZoneInfo zone, List<Pilot> pilots)
+    /// <summary>Per-listing caches: the name set looked up by span, and the few distinct state codes and times.</summary>
+    private sealed class ScanContext(HashSet<string>? names, TimeZoneInfo zone)
     {
-        // -r adds full_job_name; older releases truncate nothing in JB_name but prefer the full one.
-        var name = Tag(element, "full_job_name") ?? Tag(element, "JB_name")
-            ?? throw new FormatException($"qstat -xml <job_list> at offset {offset} has no JB_name");
-        if (names is not null && !names.Contains(name))
+        public readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? Names = names?.GetAlternateLookup<ReadOnlySpan<char>>();
+        public readonly TimeZoneInfo Zone = zone;
+        public readonly Dictionary<string, (string Raw, PilotState State, PendingKind Kind, string? Reason)> States = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, DateTimeOffset?> Times = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The fields of one job_list, as slices of the output (nothing allocated until the name matches).</summary>
+    private ref struct JobFields
+    {
+        public ReadOnlySpan<char> Number;
+        public ReadOnlySpan<char> Name;
+        public ReadOnlySpan<char> FullName;
+        public ReadOnlySpan<char> State;
+        public ReadOnlySpan<char> Start;
+        public ReadOnlySpan<char> Submit;
+        public ReadOnlySpan<char> Tasks;
+        public ReadOnlySpan<char> HardRuntime;
+        public bool HasName;
+        public bool HasState;
+    }
+
+    /// <summary>
+    /// Walks one <c>&lt;job_list&gt;</c> tag by tag in a single pass (values never contain '&lt;') and
+    /// returns the offset after its end tag. Flat or nested children are both fine; only the
+    /// fields the policy needs are kept.
+    /// </summary>
+    private static int ScanJob(ReadOnlySpan<char> text, int open, ScanContext scan, List<Pilot> pilots)
+    {
+        var job = default(JobFields);
+        var i = open + "<job_list".Length;
+        var gt = text[i..].IndexOf('>');
+        if (gt < 0)
         {
-            return;
+            throw Truncated(open);
         }
 
-        var number = Tag(element, "JB_job_number");
-        if (number is null || !IsDigits(number))
+        i += gt + 1;
+        while (true)
+        {
+            var lt = text[i..].IndexOf('<');
+            if (lt < 0)
+            {
+                throw Truncated(open);
+            }
+
+            i += lt;
+            var rest = text[(i + 1)..];
+            var close = rest.IndexOf('>');
+            if (close < 0)
+            {
+                throw Truncated(open);
+            }
+
+            if (rest[0] == '/')
+            {
+                i += close + 2;
+                if (rest[..close].SequenceEqual("/job_list"))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            var valueStart = i + close + 2;
+            if (close == 0 || rest[close - 1] == '/')
+            {
+                // An empty element (<x/>) or the nameless <> some releases print: nothing to read.
+                i = valueStart;
+                continue;
+            }
+
+            var nameEnd = rest[..close].IndexOf(' ');
+            var tag = nameEnd < 0 ? rest[..close] : rest[..nameEnd];
+            var valueLength = text[valueStart..].IndexOf('<');
+            if (valueLength < 0)
+            {
+                throw Truncated(open);
+            }
+
+            var value = text.Slice(valueStart, valueLength).Trim();
+            switch (tag)
+            {
+                case "JB_job_number": job.Number = value; break;
+                case "JB_name": job.Name = value; job.HasName = true; break;
+                case "full_job_name": job.FullName = value; job.HasName = true; break;
+                case "state": job.State = value; job.HasState = true; break;
+                case "JAT_start_time": job.Start = value; break;
+                case "JB_submission_time": job.Submit = value; break;
+                case "tasks": job.Tasks = value; break;
+                case "hard_request" when nameEnd > 0 && rest[nameEnd..close].Contains("name=\"h_rt\"", StringComparison.Ordinal): job.HardRuntime = value; break;
+            }
+
+            i = valueStart + valueLength;
+        }
+
+        AddJob(ref job, open, scan, pilots);
+        return i;
+    }
+
+    private static FormatException Truncated(int offset) =>
+        new($"qstat -xml output is truncated: <job_list> at offset {offset} is never closed");
+
+    private static void AddJob(ref JobFields job, int offset, ScanContext scan, List<Pilot> pilots)
+    {
+        if (!job.HasName)
+        {
+            throw new FormatException($"qstat -xml <job_list> at offset {offset} has no JB_name");
+        }
+
+        // -r adds full_job_name; prefer it where a fork shortens JB_name.
+        var nameSpan = job.FullName.IsEmpty ? job.Name : job.FullName;
+        string name;
+        if (nameSpan.Contains('&'))
+        {
+            name = WebUtility.HtmlDecode(nameSpan.ToString());
+            if (scan.Names is { } n1 && !n1.Contains(name))
+            {
+                return;
+            }
+        }
+        else if (scan.Names is { } n2)
+        {
+            if (!n2.TryGetValue(nameSpan, out var known))
+            {
+                return;
+            }
+
+            name = known;
+        }
+        else
+        {
+            name = nameSpan.ToString();
+        }
+
+        if (job.Number.IsEmpty || job.Number.Length > 18 || job.Number.ContainsAnyExceptInRange('0', '9'))
         {
             throw new FormatException($"qstat -xml <job_list> at offset {offset} ('{name}') has no numeric JB_job_number");
         }
 
-        var raw = Tag(element, "state")
-            ?? throw new FormatException($"qstat -xml job {number} ('{name}') has no <state>");
-        var (state, kind, reason) = MapState(raw);
-        var submit = ParseQstatTime(Tag(element, "JB_submission_time"), zone);
-        var start = ParseQstatTime(Tag(element, "JAT_start_time"), zone);
-        var limit = HardRuntime(element);
-        var tasks = Tag(element, "tasks");
-        if (string.IsNullOrEmpty(tasks))
+        var number = job.Number.ToString();
+        if (!job.HasState)
+        {
+            throw new FormatException($"qstat -xml job {number} ('{name}') has no <state>");
+        }
+
+        var states = scan.States.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!states.TryGetValue(job.State, out var mapped))
+        {
+            var rawText = job.State.ToString();
+            var (s, k, r) = MapState(rawText);
+            mapped = (rawText, s, k, r);
+            scan.States[rawText] = mapped;
+        }
+
+        var (raw, state, kind, reason) = mapped;
+        var submit = CachedTime(job.Submit, scan);
+        var start = CachedTime(job.Start, scan);
+        var limit = job.HardRuntime.IsEmpty ? null : ParseDuration(job.HardRuntime);
+        if (job.Tasks.IsEmpty)
         {
             pilots.Add(new Pilot(number, name, state, raw, reason, kind, submit, start, null, null, limit));
             return;
         }
 
-        foreach (var task in ExpandTasks(tasks, MaxElements - pilots.Count))
+        foreach (var task in ExpandTasks(job.Tasks.ToString(), MaxElements - pilots.Count))
         {
             pilots.Add(new Pilot($"{number}.{task}", name, state, raw, reason, kind, submit, start, task, number, limit));
         }
     }
 
-    private static TimeSpan? HardRuntime(ReadOnlySpan<char> element)
+    private static DateTimeOffset? CachedTime(ReadOnlySpan<char> value, ScanContext scan)
     {
-        const string marker = "<hard_request name=\"h_rt\"";
-        var at = element.IndexOf(marker, StringComparison.Ordinal);
-        if (at < 0)
+        if (value.IsEmpty)
         {
             return null;
         }
 
-        var rest = element[(at + marker.Length)..];
-        var gt = rest.IndexOf('>');
-        var end = rest.IndexOf("</hard_request>", StringComparison.Ordinal);
-        return gt < 0 || end < gt ? null : ParseDuration(rest[(gt + 1)..end].Trim());
+        // Jobs of one burst share their submission second: parse each distinct time once.
+        var times = scan.Times.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (times.TryGetValue(value, out var cached))
+        {
+            return cached;
+        }
+
+        if (scan.Times.Count > 4096)
+        {
+            scan.Times.Clear();
+        }
+
+        var text = value.ToString();
+        var parsed = ParseQstatTime(text, scan.Zone);
+        scan.Times[text] = parsed;
+        return parsed;
     }
 
     /// <summary>
@@ -659,7 +793,12 @@ public static partial class GridEngineParser
             return epoch > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(epoch) : DateTimeOffset.FromUnixTimeSeconds(epoch);
         }
 
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset) && HasOffset(value))
+        if (value.Length == 19 && DateTime.TryParseExact(value, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var plain))
+        {
+            return Local(plain, zone);
+        }
+
+        if (HasOffset(value) && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset))
         {
             return withOffset;
         }
@@ -695,6 +834,18 @@ public static partial class GridEngineParser
 
     private static string? Tag(ReadOnlySpan<char> element, string name)
     {
+        var value = TagSpan(element, name, out var found);
+        if (!found)
+        {
+            return null;
+        }
+
+        return value.Contains('&') ? WebUtility.HtmlDecode(value.ToString()) : value.ToString();
+    }
+
+    /// <summary>The trimmed text between &lt;name&gt; and &lt;/name&gt; (entities not decoded).</summary>
+    private static ReadOnlySpan<char> TagSpan(ReadOnlySpan<char> element, string name, out bool found)
+    {
         Span<char> open = stackalloc char[name.Length + 2];
         open[0] = '<';
         name.AsSpan().CopyTo(open[1..]);
@@ -702,7 +853,8 @@ public static partial class GridEngineParser
         var start = element.IndexOf(open, StringComparison.Ordinal);
         if (start < 0)
         {
-            return null;
+            found = false;
+            return default;
         }
 
         start += open.Length;
@@ -717,8 +869,8 @@ public static partial class GridEngineParser
             throw new FormatException($"<{name}> is never closed (truncated output?)");
         }
 
-        var value = element.Slice(start, len).Trim();
-        return value.Contains('&') ? WebUtility.HtmlDecode(value.ToString()) : value.ToString();
+        found = true;
+        return element.Slice(start, len).Trim();
     }
 
     private static IEnumerable<string> AllTags(ReadOnlySpan<char> text, string name)
