@@ -722,8 +722,8 @@ public static partial class GridEngineParser
     /// is inferred (checked on SGE 8.1.9 here): <c>failed 0</c> means the script ran to its own exit
     /// (0: Completed, else Failed); <c>failed 37</c> is the qmaster enforcing h_rt (Walltime);
     /// <c>failed 100</c> ("assumedly after job") with exit 137/143/140 is a kill from outside (qdel,
-    /// or its -notify warning): Cancelled, or Walltime when 138 (SIGUSR1 from the s_rt drain limit the
-    /// pilot did not catch). Univa's <c>deleted_by</c> makes it Cancelled outright. Any other failed
+    /// or its -notify warning): Cancelled, or Walltime when 138 (SIGUSR1 from an s_rt soft limit a site or
+    /// extra_args set, not caught). Univa's <c>deleted_by</c> makes it Cancelled outright. Any other failed
     /// code (the job could not be started: output file, working directory, prolog...) is Failed.
     /// </summary>
     public static PilotOutcome ToOutcome(GridEngineAccounting a)

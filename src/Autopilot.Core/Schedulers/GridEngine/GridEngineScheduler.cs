@@ -158,12 +158,10 @@ public sealed partial class GridEngineScheduler : IScheduler
         }
 
         args.AddRange(["-l", "h_rt=" + GridEngineParser.FormatDuration(o.Walltime)]);
-        if (SoftRuntime(o) is { } soft)
-        {
-            // s_rt makes Grid Engine send SIGUSR1 at walltime - drain lead; the pilot drains on it.
-            args.AddRange(["-l", "s_rt=" + GridEngineParser.FormatDuration(soft)]);
-        }
-
+        // No -l s_rt: Grid Engine sends the soft limit's SIGUSR1 to the job's whole process group
+        // (checked on SGE 8.1.9), which kills every task process that does not handle USR1. The
+        // pilot templates time the drain themselves (walltime_seconds - drain_lead_seconds) and
+        // signal only their own client.
         if (o.Cpus > 1)
         {
             args.AddRange(["-pe", o.ParallelEnvironment!, o.Cpus.ToString(CultureInfo.InvariantCulture)]);
@@ -194,10 +192,6 @@ public sealed partial class GridEngineScheduler : IScheduler
 
     /// <summary>MiB per slot = ceil(memory_mb / cpus), so the pilot never gets less than asked.</summary>
     internal static long MemoryPerSlotMb(SchedulerOptions o) => (o.MemoryMb + Math.Max(1, o.Cpus) - 1) / Math.Max(1, o.Cpus);
-
-    /// <summary>walltime - drain lead, when that leaves a positive soft limit; otherwise no s_rt.</summary>
-    internal static TimeSpan? SoftRuntime(SchedulerOptions o) =>
-        o.DrainLead > TimeSpan.Zero && o.DrainLead < o.Walltime ? o.Walltime - o.DrainLead : null;
 
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)
     {
@@ -404,7 +398,7 @@ public sealed partial class GridEngineScheduler : IScheduler
         }
         else if (options.DrainLead >= options.Walltime && options.Walltime > TimeSpan.Zero)
         {
-            problems.Add($"scheduler.drain_lead {options.DrainLead}: must be shorter than the walltime {options.Walltime} (it sets -l s_rt = walltime - drain_lead)");
+            problems.Add($"scheduler.drain_lead {options.DrainLead}: must be shorter than the walltime {options.Walltime} (the pilot starts draining at walltime - drain_lead)");
         }
 
         foreach (var arg in options.ExtraArgs)

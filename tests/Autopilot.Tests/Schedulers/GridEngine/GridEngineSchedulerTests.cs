@@ -76,7 +76,7 @@ public sealed class GridEngineSchedulerTests
         Assert.Equal(["101"], result.JobIds);
         Assert.Null(result.ArrayJobId);
         Assert.Equal(
-            ["qsub", "-terse", "-N", "autopilot-cpu", "-q", "all.q", "-P", "physics", "-l", "h_rt=02:00:00", "-l", "s_rt=01:50:00",
+            ["qsub", "-terse", "-N", "autopilot-cpu", "-q", "all.q", "-P", "physics", "-l", "h_rt=02:00:00",
              "-pe", "smp", "4", "-l", "h_vmem=1025M", "-o", "/state/logs/cpu", "-e", "/state/logs/cpu", "-S", "/bin/bash", "-b", "n",
              "-l", "gpu=0", "/state/scripts/cpu.sh"],
             runner.Argv(0));
@@ -94,7 +94,7 @@ public sealed class GridEngineSchedulerTests
         Assert.Equal(["102.1", "102.2", "102.3", "102.4", "102.5", "102.6", "102.7", "102.8"], result.JobIds);
         Assert.Single(runner.Calls);
         Assert.Equal(
-            ["/opt/sge/bin/qsub", "-terse", "-N", "autopilot-cpu", "-q", "all.q", "-l", "h_rt=02:00:00", "-l", "s_rt=01:50:00",
+            ["/opt/sge/bin/qsub", "-terse", "-N", "autopilot-cpu", "-q", "all.q", "-l", "h_rt=02:00:00",
              "-o", "/state/logs/cpu", "-e", "/state/logs/cpu", "-t", "1-8", "-S", "/bin/bash", "-b", "n", "/state/scripts/cpu.sh"],
             runner.Argv(0));
     }
@@ -317,10 +317,11 @@ public sealed class GridEngineSchedulerTests
         Assert.Equal(perSlot, GridEngineScheduler.MemoryPerSlotMb(new SchedulerOptions { MemoryMb = memoryMb, Cpus = cpus }));
 
     [Fact]
-    public void No_soft_limit_when_the_drain_lead_is_zero()
+    public void No_soft_runtime_limit_is_requested_because_its_signal_hits_every_task()
     {
-        var args = GridEngineScheduler.BuildSubmitArguments(Request(1, Pool with { DrainLead = TimeSpan.Zero }), 1);
-        Assert.DoesNotContain(args, a => a.StartsWith("s_rt", StringComparison.Ordinal));
+        var args = GridEngineScheduler.BuildSubmitArguments(Request(1), 1);
+        Assert.DoesNotContain(args, a => a.Contains("s_rt", StringComparison.Ordinal));
+        Assert.Contains("h_rt=02:00:00", args);
     }
 
     [Fact]
