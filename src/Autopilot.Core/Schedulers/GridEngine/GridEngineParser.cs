@@ -577,7 +577,8 @@ public static partial class GridEngineParser
     /// <summary>
     /// Sorts qdel's messages (printed on stdout, exit 1 when any id failed): confirmations, ids
     /// already gone (<c>denied: job "N" does not exist</c>, <c>job "N" task "i" does not exist</c>,
-    /// <c>Following jobs do not exist</c>) and everything else, which is a problem.
+    /// <c>job "N" task id range "3-5:2" comprises no tasks</c>, <c>Following jobs do not exist</c>) and
+    /// everything else, which is a problem.
     /// </summary>
     public static GridEngineQdelReport ParseQdel(string output)
     {
@@ -588,7 +589,12 @@ public static partial class GridEngineParser
         foreach (var line in output.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0))
         {
             Match m;
-            if ((m = GoneTask().Match(line)).Success)
+            if ((m = GoneTaskRange().Match(line)).Success)
+            {
+                gone.AddRange(ExpandTasks(m.Groups[2].Value, 100_000).Select(t => $"{m.Groups[1].Value}.{t}"));
+                followingList = false;
+            }
+            else if ((m = GoneTask().Match(line)).Success)
             {
                 gone.Add($"{m.Groups[1].Value}.{m.Groups[2].Value}");
                 followingList = false;
@@ -938,6 +944,9 @@ public static partial class GridEngineParser
 
     [GeneratedRegex(@"job ""?(\d+)""? task ""?(\d+)""? does not exist")]
     private static partial Regex GoneTask();
+
+    [GeneratedRegex(@"job ""(\d+)"" task id range ""([^""]*)"" comprises no tasks")]
+    private static partial Regex GoneTaskRange();
 
     [GeneratedRegex(@"job ""?(\d+)""? does not exist")]
     private static partial Regex GoneJob();

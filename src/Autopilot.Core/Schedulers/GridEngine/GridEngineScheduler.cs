@@ -215,7 +215,17 @@ public sealed partial class GridEngineScheduler : IScheduler
         }
 
         // qdel exits 1 when any id failed, and says which on stdout; ids already gone are fine.
-        var report = GridEngineParser.ParseQdel(result.StandardOutput + "\n" + result.StandardError);
+        GridEngineQdelReport report;
+        try
+        {
+            report = GridEngineParser.ParseQdel(result.StandardOutput + "\n" + result.StandardError);
+        }
+        catch (FormatException ex)
+        {
+            throw new SchedulerException($"{result.Describe()}: {ex.Message}", ex);
+        }
+
+
         if (report.Problems.Count > 0 || report.AlreadyGone.Count == 0)
         {
             var said = string.Join(" | ", report.Problems.DefaultIfEmpty(result.StandardOutput.Trim()));

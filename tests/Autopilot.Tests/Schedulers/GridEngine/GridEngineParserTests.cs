@@ -211,6 +211,10 @@ public sealed class GridEngineParserTests
         Assert.Equal(["999999", "51.77"], gone.AlreadyGone);
         Assert.Empty(gone.Problems);
 
+        var range = GridEngineParser.ParseQdel(GridEngineFixtures.Read("real_qdel_tasks_gone__sge819.txt"));
+        Assert.Equal(["76.3", "76.5"], range.AlreadyGone);
+        Assert.Empty(range.Problems);
+
         var following = GridEngineParser.ParseQdel(GridEngineFixtures.Read("qstat_j_unknown_job_stderr__toil_issue3054.txt"));
         Assert.Equal(["1367604"], following.AlreadyGone);
         Assert.Empty(following.Problems);
