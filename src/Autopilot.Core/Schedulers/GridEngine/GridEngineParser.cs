@@ -64,7 +64,7 @@ public static partial class GridEngineParser
     /// (100,000 jobs must parse in well under 100 ms) and a few forks print odd bytes in the header.
     /// </summary>
     /// <param name="jobNames">Keep only these names (exact); null keeps every job.</param>
-    /// <param name="zone">The time zone qstat printed its times in (the qmaster host's local time).</param>
+    /// <param name="zone">The time zone qstat printed its times in (its own host's local time).</param>
     public static IReadOnlyList<Pilot> ParseQstatXml(string xml, IReadOnlyCollection<string>? jobNames, TimeZoneInfo zone)
     {
         ArgumentNullException.ThrowIfNull(xml);
