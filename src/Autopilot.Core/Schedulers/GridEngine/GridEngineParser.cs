@@ -123,82 +123,116 @@ public static partial class GridEngineParser
     }
 
     /// <summary>
-    /// Walks one <c>&lt;job_list&gt;</c> tag by tag in a single pass (values never contain '&lt;') and
-    /// returns the offset after its end tag. Flat or nested children are both fine; only the
-    /// fields the policy needs are kept.
+    /// Reads one <c>&lt;job_list&gt;</c>: bounds it by its end tag, then looks each wanted tag up
+    /// from where the previous one was found (Grid Engine writes them in a fixed order, so that is
+    /// one pass), falling back to the part before when a fork orders them differently. Returns
+    /// the offset after the end tag.
     /// </summary>
     private static int ScanJob(ReadOnlySpan<char> text, int open, ScanContext scan, List<Pilot> pilots)
     {
+        // One scan finds the end tag, or a second start tag first when a job_list lost its end
+        // (then its fields could not be told from the next job's).
+        var close = -1;
+        for (var from = open + 9; ;)
+        {
+            var hit = text[from..].IndexOf("job_list", StringComparison.Ordinal);
+            if (hit < 0)
+            {
+                throw Truncated(open);
+            }
+
+            hit += from;
+            if (text[hit - 1] == '/' && text[hit - 2] == '<')
+            {
+                close = hit - 2 - open;
+                break;
+            }
+
+            if (text[hit - 1] == '<')
+            {
+                throw Truncated(open);
+            }
+
+            from = hit + 8;
+        }
+
+        var element = text.Slice(open, close);
         var job = default(JobFields);
-        var i = open + "<job_list".Length;
-        var gt = text[i..].IndexOf('>');
-        if (gt < 0)
+        var cursor = 0;
+        job.Number = Value(element, "<JB_job_number>", ref cursor, out _);
+        job.Name = Value(element, "<JB_name>", ref cursor, out job.HasName);
+        job.State = Value(element, "<state>", ref cursor, out job.HasState);
+        // Running entries carry JAT_start_time, pending ones JB_submission_time: look for the one
+        // the entry's section promises first, and for the other only if that is missing.
+        var pending = element[..Math.Min(element.Length, 40)].IndexOf("\"pending\"", StringComparison.Ordinal) >= 0;
+        bool hasTime;
+        if (pending)
         {
-            throw Truncated(open);
+            job.Submit = Value(element, "<JB_submission_time>", ref cursor, out hasTime);
+            if (!hasTime)
+            {
+                job.Start = Value(element, "<JAT_start_time>", ref cursor, out _);
+            }
+        }
+        else
+        {
+            job.Start = Value(element, "<JAT_start_time>", ref cursor, out hasTime);
+            if (!hasTime)
+            {
+                job.Submit = Value(element, "<JB_submission_time>", ref cursor, out _);
+            }
         }
 
-        i += gt + 1;
-        while (true)
-        {
-            var lt = text[i..].IndexOf('<');
-            if (lt < 0)
-            {
-                throw Truncated(open);
-            }
-
-            i += lt;
-            var rest = text[(i + 1)..];
-            var close = rest.IndexOf('>');
-            if (close < 0)
-            {
-                throw Truncated(open);
-            }
-
-            if (rest[0] == '/')
-            {
-                i += close + 2;
-                if (rest[..close].SequenceEqual("/job_list"))
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            var valueStart = i + close + 2;
-            if (close == 0 || rest[close - 1] == '/')
-            {
-                // An empty element (<x/>) or the nameless <> some releases print: nothing to read.
-                i = valueStart;
-                continue;
-            }
-
-            var nameEnd = rest[..close].IndexOf(' ');
-            var tag = nameEnd < 0 ? rest[..close] : rest[..nameEnd];
-            var valueLength = text[valueStart..].IndexOf('<');
-            if (valueLength < 0)
-            {
-                throw Truncated(open);
-            }
-
-            var value = text.Slice(valueStart, valueLength).Trim();
-            switch (tag)
-            {
-                case "JB_job_number": job.Number = value; break;
-                case "JB_name": job.Name = value; job.HasName = true; break;
-                case "full_job_name": job.FullName = value; job.HasName = true; break;
-                case "state": job.State = value; job.HasState = true; break;
-                case "JAT_start_time": job.Start = value; break;
-                case "JB_submission_time": job.Submit = value; break;
-                case "tasks": job.Tasks = value; break;
-                case "hard_request" when nameEnd > 0 && rest[nameEnd..close].Contains("name=\"h_rt\"", StringComparison.Ordinal): job.HardRuntime = value; break;
-            }
-
-            i = valueStart + valueLength;
-        }
-
+        job.Tasks = Value(element, "<tasks>", ref cursor, out _);
+        job.FullName = Value(element, "<full_job_name>", ref cursor, out var hasFull);
+        job.HasName |= hasFull;
+        job.HardRuntime = Value(element, "<hard_request name=\"h_rt\"", ref cursor, out _);
         AddJob(ref job, open, scan, pilots);
-        return i;
+        return open + close + "</job_list>".Length;
+    }
+
+    /// <summary>The trimmed text after <paramref name="tag"/> (an opening tag, maybe without its '>') up to the next '&lt;'.</summary>
+    private static ReadOnlySpan<char> Value(ReadOnlySpan<char> element, scoped ReadOnlySpan<char> tag, scoped ref int cursor, out bool found)
+    {
+        var at = element[cursor..].IndexOf(tag, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            at += cursor;
+        }
+        else
+        {
+            at = element[..cursor].IndexOf(tag, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                found = false;
+                return default;
+            }
+        }
+
+        var start = at + tag.Length;
+        if (tag[^1] != '>')
+        {
+            // An opening tag with attributes: the value starts after its '>'.
+            var gt = element[start..].IndexOf('>');
+            if (gt < 0)
+            {
+                found = false;
+                return default;
+            }
+
+            start += gt + 1;
+        }
+
+        var length = element[start..].IndexOf('<');
+        if (length < 0)
+        {
+            // The value runs into the end tag we cut off: <x>value</job_list> is not well formed.
+            throw new FormatException($"<{tag[1..].ToString().TrimEnd('>')}> is never closed (truncated output?)");
+        }
+
+        cursor = start + length;
+        found = true;
+        return element.Slice(start, length).Trim();
     }
 
     private static FormatException Truncated(int offset) =>

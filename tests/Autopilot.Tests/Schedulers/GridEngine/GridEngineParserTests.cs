@@ -332,6 +332,29 @@ public sealed class GridEngineParserTests
     }
 
     [Fact]
+    public void A_job_list_without_its_end_tag_is_an_error_not_two_jobs_merged()
+    {
+        var xml = "<job_info><job_info>"
+                  + "<job_list state=\"pending\"><JB_job_number>1</JB_job_number><JB_name>p</JB_name><state>qw</state>"
+                  + "<job_list state=\"pending\"><JB_job_number>2</JB_job_number><JB_name>p</JB_name><state>hqw</state></job_list>"
+                  + "</job_info></job_info>";
+        Assert.Contains("never closed", Assert.Throws<FormatException>(() => GridEngineParser.ParseQstatXml(xml, null, Utc)).Message);
+    }
+
+    [Fact]
+    public void Fields_in_another_order_are_still_found()
+    {
+        var xml = "<job_info><queue_info>"
+                  + "<job_list state=\"running\"><tasks>4</tasks><state>r</state><hard_request name=\"h_rt\" resource_contribution=\"0\">01:00:00</hard_request>"
+                  + "<JAT_start_time>2026-01-02T03:04:05</JAT_start_time><JB_name>p</JB_name><JB_job_number>9</JB_job_number></job_list>"
+                  + "</queue_info></job_info>";
+        var p = Assert.Single(GridEngineParser.ParseQstatXml(xml, ["p"], Utc));
+        Assert.Equal(("9.4", PilotState.Running, 4, "9"), (p.Id, p.State, p.ArrayIndex, p.ArrayJobId));
+        Assert.Equal(TimeSpan.FromHours(1), p.TimeLimit);
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), p.StartTime);
+    }
+
+    [Fact]
     public void Missing_fields_are_named()
     {
         var noNumber = "<job_info><job_info><job_list state=\"pending\"><JB_name>p</JB_name><state>qw</state></job_list></job_info></job_info>";
