@@ -8,7 +8,19 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         // Each command lives in Commands/<Name>Command.cs and exposes a static Build().
-        yield break;
+        yield return Commands.TickCommand.Build();
+        yield return Commands.PlanCommand.Build();
+        yield return Commands.JobsCommand.Build();
+        yield return Commands.RunCommand.Build();
+        yield return Commands.StatusCommand.Build();
+        yield return Commands.EventsCommand.Build();
+        yield return Commands.OperatorCommands.Pause();
+        yield return Commands.OperatorCommands.Resume();
+        yield return Commands.OperatorCommands.Drain();
+        yield return Commands.DemoCommand.Build();
+        yield return Commands.DemoWorkerCommand.Build();
+        yield return Commands.CheckCommand.Build();
+        yield return Commands.ConfigCommand.Build();
     }
 
     public static RootCommand BuildRoot()
@@ -17,6 +29,7 @@ public static class CommandCatalog
         root.Options.Add(GlobalOptions.Config);
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
+        root.Options.Add(GlobalOptions.Set);
         foreach (var command in All())
         {
             root.Subcommands.Add(command);

@@ -22,4 +22,11 @@ public static class GlobalOptions
         Description = "Log warnings and errors only",
         Recursive = true,
     };
+
+    public static readonly Option<string[]> Set = new("--set")
+    {
+        Description = "Override a configuration value, e.g. --set pool.main.limits.max_pilots=5 (repeatable)",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
 }

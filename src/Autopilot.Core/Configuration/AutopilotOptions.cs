@@ -98,6 +98,9 @@ public sealed record PoolOptions
     /// <summary>Pilot template path (absolute, or relative to template_dir / bin-templates).</summary>
     public string Template { get; init; } = "local/hypershell-pilot.sh";
 
+    /// <summary>A pilot with no work for this long exits (HyperShell client -T); this is how pools shrink.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Extra placeholder values for the template.</summary>
     public IReadOnlyDictionary<string, string> TemplateVars { get; init; } = new Dictionary<string, string>();
 

@@ -17,6 +17,8 @@ public enum PlanRule
     GlobalLimit,
     WalltimeTooShort,
     Cooldown,
+    /// <summary>Queued pilots older than max_queue_age were cancelled (cancel_stale_queued).</summary>
+    StaleQueued,
 }
 
 /// <summary>A cancellation with its reason.</summary>

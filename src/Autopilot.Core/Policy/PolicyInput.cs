@@ -31,12 +31,34 @@ public sealed record PoolMemory
 
     /// <summary>Operator asked to drain: cancel queued pilots, submit nothing.</summary>
     public bool Draining { get; init; }
+
+    /// <summary>
+    /// Why the crash-loop detector paused submissions; null when it did not. Unlike an operator
+    /// pause (<see cref="PausedReason"/>), surplus queued pilots are still cancelled. Cleared by resume.
+    /// </summary>
+    public string? CrashLoopReason { get; init; }
+
+    /// <summary>
+    /// First tick at which demand was seen at zero (cleared when demand returns). Starts the
+    /// scale-to-zero cooldown when <see cref="LastDemandAt"/> was never set.
+    /// </summary>
+    public DateTimeOffset? ZeroDemandSince { get; init; }
+
+    /// <summary>
+    /// Ids of the pool's active pilots at the end of the last tick (including those it submitted).
+    /// A pilot that has left the listing since has ended: its outcome is looked up once in accounting.
+    /// </summary>
+    public IReadOnlyList<string> SeenPilots { get; init; } = [];
+
+    /// <summary>Pilots that ended but that accounting did not show yet, with when they were first missed.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> AwaitingOutcome { get; init; } = new Dictionary<string, DateTimeOffset>();
 }
 
 /// <summary>Everything the policy decides from: plain data, no I/O, no clock.</summary>
 /// <param name="Demand">Null when the demand could not be read: the policy then does nothing.</param>
 /// <param name="Pilots">Null when the pilot list could not be read: the policy then does nothing.</param>
 /// <param name="GlobalRoom">Pilots this pool may still add under the global max_pilots (null: no global cap).</param>
+/// <param name="Outcomes">Pilots that ended since the last tick (from accounting), fed to the crash-loop detector; null: none known.</param>
 public sealed record PolicyInput(
     string Pool,
     Demand? Demand,
@@ -46,4 +68,5 @@ public sealed record PolicyInput(
     SchedulerOptions Scheduler,
     PoolMemory Memory,
     DateTimeOffset Now,
-    int? GlobalRoom = null);
+    int? GlobalRoom = null,
+    IReadOnlyList<PilotOutcome>? Outcomes = null);

@@ -1,3 +1,4 @@
+using Autopilot.Configuration;
 using Autopilot.Processes;
 using Microsoft.Extensions.Logging;
 
@@ -8,11 +9,14 @@ public static class SchedulerFactory
 {
     public static readonly IReadOnlyList<string> Kinds = ["slurm", "pbs", "torque", "lsf", "sge", "local"];
 
+    /// <param name="options">The pool's scheduler settings: kind, and the command folder and timeout every call uses.</param>
     /// <param name="stateDir">The state directory (the local scheduler keeps pid files under it).</param>
-    public static IScheduler Create(string kind, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
-        kind switch
+    public static IScheduler Create(SchedulerOptions options, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
+        options.Kind switch
         {
-            "sge" => new GridEngine.GridEngineScheduler(runner, null, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time),
-            _ => throw new ArgumentException($"unknown scheduler kind '{kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(kind)),
+            "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time, options),
+            "local" => new Local.LocalScheduler(stateDir, loggers.CreateLogger<Local.LocalScheduler>(), time),
+            "sge" => new GridEngine.GridEngineScheduler(runner, options, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time),
+            _ => throw new ArgumentException($"unknown scheduler kind '{options.Kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(options)),
         };
 }

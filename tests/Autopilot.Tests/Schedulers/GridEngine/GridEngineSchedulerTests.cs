@@ -325,10 +325,16 @@ public sealed class GridEngineSchedulerTests
     }
 
     [Fact]
-    public void The_factory_knows_sge()
+    public async Task The_factory_knows_sge()
     {
-        var s = SchedulerFactory.Create("sge", new RecordingRunner(), "/tmp", NullLoggerFactory.Instance, TimeProvider.System);
+        var runner = new RecordingRunner().Reply(1, "", "error: commlib error\n");
+        var options = new SchedulerOptions { Kind = "sge", BinDir = "/site/sge/bin", CommandTimeout = TimeSpan.FromSeconds(3) };
+        var s = SchedulerFactory.Create(options, runner, "/tmp", NullLoggerFactory.Instance, TimeProvider.System);
         Assert.Equal("sge", s.Kind);
         Assert.IsType<GridEngineScheduler>(s);
+        // The pool's bin_dir and timeout reach the listing call too.
+        await Assert.ThrowsAsync<SchedulerException>(() => s.ListAsync(new PilotQuery(["a"], User: "u"), CancellationToken.None));
+        Assert.Equal("/site/sge/bin/qstat", runner.Calls[0].FileName);
+        Assert.Equal(TimeSpan.FromSeconds(3), runner.Calls[0].Timeout);
     }
 }

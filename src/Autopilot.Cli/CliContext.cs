@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Autopilot.Configuration;
+using Autopilot.DemandSources;
+using Autopilot.Engine;
+using Autopilot.Logging;
+using Autopilot.Processes;
+using Autopilot.Schedulers;
+using Autopilot.State;
+using Autopilot.Templates;
+using Microsoft.Extensions.Logging;
+
+namespace Autopilot.Cli;
+
+/// <summary>
+/// The composition root shared by the commands: loads the configuration (exit 2 with every
+/// error when invalid), sets up logging, and wires the real schedulers, sources and store.
+/// </summary>
+public sealed class CliContext : IDisposable
+{
+    private CliContext(LoadedConfig config, ILoggerFactory loggers, TextWriter stdout, TextWriter stderr)
+    {
+        Config = config;
+        Loggers = loggers;
+        Out = stdout;
+        Err = stderr;
+    }
+
+    public LoadedConfig Config { get; }
+
+    public AutopilotOptions Options => Config.Options;
+
+    public ILoggerFactory Loggers { get; }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Err { get; }
+
+    public TimeProvider Time { get; } = TimeProvider.System;
+
+    public string StateDir => PathExpander.Expand(Options.StateDir);
+
+    /// <summary>Loads the configuration for a command. Returns null (after printing every error) when it is invalid.</summary>
+    public static CliContext? Load(ParseResult parse, bool requirePools = true)
+    {
+        var stdout = parse.InvocationConfiguration.Output;
+        var stderr = parse.InvocationConfiguration.Error;
+        var loaded = ConfigLoader.Load(new ConfigRequest
+        {
+            ConfigPath = parse.GetValue(GlobalOptions.Config),
+            Overrides = parse.GetValue(GlobalOptions.Set) ?? [],
+        });
+        if (loaded.Errors.Count > 0)
+        {
+            foreach (var error in loaded.Errors)
+            {
+                stderr.WriteLine(error.ToString());
+            }
+
+            stderr.WriteLine($"configuration invalid: {loaded.Errors.Count} error(s)");
+            return null;
+        }
+
+        if (requirePools && loaded.Options.Pools.Count == 0)
+        {
+            stderr.WriteLine(loaded.Path is null
+                ? $"no configuration file found (searched: {string.Join(", ", loaded.Searched)}); pass --config or run `autopilot demo`"
+                : $"{loaded.Path}: no [[pool]] defined");
+            return null;
+        }
+
+        var loggers = AutopilotLogging.Create(
+            loaded.Options.Log,
+            PathExpander.Expand(loaded.Options.StateDir),
+            parse.GetValue(GlobalOptions.Verbose),
+            parse.GetValue(GlobalOptions.Quiet));
+        return new CliContext(loaded, loggers, stdout, stderr);
+    }
+
+    public IProcessRunner Runner() => new ProcessRunner(Loggers.CreateLogger<ProcessRunner>(), Time);
+
+    public TickComponents Components() => Production(Runner(), Loggers, Time);
+
+    public TickEngine Engine(AutopilotOptions? options = null) =>
+        new(options ?? Options, Components(), Time, Loggers.CreateLogger<TickEngine>());
+
+    /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
+    public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
+        new(
+            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, runner, stateDir, loggers, time),
+            pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
+            PilotScripts.Write,
+            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct).ConfigureAwait(false));
+
+    public void Dispose() => Loggers.Dispose();
+}

@@ -1,0 +1,238 @@
+using System.CommandLine;
+using Autopilot.Configuration;
+using Autopilot.DemandSources;
+using Autopilot.Processes;
+using Autopilot.Schedulers;
+using Autopilot.Templates;
+using Microsoft.Extensions.Logging;
+
+namespace Autopilot.Cli.Commands;
+
+/// <summary>`autopilot check`: the configuration, each pool's scheduler commands and template, optionally its demand source.</summary>
+internal static class CheckCommand
+{
+    public const int ExitValid = 0;
+    public const int ExitInvalid = 2;
+
+    /// <summary>The commands each scheduler kind runs; all must be on PATH (or in scheduler.bin_dir).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> SchedulerCommands = new Dictionary<string, string[]>
+    {
+        ["slurm"] = ["sbatch", "squeue", "scancel"],
+        ["pbs"] = ["qsub", "qstat", "qdel"],
+        ["torque"] = ["qsub", "qstat", "qdel"],
+        ["lsf"] = ["bsub", "bjobs", "bkill"],
+        ["sge"] = ["qsub", "qstat", "qdel"],
+        ["local"] = [],
+    };
+
+    public static Command Build()
+    {
+        var connect = new Option<bool>("--connect")
+        {
+            Description = "Also ask each pool's demand source for its current demand",
+        };
+        var command = new Command("check", "Validate the configuration, scheduler commands and pilot templates (exit 0 valid, 2 invalid)");
+        command.Options.Add(connect);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, parseResult.GetValue(connect), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parseResult, bool connect, CancellationToken cancellationToken)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
+        var config = CliSupport.LoadConfig(parseResult, checkSecrets: true);
+        var problems = new List<ConfigError>(config.Errors);
+        var summaries = new List<string>();
+        using var loggers = CliSupport.CreateLogging(parseResult, config);
+        var runner = new ProcessRunner(loggers.CreateLogger<ProcessRunner>());
+        var options = config.Options;
+        var environmentPath = Environment.GetEnvironmentVariable("PATH") ?? "";
+
+        for (var i = 0; i < options.Pools.Count; i++)
+        {
+            var pool = options.Pools[i];
+            var key = $"pool:{i}";
+            string Where(string k) => LocationOf(config, k);
+            var jobName = $"{options.JobPrefix}-{pool.Name}";
+
+            // A kind the configuration already rejected would only be reported twice.
+            var schedulerKindBad = config.Errors.Any(e => e.Key.Equals(key + ":scheduler:kind", StringComparison.OrdinalIgnoreCase));
+            var demandKindBad = config.Errors.Any(e => e.Key.Equals(key + ":demand:kind", StringComparison.OrdinalIgnoreCase));
+
+            // Scheduler: the adapter's own rules, then its commands on PATH.
+            try
+            {
+                if (schedulerKindBad)
+                {
+                    throw new SkipCheck();
+                }
+
+                var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, options.StateDir, loggers, TimeProvider.System);
+                foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
+                {
+                    var settingKey = SettingKey(key, message);
+                    problems.Add(new ConfigError(Where(settingKey), settingKey, StripKey(message)));
+                }
+            }
+            catch (SkipCheck)
+            {
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotImplementedException or NotSupportedException or InvalidOperationException)
+            {
+                problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
+                    $"scheduler '{pool.Scheduler.Kind}' is not available: {Plain(ex)}"));
+            }
+
+            if (!schedulerKindBad && SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
+            {
+                foreach (var name in commands)
+                {
+                    if (FindCommand(name, pool.Scheduler.BinDir, environmentPath) is null)
+                    {
+                        problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
+                            $"command '{name}' (needed by the {pool.Scheduler.Kind} scheduler) is not on PATH{(pool.Scheduler.BinDir is null ? "" : $" nor in {pool.Scheduler.BinDir}")}"));
+                    }
+                }
+            }
+
+            // Template: found, and renders with this pool's values.
+            string? templatePath = null;
+            try
+            {
+                templatePath = TemplateRenderer.Resolve(pool.Template, options.TemplateDir);
+                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool));
+            }
+            catch (TemplateException ex)
+            {
+                var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":template");
+                var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
+                problems.Add(new ConfigError(location, key + ":template", message));
+            }
+
+            // Demand source: the kind is available; with --connect, it answers.
+            string demandText = pool.Demand.Kind;
+            try
+            {
+                if (demandKindBad)
+                {
+                    throw new SkipCheck();
+                }
+
+                var source = DemandSourceFactory.Create(pool.Demand, runner, loggers, TimeProvider.System);
+                demandText = source.Describe();
+                if (connect)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(pool.Demand.Timeout + TimeSpan.FromSeconds(5));
+                    var demand = await source.MeasureAsync(1, timeout.Token).ConfigureAwait(false);
+                    demandText += $" (answered: demand {demand.Tasks}{(demand.Saturated ? "+" : "")})";
+                }
+            }
+            catch (SkipCheck)
+            {
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                var what = ex is ArgumentException or NotImplementedException or NotSupportedException
+                    ? $"demand source '{pool.Demand.Kind}' is not available: {Plain(ex)}"
+                    : ex is OperationCanceledException
+                        ? $"demand source did not answer within {ConfigValues.FormatDuration(pool.Demand.Timeout + TimeSpan.FromSeconds(5))}"
+                        : $"demand source did not answer: {ex.Message}";
+                problems.Add(new ConfigError(Where(key + ":demand:kind"), key + ":demand:kind", what));
+            }
+
+            var s = pool.Scheduler;
+            summaries.Add(
+                $"  pool {pool.Name}{(pool.Enabled ? "" : " (disabled)")}: {s.Kind} scheduler" +
+                (s.Queue is null ? "" : $" queue {s.Queue}") +
+                $", job name {jobName}, walltime {ConfigValues.FormatWalltime(s.Walltime)}, {s.Cpus} cpu(s)" +
+                (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
+                $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
+                $"; demand {demandText}; template {templatePath ?? pool.Template}");
+        }
+
+        if (problems.Count > 0)
+        {
+            CliSupport.WriteErrors(output, problems);
+            output.WriteLine($"{problems.Count} problem{(problems.Count == 1 ? "" : "s")} found");
+            return ExitInvalid;
+        }
+
+        if (config.Path is null)
+        {
+            output.WriteLine(CliSupport.NoPoolsMessage(config));
+            return ExitValid;
+        }
+
+        output.WriteLine($"{config.Path}: valid, {options.Pools.Count} pool{(options.Pools.Count == 1 ? "" : "s")}{(options.Pools.Count == 0 ? " (nothing to scale: add a [[pool]])" : "")}");
+        output.WriteLine($"  state_dir {options.StateDir}, schedule \"{options.Schedule}\", job_prefix {options.JobPrefix}");
+        foreach (var line in summaries)
+        {
+            output.WriteLine(line);
+        }
+
+        return ExitValid;
+    }
+
+    // ArgumentException appends " (Parameter 'x')", which means nothing to the person reading `check`.
+    private static string Plain(Exception ex) =>
+        ex is ArgumentException arg && arg.ParamName is not null
+            ? ex.Message.Replace($" (Parameter '{arg.ParamName}')", "", StringComparison.Ordinal)
+            : ex.Message;
+
+    private sealed class SkipCheck : Exception;
+
+    /// <summary>A file named <paramref name="name"/> that is executable, in <paramref name="binDir"/> or on PATH.</summary>
+    internal static string? FindCommand(string name, string? binDir, string path)
+    {
+        var folders = (binDir is null ? [] : new[] { binDir }).Concat(path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        foreach (var folder in folders)
+        {
+            var candidate = Path.Combine(folder, name);
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows()
+                || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static string LocationOf(LoadedConfig config, string key)
+    {
+        var k = key;
+        while (true)
+        {
+            if (config.Origins.TryGetValue(k, out var origin))
+            {
+                return origin.Description;
+            }
+
+            var i = k.LastIndexOf(':');
+            if (i < 0)
+            {
+                return config.Path ?? "default";
+            }
+
+            k = k[..i];
+        }
+    }
+
+    // ValidateSettings names the key first ("scheduler.queue: ..."); map it to the pool's configuration key.
+    private static string SettingKey(string poolKey, string message)
+    {
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        var head = colon > 0 ? message[..colon] : "";
+        return head.Length > 0 && head.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.')
+            ? poolKey + ":" + head.Replace('.', ':')
+            : poolKey + ":scheduler";
+    }
+
+    private static string StripKey(string message)
+    {
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        var head = colon > 0 ? message[..colon] : "";
+        return head.Length > 0 && head.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.') ? message[(colon + 2)..] : message;
+    }
+}

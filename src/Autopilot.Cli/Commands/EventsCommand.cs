@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Autopilot.Configuration;
+using Autopilot.State;
+
+namespace Autopilot.Cli.Commands;
+
+public static class EventsCommand
+{
+    public static Command Build()
+    {
+        var since = new Option<string>("--since") { Description = "How far back (90s, 5m, 1h30m, 2d)", DefaultValueFactory = _ => "1h" };
+        var pool = new Option<string?>("--pool") { Description = "Only this pool" };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output (schema in docs/operations.md)" };
+        var command = new Command("events", """
+            The history from the state store: submissions, cancellations, failures, pauses, with reasons.
+
+            Example: autopilot events --since 2h --pool main
+            """)
+        {
+            since,
+            pool,
+            json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var ctx = CliContext.Load(parse);
+            if (ctx is null)
+            {
+                return 2;
+            }
+
+            if (!ConfigValues.TryParseDuration(parse.GetValue(since)!, out var window, out var problem))
+            {
+                ctx.Err.WriteLine($"--since: {problem}");
+                return 2;
+            }
+
+            await using var store = await SqliteStateStore.OpenAsync(ctx.StateDir, ct);
+            var events = await store.EventsAsync(ctx.Time.GetUtcNow() - window, parse.GetValue(pool), ct);
+            if (parse.GetValue(json))
+            {
+                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, e.Kind.ToString().ToLowerInvariant(), e.JobIds, e.Reason)).ToList()));
+                return 0;
+            }
+
+            foreach (var e in events)
+            {
+                var ids = e.JobIds.Count > 0 ? $" [{string.Join(' ', e.JobIds)}]" : "";
+                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {e.Pool,-12} {e.Kind,-12}{ids} {e.Reason}");
+            }
+
+            if (events.Count == 0)
+            {
+                ctx.Out.WriteLine("no events in that window");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
+
+public sealed record EventView(DateTimeOffset Time, string Pool, string Kind, IReadOnlyList<string> JobIds, string Reason);

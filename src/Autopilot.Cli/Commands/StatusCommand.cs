@@ -1,0 +1,123 @@
+using System.CommandLine;
+using Autopilot.Hosting;
+using Autopilot.Policy;
+using Autopilot.State;
+
+namespace Autopilot.Cli.Commands;
+
+public static class StatusCommand
+{
+    public static Command Build()
+    {
+        var json = new Option<bool>("--json") { Description = "Machine-readable output (schema in docs/operations.md)" };
+        var command = new Command("status", """
+            Per pool: the last tick's time, result and decision, demand, pilots by state, paused/draining/backing-off and until when, the next scheduled tick.
+
+            Example: autopilot status --json
+            """)
+        {
+            json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var ctx = CliContext.Load(parse);
+            if (ctx is null)
+            {
+                return 2;
+            }
+
+            await using var store = await SqliteStateStore.OpenAsync(ctx.StateDir, ct);
+            var now = ctx.Time.GetUtcNow();
+            var next = TickService.NextOccurrence(ctx.Options.Schedule, now);
+            var pools = new List<PoolStatusView>();
+            foreach (var pool in ctx.Options.Pools)
+            {
+                var memory = await store.LoadMemoryAsync(pool.Name, ct);
+                var last = await store.LastTickAsync(pool.Name, ct);
+                pools.Add(PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now));
+            }
+
+            var view = new StatusView(now, ctx.Options.Schedule, next, pools);
+            if (parse.GetValue(json))
+            {
+                ctx.Out.WriteLine(Json.Serialize(view));
+                return 0;
+            }
+
+            ctx.Out.WriteLine($"schedule '{view.Schedule}' (service mode): next tick {view.NextTick:yyyy-MM-dd HH:mm:ss zzz}");
+            foreach (var p in pools)
+            {
+                ctx.Out.WriteLine($"pool {p.Pool}{(p.Enabled ? "" : " (disabled)")}: {p.State}");
+                if (p.LastTick is { } t)
+                {
+                    ctx.Out.WriteLine($"  last tick {t.Time:yyyy-MM-dd HH:mm:ss}Z, {(t.Ok ? "ok" : $"FAILED ({t.ConsecutiveFailures} in a row)")}: {t.Summary}");
+                    ctx.Out.WriteLine($"  demand {t.Demand?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}; pilots {t.Queued} queued, {t.Running} running, {t.Held} held");
+                }
+                else
+                {
+                    ctx.Out.WriteLine("  no tick recorded yet");
+                }
+
+                foreach (var line in p.Details)
+                {
+                    ctx.Out.WriteLine($"  {line}");
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>The stable JSON shape of `status --json` (documented in docs/operations.md).</summary>
+public sealed record StatusView(DateTimeOffset Time, string Schedule, DateTimeOffset NextTick, IReadOnlyList<PoolStatusView> Pools);
+
+public sealed record PoolStatusView(
+    string Pool,
+    bool Enabled,
+    string State,
+    string? PausedReason,
+    string? CrashLoopReason,
+    bool Draining,
+    DateTimeOffset? BackoffUntil,
+    int ConsecutiveSubmitFailures,
+    int ConsecutivePilotFailures,
+    DateTimeOffset? LastDemandAt,
+    PoolTickRecord? LastTick,
+    IReadOnlyList<string> Details)
+{
+    public static PoolStatusView From(string pool, bool enabled, PoolMemory m, PoolTickRecord? last, DateTimeOffset now)
+    {
+        var backoff = m.SubmitNotBefore is { } until && until > now ? until : (DateTimeOffset?)null;
+        var state = m.PausedReason is not null ? "paused"
+            : m.Draining ? "draining"
+            : m.CrashLoopReason is not null ? "paused (crash loop)"
+            : backoff is not null ? "backing off"
+            : last is { Ok: false } ? "failing"
+            : "active";
+        var details = new List<string>();
+        if (m.PausedReason is not null)
+        {
+            details.Add($"paused: {m.PausedReason} (undo: autopilot resume {pool})");
+        }
+
+        if (m.CrashLoopReason is not null)
+        {
+            details.Add($"crash loop: {m.CrashLoopReason} (undo: autopilot resume {pool})");
+        }
+
+        if (m.Draining)
+        {
+            details.Add($"draining: queued pilots are cancelled, nothing submitted (undo: autopilot resume {pool})");
+        }
+
+        if (backoff is not null)
+        {
+            details.Add($"backing off after {m.ConsecutiveSubmitFailures} failed submission(s) until {backoff:yyyy-MM-dd HH:mm:ss}Z");
+        }
+
+        return new PoolStatusView(pool, enabled, state, m.PausedReason, m.CrashLoopReason, m.Draining, backoff,
+            m.ConsecutiveSubmitFailures, m.ConsecutivePilotFailures, m.LastDemandAt, last, details);
+    }
+}

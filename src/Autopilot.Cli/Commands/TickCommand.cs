@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Autopilot.Engine;
+
+namespace Autopilot.Cli.Commands;
+
+public static class TickCommand
+{
+    public static Command Build()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Decide and log, change nothing" };
+        var pool = new Option<string?>("--pool") { Description = "Only this pool" };
+        var command = new Command("tick", """
+            Run one autoscaling cycle over every pool (for cron: * * * * * autopilot tick).
+            Exit 0 ok (or another tick is running), 1 a pool failed, 2 configuration invalid.
+
+            Example: autopilot tick --config /etc/autopilot/autopilot.toml
+            """)
+        {
+            dryRun,
+            pool,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var ctx = CliContext.Load(parse);
+            if (ctx is null)
+            {
+                return 2;
+            }
+
+            try
+            {
+                var report = await ctx.Engine().RunAsync(new TickRequest(parse.GetValue(dryRun), parse.GetValue(pool)), ct);
+                return report.ExitCode;
+            }
+            catch (ArgumentException ex)
+            {
+                ctx.Err.WriteLine(ex.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,516 @@
+using System.Globalization;
+using Autopilot.Toml;
+using Microsoft.Extensions.Configuration;
+
+namespace Autopilot.Configuration;
+
+/// <summary>The merged configuration being bound, with origins for messages and file nodes for strict type checks.</summary>
+internal sealed class BindContext(
+    IConfiguration root,
+    IReadOnlyDictionary<string, ConfigOrigin> origins,
+    IReadOnlyDictionary<string, TomlNode> fileNodes,
+    string? path,
+    string workingDirectory)
+{
+    public List<ConfigError> Errors { get; } = [];
+    public IConfiguration Root => root;
+    public string? FilePath => path;
+
+    public string Location(string key)
+    {
+        var k = key;
+        while (true)
+        {
+            if (origins.TryGetValue(k, out var origin))
+            {
+                return origin.Description;
+            }
+
+            var i = k.LastIndexOf(':');
+            if (i < 0)
+            {
+                return path ?? "default";
+            }
+
+            k = k[..i];
+        }
+    }
+
+    public ConfigOrigin? Origin(string key) => origins.TryGetValue(key, out var o) ? o : null;
+
+    public void Error(string key, string message) => Errors.Add(new ConfigError(Location(key), key, message));
+
+    /// <summary>The TOML node when the effective value came from the file (env and command line give strings).</summary>
+    public TomlNode? FileNode(string key) =>
+        origins.TryGetValue(key, out var o) && o.Kind == ConfigOriginKind.File && fileNodes.TryGetValue(key, out var n) ? n : null;
+
+    public IConfigurationSection Section(string key) => root.GetSection(key);
+
+    public IEnumerable<IConfigurationSection> Children(string key) => key.Length == 0 ? root.GetChildren() : root.GetSection(key).GetChildren();
+
+    public bool Has(string key) => origins.ContainsKey(key) || root.GetSection(key).Exists();
+
+    /// <summary>~ and $VAR expanded; relative paths resolved against the config file's folder when written there, else the working directory.</summary>
+    public string ResolvePath(string key, string value)
+    {
+        var expanded = PathExpander.Expand(value);
+        if (expanded.Length == 0 || System.IO.Path.IsPathRooted(expanded))
+        {
+            return expanded;
+        }
+
+        var baseDir = Origin(key)?.Kind == ConfigOriginKind.File && path is not null
+            ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? workingDirectory
+            : workingDirectory;
+        return System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, expanded));
+    }
+}
+
+/// <summary>Reads one table of the configuration; remembers which keys it knew so the rest are reported as unknown.</summary>
+internal sealed class SectionReader(BindContext ctx, string prefix)
+{
+    private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
+
+    public BindContext Context => ctx;
+    public string Prefix => prefix;
+
+    public string Key(string name) => prefix.Length == 0 ? name : prefix + ":" + name;
+
+    public void Error(string name, string message) => ctx.Error(Key(name), message);
+
+    public bool Has(string name)
+    {
+        _known.Add(name);
+        return ctx.Has(Key(name));
+    }
+
+    public SectionReader Child(string name)
+    {
+        _known.Add(name);
+        var key = Key(name);
+        var node = ctx.FileNode(key);
+        var section = ctx.Section(key);
+        if ((node is not null and not TomlTable) || section.Value is not null)
+        {
+            ctx.Error(key, $"expected a table, got {Describe(key, node, section.Value)}");
+        }
+
+        return new SectionReader(ctx, key);
+    }
+
+    public string String(string name, string fallback) => OptionalString(name) ?? fallback;
+
+    public string? OptionalString(string name)
+    {
+        if (!TryScalar(name, "a string", out var raw, out var node))
+        {
+            return null;
+        }
+
+        if (node is not null and not TomlString)
+        {
+            Error(name, $"expected a string, got {Describe(Key(name), node, raw)}");
+            return null;
+        }
+
+        return raw.Length == 0 ? null : raw;
+    }
+
+    public string? OptionalPath(string name)
+    {
+        var value = OptionalString(name);
+        return value is null ? null : ctx.ResolvePath(Key(name), value);
+    }
+
+    public string Path(string name, string fallback)
+    {
+        var value = OptionalString(name);
+        return ctx.ResolvePath(value is null ? "" : Key(name), value ?? fallback);
+    }
+
+    public string Choice(string name, string fallback, IReadOnlyList<string> allowed, string what)
+    {
+        var value = OptionalString(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (allowed.Contains(value, StringComparer.Ordinal))
+        {
+            return value;
+        }
+
+        var hint = Suggest.Closest(value, allowed);
+        Error(name, $"unknown {what} '{value}' (expected one of: {string.Join(", ", allowed)}){(hint is null ? "" : $"; did you mean '{hint}'?")}");
+        return fallback;
+    }
+
+    public long Long(string name, long fallback, long min = long.MinValue, long max = long.MaxValue)
+    {
+        if (!TryScalar(name, "an integer", out var raw, out var node))
+        {
+            return fallback;
+        }
+
+        long value;
+        if (node is TomlInteger integer)
+        {
+            value = integer.Value;
+        }
+        else if (node is not null)
+        {
+            Error(name, $"expected an integer, got {Describe(Key(name), node, raw)}");
+            return fallback;
+        }
+        else if (!long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
+        {
+            Error(name, $"expected an integer, got '{raw}'");
+            return fallback;
+        }
+
+        if (value < min)
+        {
+            Error(name, min == 0 ? $"must not be negative, got {value}" : $"must be at least {min}, got {value}");
+            return fallback;
+        }
+
+        if (value > max)
+        {
+            Error(name, $"must be at most {max}, got {value}");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public int Int(string name, int fallback, int min = int.MinValue, int max = int.MaxValue) => (int)Long(name, fallback, min, max);
+
+    public double Double(string name, double fallback)
+    {
+        if (!TryScalar(name, "a number", out var raw, out var node))
+        {
+            return fallback;
+        }
+
+        switch (node)
+        {
+            case TomlFloat f:
+                return f.Value;
+            case TomlInteger i:
+                return i.Value;
+            case null when double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed):
+                return parsed;
+            default:
+                Error(name, $"expected a number, got {Describe(Key(name), node, raw)}");
+                return fallback;
+        }
+    }
+
+    public bool Bool(string name, bool fallback)
+    {
+        if (!TryScalar(name, "a boolean", out var raw, out var node))
+        {
+            return fallback;
+        }
+
+        switch (node)
+        {
+            case TomlBoolean b:
+                return b.Value;
+            case null when bool.TryParse(raw.Trim(), out var parsed):
+                return parsed;
+            default:
+                Error(name, $"expected true or false, got {Describe(Key(name), node, raw)}");
+                return fallback;
+        }
+    }
+
+    public TimeSpan Duration(string name, TimeSpan fallback, bool positive = false)
+    {
+        if (!TryScalar(name, "a duration", out var raw, out var node))
+        {
+            return fallback;
+        }
+
+        TimeSpan value;
+        if (node is TomlInteger seconds)
+        {
+            if (seconds.Value < 0)
+            {
+                Error(name, $"must not be negative, got {seconds.Value}");
+                return fallback;
+            }
+
+            if (!ConfigValues.TryParseDuration(seconds.Value.ToString(CultureInfo.InvariantCulture), out value, out var error))
+            {
+                Error(name, error!);
+                return fallback;
+            }
+        }
+        else if (node is not null and not TomlString)
+        {
+            Error(name, $"expected a duration such as \"90s\", \"5m\", \"1h30m\" or integer seconds, got {Describe(Key(name), node, raw)}");
+            return fallback;
+        }
+        else if (!ConfigValues.TryParseDuration(raw, out value, out var error))
+        {
+            Error(name, error!);
+            return fallback;
+        }
+
+        if (positive && value <= TimeSpan.Zero)
+        {
+            Error(name, "must be longer than zero");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public TimeSpan Walltime(string name, TimeSpan fallback)
+    {
+        if (!TryScalar(name, "a walltime", out var raw, out var node))
+        {
+            return fallback;
+        }
+
+        if (node is not null and not TomlString and not TomlInteger)
+        {
+            Error(name, $"expected a walltime such as \"01:30:00\" or \"2-00:00:00\", got {Describe(Key(name), node, raw)}");
+            return fallback;
+        }
+
+        if (!ConfigValues.TryParseWalltime(raw, out var value, out var error))
+        {
+            Error(name, error!);
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public long MemoryMb(string name, long fallback)
+    {
+        if (!TryScalar(name, "a memory size", out var raw, out var node))
+        {
+            return fallback;
+        }
+
+        if (node is TomlInteger integer)
+        {
+            if (integer.Value < 0)
+            {
+                Error(name, $"must not be negative, got {integer.Value}");
+                return fallback;
+            }
+
+            return integer.Value;
+        }
+
+        if (node is not null and not TomlString)
+        {
+            Error(name, $"expected a memory size such as \"512M\" or \"4G\", got {Describe(Key(name), node, raw)}");
+            return fallback;
+        }
+
+        if (!ConfigValues.TryParseMemoryMb(raw, out var mb, out var error))
+        {
+            Error(name, error!);
+            return fallback;
+        }
+
+        return mb;
+    }
+
+    public string Cron(string name, string fallback)
+    {
+        var value = OptionalString(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!ConfigValues.TryValidateCron(value, out var error))
+        {
+            Error(name, error!);
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public IReadOnlyList<string> StringList(string name, IReadOnlyList<string> fallback) =>
+        List(name, fallback, "strings", (key, raw, node) =>
+        {
+            if (node is not null and not TomlString)
+            {
+                ctx.Error(key, $"expected a string, got {Describe(key, node, raw)}");
+                return (false, "");
+            }
+
+            return (true, raw);
+        });
+
+    public IReadOnlyList<TimeSpan> DurationList(string name, IReadOnlyList<TimeSpan> fallback) =>
+        List(name, fallback, "durations", (key, raw, node) =>
+        {
+            if (node is TomlInteger i && i.Value >= 0)
+            {
+                return (true, TimeSpan.FromSeconds(i.Value));
+            }
+
+            if (node is not null and not TomlString)
+            {
+                ctx.Error(key, $"expected a duration, got {Describe(key, node, raw)}");
+                return (false, TimeSpan.Zero);
+            }
+
+            if (!ConfigValues.TryParseDuration(raw, out var value, out var error))
+            {
+                ctx.Error(key, error!);
+                return (false, TimeSpan.Zero);
+            }
+
+            return (true, value);
+        });
+
+    /// <summary>A table of scalar values (template_vars); values are kept as text.</summary>
+    public IReadOnlyDictionary<string, string> StringMap(string name, Func<string, string?> checkName)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!Has(name))
+        {
+            return result;
+        }
+
+        var key = Key(name);
+        var node = ctx.FileNode(key);
+        if ((node is not null and not TomlTable) || ctx.Section(key).Value is not null)
+        {
+            ctx.Error(key, $"expected a table, got {Describe(key, node, ctx.Section(key).Value)}");
+            return result;
+        }
+
+        foreach (var child in ctx.Children(key))
+        {
+            var childKey = key + ":" + child.Key;
+            var childNode = ctx.FileNode(childKey);
+            if (childNode is TomlTable or TomlArray || (child.Value is null && child.GetChildren().Any()))
+            {
+                ctx.Error(childKey, $"expected a string, got {Describe(childKey, childNode, null)}");
+                continue;
+            }
+
+            var problem = checkName(child.Key);
+            if (problem is not null)
+            {
+                ctx.Error(childKey, problem);
+                continue;
+            }
+
+            result[child.Key] = child.Value ?? "";
+        }
+
+        return result;
+    }
+
+    /// <summary>Reports every key of this table nobody asked for, with a suggestion.</summary>
+    public void Finish()
+    {
+        foreach (var child in ctx.Children(prefix))
+        {
+            if (_known.Contains(child.Key))
+            {
+                continue;
+            }
+
+            var key = Key(child.Key);
+            if (child.Key.Equals("password", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Error(key, "inline passwords are not accepted: put the password in a file only you can read (chmod 600) and set password_file, or name an environment variable in password_env");
+                continue;
+            }
+
+            var hint = Suggest.Closest(child.Key, _known);
+            ctx.Error(key, hint is null ? "unknown key" : $"unknown key; did you mean '{hint}'?");
+        }
+    }
+
+    private IReadOnlyList<T> List<T>(string name, IReadOnlyList<T> fallback, string what, Func<string, string, TomlNode?, (bool Ok, T Value)> item)
+    {
+        if (!Has(name))
+        {
+            return fallback;
+        }
+
+        var key = Key(name);
+        var node = ctx.FileNode(key);
+        var section = ctx.Section(key);
+        if ((node is not null and not TomlArray) || section.Value is not null)
+        {
+            ctx.Error(key, $"expected an array of {what}, got {Describe(key, node, section.Value)}"
+                + (node is null ? $" (from the environment or command line, give each element: {key}:0, {key}:1, ...)" : ""));
+            return fallback;
+        }
+
+        var items = new List<(int Index, T Value)>();
+        var ok = true;
+        foreach (var child in section.GetChildren())
+        {
+            var childKey = key + ":" + child.Key;
+            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            {
+                ctx.Error(childKey, $"expected an array index, got '{child.Key}'");
+                ok = false;
+                continue;
+            }
+
+            var childNode = ctx.FileNode(childKey);
+            if (childNode is TomlTable or TomlArray || child.Value is null)
+            {
+                ctx.Error(childKey, $"expected one of {what}, got {Describe(childKey, childNode, child.Value)}");
+                ok = false;
+                continue;
+            }
+
+            var (good, value) = item(childKey, child.Value, childNode);
+            ok &= good;
+            items.Add((index, value));
+        }
+
+        return ok ? items.OrderBy(i => i.Index).Select(i => i.Value).ToList() : fallback;
+    }
+
+    private bool TryScalar(string name, string expected, out string raw, out TomlNode? node)
+    {
+        _known.Add(name);
+        var key = Key(name);
+        node = ctx.FileNode(key);
+        var section = ctx.Section(key);
+        raw = "";
+        if (node is TomlTable or TomlArray || (section.Value is null && section.GetChildren().Any()))
+        {
+            ctx.Error(key, $"expected {expected}, got {Describe(key, node, null)}");
+            return false;
+        }
+
+        if (section.Value is null)
+        {
+            return false;
+        }
+
+        raw = section.Value;
+        return true;
+    }
+
+    private string Describe(string key, TomlNode? node, string? raw) => node switch
+    {
+        TomlString s => $"string \"{s.Value}\"",
+        TomlTable => "a table",
+        TomlArray => "an array",
+        null when raw is null => ctx.Section(key).GetChildren().Any() ? "a table" : "nothing",
+        null => $"'{raw}'",
+        _ => $"{node.TypeName} {node}",
+    };
+}

@@ -1,0 +1,261 @@
+using System.Collections;
+using System.Globalization;
+using Autopilot.Toml;
+using Microsoft.Extensions.Configuration;
+
+namespace Autopilot.Configuration;
+
+/// <summary>
+/// Finds, reads, merges and validates the configuration. Layers, later wins: defaults, the TOML
+/// file, <c>AUTOPILOT__*</c> environment variables (<c>__</c> separates keys), <c>--set</c> overrides.
+/// </summary>
+public static class ConfigLoader
+{
+    public const string EnvironmentPrefix = "AUTOPILOT__";
+    public const string ConfigVariable = "AUTOPILOT_CONFIG";
+
+    public static LoadedConfig Load(ConfigRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var env = request.Environment ?? ProcessEnvironment();
+        var cwd = request.WorkingDirectory ?? Directory.GetCurrentDirectory();
+        var errors = new List<ConfigError>();
+        var (path, searched) = Locate(request, env, cwd, errors);
+
+        TomlTable? document = null;
+        FlatToml? flat = null;
+        if (path is not null)
+        {
+            try
+            {
+                document = TomlReader.Parse(File.ReadAllText(path), path);
+                flat = TomlFlattener.Flatten(document, path);
+            }
+            catch (TomlException ex)
+            {
+                errors.Add(new ConfigError($"{path}:{ex.Position.Line}:{ex.Position.Column}", "", ex.Reason));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add(new ConfigError(path, "", $"cannot read: {ex.Message}"));
+            }
+        }
+
+        var origins = new Dictionary<string, ConfigOrigin>(StringComparer.OrdinalIgnoreCase);
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (flat is not null)
+        {
+            foreach (var (k, v) in flat.Origins)
+            {
+                origins[k] = v;
+            }
+
+            foreach (var (k, v) in flat.Values)
+            {
+                merged[k] = v;
+            }
+        }
+
+        var envLayer = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in env.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (!name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) || name.Length == EnvironmentPrefix.Length)
+            {
+                continue;
+            }
+
+            var key = name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal).ToLowerInvariant();
+            envLayer[key] = value;
+            merged[key] = value;
+            origins[key] = new ConfigOrigin(ConfigOriginKind.Environment, "env " + name);
+        }
+
+        var commandLayer = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in request.Overrides)
+        {
+            var eq = item.IndexOf('=');
+            if (eq <= 0)
+            {
+                errors.Add(new ConfigError($"--set {item}", "", "expected key=value (e.g. --set pool.main.limits.max_pilots=5)"));
+                continue;
+            }
+
+            var written = item[..eq].Trim();
+            // Dots separate keys unless the key already uses ':' (then a pool name may hold dots).
+            var key = (written.Contains(':') ? written : written.Replace('.', ':')).ToLowerInvariant();
+            key = ResolvePoolName(key, merged, out var problem);
+            if (problem is not null)
+            {
+                errors.Add(new ConfigError($"--set {written}", written, problem));
+                continue;
+            }
+
+            commandLayer[key] = item[(eq + 1)..];
+            merged[key] = item[(eq + 1)..];
+            origins[key] = new ConfigOrigin(ConfigOriginKind.CommandLine, $"--set {written}");
+        }
+
+        var builder = new ConfigurationBuilder();
+        if (document is not null)
+        {
+            builder.Add(new TomlConfigurationSource(document, path));
+        }
+
+        builder.Add(new LayerConfigurationSource(envLayer));
+        builder.Add(new LayerConfigurationSource(commandLayer));
+        var root = builder.Build();
+
+        var ctx = new BindContext(root, origins, flat?.Nodes ?? new Dictionary<string, TomlNode>(), path, cwd);
+        var options = OptionsBinder.Bind(ctx);
+        errors.AddRange(ctx.Errors);
+        if (request.CheckSecrets)
+        {
+            CheckSecrets(options, ctx, env, errors);
+        }
+
+        return new LoadedConfig
+        {
+            Options = options,
+            Errors = SortErrors(errors),
+            Path = path is null ? null : Path.GetFullPath(path),
+            Searched = searched,
+            Origins = origins,
+        };
+    }
+
+    /// <summary>The places looked at, in order, for a request without --config and AUTOPILOT_CONFIG.</summary>
+    public static IReadOnlyList<string> DefaultSearchPath(string workingDirectory, string? home) =>
+    [
+        Path.Combine(workingDirectory, "autopilot.toml"),
+        .. string.IsNullOrEmpty(home) ? Array.Empty<string>() : [Path.Combine(home, ".config", "autopilot", "autopilot.toml")],
+        "/etc/autopilot/autopilot.toml",
+    ];
+
+    private static (string? Path, IReadOnlyList<string> Searched) Locate(
+        ConfigRequest request, IReadOnlyDictionary<string, string> env, string cwd, List<ConfigError> errors)
+    {
+        if (!string.IsNullOrWhiteSpace(request.ConfigPath))
+        {
+            var path = Path.GetFullPath(Path.Combine(cwd, PathExpander.Expand(request.ConfigPath)));
+            if (!File.Exists(path))
+            {
+                errors.Add(new ConfigError("--config", "", $"configuration file {path} does not exist"));
+                return (null, [path]);
+            }
+
+            return (path, [path]);
+        }
+
+        if (env.TryGetValue(ConfigVariable, out var fromEnv) && !string.IsNullOrWhiteSpace(fromEnv))
+        {
+            var path = Path.GetFullPath(Path.Combine(cwd, PathExpander.Expand(fromEnv)));
+            if (!File.Exists(path))
+            {
+                errors.Add(new ConfigError("env " + ConfigVariable, "", $"configuration file {path} does not exist"));
+                return (null, [path]);
+            }
+
+            return (path, [path]);
+        }
+
+        env.TryGetValue("HOME", out var home);
+        var searched = DefaultSearchPath(cwd, home);
+        return (searched.FirstOrDefault(File.Exists), searched);
+    }
+
+    // `--set pool.main.limits.max_pilots=5` addresses a pool by name; the index is what the layers use.
+    private static string ResolvePoolName(string key, Dictionary<string, string?> merged, out string? problem)
+    {
+        problem = null;
+        var parts = key.Split(':');
+        if (parts.Length < 2 || parts[0] != "pool" || int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            return key;
+        }
+
+        foreach (var (k, v) in merged)
+        {
+            var segments = k.Split(':');
+            if (segments.Length == 3 && segments[0] == "pool" && segments[2] == "name" && string.Equals(v, parts[1], StringComparison.OrdinalIgnoreCase))
+            {
+                parts[1] = segments[1];
+                return string.Join(':', parts);
+            }
+        }
+
+        problem = $"no pool named '{parts[1]}'";
+        return key;
+    }
+
+    private static void CheckSecrets(AutopilotOptions options, BindContext ctx, IReadOnlyDictionary<string, string> env, List<ConfigError> errors)
+    {
+        void Check(string prefix, string? file, string? variable)
+        {
+            if (file is not null)
+            {
+                var key = prefix + ":password_file";
+                if (!File.Exists(file))
+                {
+                    errors.Add(new ConfigError(ctx.Location(key), key, $"password file {file} does not exist"));
+                }
+                else
+                {
+                    try
+                    {
+                        Secrets.CheckPrivate(file, "password file");
+                    }
+                    catch (SecretException ex)
+                    {
+                        errors.Add(new ConfigError(ctx.Location(key), key, ex.Message));
+                    }
+                }
+            }
+
+            if (variable is not null && (!env.TryGetValue(variable, out var value) || string.IsNullOrEmpty(value)))
+            {
+                var key = prefix + ":password_env";
+                errors.Add(new ConfigError(ctx.Location(key), key, $"environment variable {variable} is not set"));
+            }
+        }
+
+        Check("leader:postgres", options.Leader.Postgres.PasswordFile, options.Leader.Postgres.PasswordEnv);
+        for (var i = 0; i < options.Pools.Count; i++)
+        {
+            var demand = options.Pools[i].Demand;
+            Check($"pool:{i}:demand", demand.PasswordFile, demand.PasswordEnv);
+            Check($"pool:{i}:demand:postgres", demand.Postgres.PasswordFile, demand.Postgres.PasswordEnv);
+        }
+    }
+
+    // File problems in file order, then the rest (environment, command line) in the order found.
+    private static List<ConfigError> SortErrors(List<ConfigError> errors) =>
+        errors.Select((e, i) => (Error: e, Index: i, Position: FilePosition(e.Location)))
+            .OrderBy(x => x.Position.HasValue ? 0 : 1)
+            .ThenBy(x => x.Position?.File, StringComparer.Ordinal)
+            .ThenBy(x => x.Position?.Line)
+            .ThenBy(x => x.Position?.Column)
+            .ThenBy(x => x.Index)
+            .Select(x => x.Error)
+            .ToList();
+
+    private static (string File, int Line, int Column)? FilePosition(string location)
+    {
+        var parts = location.Split(':');
+        return parts.Length >= 3
+            && int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var line)
+            && int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var column)
+            ? (string.Join(':', parts[..^2]), line, column)
+            : null;
+    }
+
+    private static Dictionary<string, string> ProcessEnvironment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            result[(string)entry.Key] = (string?)entry.Value ?? "";
+        }
+
+        return result;
+    }
+}

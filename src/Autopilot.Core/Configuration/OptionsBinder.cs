@@ -1,0 +1,419 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Autopilot.DemandSources;
+using Autopilot.Schedulers;
+using Autopilot.Toml;
+
+namespace Autopilot.Configuration;
+
+/// <summary>
+/// Binds the merged configuration into <see cref="AutopilotOptions"/> by hand (snake_case keys),
+/// reporting every problem rather than stopping at the first. A bad value keeps its default so
+/// later checks do not cascade.
+/// </summary>
+internal static partial class OptionsBinder
+{
+    public static readonly IReadOnlyList<string> LogLevels = ["verbose", "debug", "information", "warning", "error", "fatal"];
+    public static readonly IReadOnlyList<string> Backends = ["sqlite", "postgres"];
+    public static readonly IReadOnlyList<string> SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+    public static readonly IReadOnlyList<string> PbsFlavors = ["auto", "pbspro", "torque"];
+
+    public static AutopilotOptions Bind(BindContext ctx)
+    {
+        var d = new AutopilotOptions();
+        var r = new SectionReader(ctx, "");
+        var jobPrefix = r.String("job_prefix", d.JobPrefix);
+        if (!SafeName().IsMatch(jobPrefix))
+        {
+            r.Error("job_prefix", $"'{jobPrefix}' may only contain letters, digits, '_', '.' and '-'");
+            jobPrefix = d.JobPrefix;
+        }
+
+        var options = new AutopilotOptions
+        {
+            SourcePath = ctx.FilePath is null ? null : Path.GetFullPath(ctx.FilePath),
+            StateDir = r.Path("state_dir", d.StateDir),
+            Schedule = r.Cron("schedule", d.Schedule),
+            JobPrefix = jobPrefix,
+            TemplateDir = r.OptionalPath("template_dir"),
+            MaxPilots = r.Int("max_pilots", d.MaxPilots, min: 0),
+            Log = BindLog(r.Child("log")),
+            Leader = BindLeader(r.Child("leader")),
+            Kubernetes = BindKubernetes(r.Child("kubernetes")),
+            Pools = BindPools(r),
+        };
+        r.Finish();
+        return options;
+    }
+
+    private static LogOptions BindLog(SectionReader r)
+    {
+        var d = new LogOptions();
+        var options = new LogOptions
+        {
+            Level = r.Choice("level", d.Level, LogLevels, "log level"),
+            File = r.Bool("file", d.File),
+            RetainedFiles = r.Int("retained_files", d.RetainedFiles, min: 1),
+        };
+        r.Finish();
+        return options;
+    }
+
+    private static LeaderOptions BindLeader(SectionReader r)
+    {
+        var d = new LeaderOptions();
+        var options = new LeaderOptions
+        {
+            Enabled = r.Bool("enabled", d.Enabled),
+            Name = r.String("name", d.Name),
+            Postgres = BindPostgres(r.Child("postgres")),
+        };
+        if (options.Enabled && options.Postgres.Database is null)
+        {
+            r.Error("postgres:database", "leader election is enabled but no database is named");
+        }
+
+        r.Finish();
+        return options;
+    }
+
+    private static KubernetesOptions BindKubernetes(SectionReader r)
+    {
+        var d = new KubernetesOptions();
+        var options = new KubernetesOptions
+        {
+            Namespace = r.OptionalString("namespace"),
+            Selector = r.OptionalString("selector"),
+            Container = r.OptionalString("container"),
+            Kubeconfig = r.OptionalPath("kubeconfig"),
+            Kubectl = r.String("kubectl", d.Kubectl),
+            Shell = r.StringList("shell", d.Shell),
+        };
+        r.Finish();
+        return options;
+    }
+
+    private static PostgresOptions BindPostgres(SectionReader r)
+    {
+        var d = new PostgresOptions();
+        var options = new PostgresOptions
+        {
+            Host = r.String("host", d.Host),
+            Port = r.Int("port", d.Port, min: 1, max: 65535),
+            Database = r.OptionalString("database"),
+            User = r.OptionalString("user"),
+            PasswordFile = r.OptionalPath("password_file"),
+            PasswordEnv = r.OptionalString("password_env"),
+            Schema = r.String("schema", d.Schema),
+            SslMode = r.Choice("ssl_mode", d.SslMode, SslModes, "ssl_mode"),
+            StatementTimeout = r.Duration("statement_timeout", d.StatementTimeout, positive: true),
+            ConnectTimeout = r.Duration("connect_timeout", d.ConnectTimeout, positive: true),
+        };
+        CheckSecretKeys(r, options.PasswordFile, options.PasswordEnv);
+        r.Finish();
+        return options;
+    }
+
+    private static IReadOnlyList<PoolOptions> BindPools(SectionReader root)
+    {
+        var ctx = root.Context;
+        var pools = new List<PoolOptions>();
+        if (!root.Has("pool"))
+        {
+            return pools;
+        }
+
+        var node = ctx.FileNode("pool");
+        if (node is TomlTable)
+        {
+            ctx.Error("pool", "pools are an array of tables: write [[pool]], not [pool]");
+            return pools;
+        }
+
+        if (ctx.Section("pool").Value is not null || (node is not null and not TomlArray))
+        {
+            ctx.Error("pool", "pools are an array of tables: write [[pool]] sections");
+            return pools;
+        }
+
+        var indexed = new List<(int Index, string Key)>();
+        foreach (var child in ctx.Children("pool"))
+        {
+            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            {
+                ctx.Error("pool:" + child.Key, "expected a pool index (pool:0, pool:1, ...)");
+                continue;
+            }
+
+            indexed.Add((index, "pool:" + child.Key));
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (_, key) in indexed.OrderBy(i => i.Index))
+        {
+            if (ctx.FileNode(key) is { } poolNode and not TomlTable)
+            {
+                ctx.Error(key, $"expected a table, got {poolNode.TypeName}");
+                continue;
+            }
+
+            var pool = BindPool(new SectionReader(ctx, key));
+            if (pool.Name.Length > 0)
+            {
+                if (seen.TryGetValue(pool.Name, out var first))
+                {
+                    ctx.Error(key + ":name", $"duplicate pool name '{pool.Name}' (first defined at {first})");
+                }
+                else
+                {
+                    seen[pool.Name] = ctx.Location(key + ":name");
+                }
+            }
+
+            pools.Add(pool);
+        }
+
+        return pools;
+    }
+
+    private static PoolOptions BindPool(SectionReader r)
+    {
+        var name = r.OptionalString("name") ?? "";
+        if (name.Length == 0)
+        {
+            r.Error("name", "every pool needs a name");
+        }
+        else if (!SafeName().IsMatch(name))
+        {
+            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-' (it becomes part of the job name)");
+        }
+
+        var d = new PoolOptions { Name = name };
+        var scheduler = BindScheduler(r.Child("scheduler"));
+        var pool = new PoolOptions
+        {
+            Name = name,
+            Enabled = r.Bool("enabled", d.Enabled),
+            Template = PathExpander.Expand(r.String("template", d.Template)),
+            IdleTimeout = r.Duration("idle_timeout", d.IdleTimeout, positive: true),
+            TemplateVars = r.StringMap("template_vars", key =>
+                !PlaceholderName().IsMatch(key) ? $"template variable names are lowercase letters, digits and '_', starting with a letter (got '{key}')"
+                : Templates.TemplateValues.BuiltIn.Contains(key) ? $"'{key}' is a built-in template value and cannot be redefined"
+                : null),
+            Demand = BindDemand(r.Child("demand")),
+            Scheduler = scheduler,
+            Limits = BindLimits(r.Child("limits")),
+            Policy = BindPolicy(r.Child("policy"), scheduler),
+            Logs = BindLogs(r.Child("logs")),
+        };
+        r.Finish();
+        return pool;
+    }
+
+    private static DemandOptions BindDemand(SectionReader r)
+    {
+        var d = new DemandOptions();
+        var options = new DemandOptions
+        {
+            Kind = r.Choice("kind", d.Kind, DemandSourceFactory.Kinds, "demand kind"),
+            Backend = r.Choice("backend", d.Backend, Backends, "backend"),
+            Path = r.OptionalPath("path"),
+            Postgres = BindPostgres(r.Child("postgres")),
+            Timeout = r.Duration("timeout", d.Timeout, positive: true),
+            Tag = r.OptionalString("tag"),
+            MaxRetries = r.Int("max_retries", d.MaxRetries, min: 0),
+            Url = r.OptionalString("url"),
+            Database = r.OptionalString("database"),
+            User = r.OptionalString("user"),
+            PasswordFile = r.OptionalPath("password_file"),
+            PasswordEnv = r.OptionalString("password_env"),
+            DesignDoc = r.String("design_doc", d.DesignDoc),
+            View = r.String("view", d.View),
+            LockedView = r.String("locked_view", d.LockedView),
+            Reduce = r.Bool("reduce", d.Reduce),
+            IncludeLocked = r.Bool("include_locked", d.IncludeLocked),
+            TlsVerify = r.Bool("tls_verify", d.TlsVerify),
+            ServerDir = r.OptionalPath("server_dir"),
+            Hq = r.String("hq", d.Hq),
+            Query = r.OptionalString("query"),
+            ActivationThreshold = r.Long("activation_threshold", d.ActivationThreshold, min: 0),
+            Command = r.StringList("command", d.Command),
+        };
+        CheckSecretKeys(r, options.PasswordFile, options.PasswordEnv);
+        if (options.Url is not null)
+        {
+            if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                r.Error("url", $"'{options.Url}' is not an http(s) URL");
+            }
+            else if (uri.UserInfo.Length > 0)
+            {
+                r.Error("url", "credentials in the URL are not accepted: set user, and password_file or password_env");
+            }
+        }
+
+        switch (options.Kind)
+        {
+            case "picas":
+                if (options.Url is null)
+                {
+                    r.Error("url", "the picas demand source needs the CouchDB url");
+                }
+
+                if (options.Database is null)
+                {
+                    r.Error("database", "the picas demand source needs the CouchDB database name");
+                }
+
+                break;
+            case "sql":
+                if (options.Query is null)
+                {
+                    r.Error("query", "the sql demand source needs a query returning one number");
+                }
+
+                break;
+            case "command":
+                if (options.Command.Count == 0)
+                {
+                    r.Error("command", "the command demand source needs a command (an array: program and arguments)");
+                }
+
+                break;
+        }
+
+        if (options.Tag is not null && !TagFilter().IsMatch(options.Tag))
+        {
+            r.Error("tag", $"bad tag filter '{options.Tag}' (write \"key\" or \"key = value\")");
+        }
+
+        r.Finish();
+        return options;
+    }
+
+    private static SchedulerOptions BindScheduler(SectionReader r)
+    {
+        var d = new SchedulerOptions();
+        var options = new SchedulerOptions
+        {
+            Kind = r.Choice("kind", d.Kind, SchedulerFactory.Kinds, "scheduler kind"),
+            Queue = r.OptionalString("queue"),
+            Account = r.OptionalString("account"),
+            Walltime = r.Walltime("walltime", d.Walltime),
+            Cpus = r.Int("cpus", d.Cpus, min: 1),
+            MemoryMb = r.MemoryMb("memory", d.MemoryMb),
+            Nodes = r.Int("nodes", d.Nodes, min: 1),
+            ParallelEnvironment = r.OptionalString("parallel_environment"),
+            ExtraArgs = r.StringList("extra_args", d.ExtraArgs),
+            UseArrays = r.Bool("use_arrays", d.UseArrays),
+            DrainLead = r.Duration("drain_lead", d.DrainLead),
+            CommandTimeout = r.Duration("command_timeout", d.CommandTimeout, positive: true),
+            Flavor = r.Choice("flavor", d.Flavor, PbsFlavors, "PBS flavor"),
+            BinDir = r.OptionalPath("bin_dir"),
+        };
+        if (options.DrainLead >= options.Walltime)
+        {
+            r.Error(r.Has("drain_lead") || !r.Has("walltime") ? "drain_lead" : "walltime",
+                $"drain_lead ({ConfigValues.FormatDuration(options.DrainLead)}) must be shorter than walltime ({ConfigValues.FormatWalltime(options.Walltime)})");
+        }
+
+        r.Finish();
+        return options;
+    }
+
+    private static LimitOptions BindLimits(SectionReader r)
+    {
+        var d = new LimitOptions();
+        var options = new LimitOptions
+        {
+            MinPilots = r.Int("min_pilots", d.MinPilots, min: 0),
+            MaxPilots = r.Int("max_pilots", d.MaxPilots, min: 1),
+            TasksPerPilot = r.Int("tasks_per_pilot", d.TasksPerPilot, min: 1),
+            MaxQueued = r.Int("max_queued", d.MaxQueued, min: 1),
+            MaxSubmitPerTick = r.Int("max_submit_per_tick", d.MaxSubmitPerTick, min: 1),
+            ScaleToZeroAfter = r.Duration("scale_to_zero_after", d.ScaleToZeroAfter),
+        };
+        if (options.MinPilots > options.MaxPilots)
+        {
+            r.Error(r.Has("min_pilots") ? "min_pilots" : "max_pilots",
+                $"min_pilots ({options.MinPilots}) is greater than max_pilots ({options.MaxPilots})");
+        }
+
+        r.Finish();
+        return options;
+    }
+
+    private static PolicyOptions BindPolicy(SectionReader r, SchedulerOptions scheduler)
+    {
+        var d = new PolicyOptions();
+        var ramp = r.Double("ramp_up_fraction", d.RampUpFraction);
+        if (!(ramp > 0 && ramp <= 1))
+        {
+            r.Error("ramp_up_fraction", $"must be in (0, 1], got {ramp.ToString(CultureInfo.InvariantCulture)}");
+            ramp = d.RampUpFraction;
+        }
+
+        var options = new PolicyOptions
+        {
+            ScaleInAfter = r.Duration("scale_in_after", d.ScaleInAfter),
+            RampUpFraction = ramp,
+            Backoff = r.DurationList("backoff", d.Backoff),
+            MinPilotRuntime = r.Duration("min_pilot_runtime", d.MinPilotRuntime),
+            CrashLoopThreshold = r.Int("crash_loop_threshold", d.CrashLoopThreshold, min: 0),
+            MaxQueueAge = r.Duration("max_queue_age", d.MaxQueueAge),
+            CancelStaleQueued = r.Bool("cancel_stale_queued", d.CancelStaleQueued),
+            MinUsefulWalltime = r.Duration("min_useful_walltime", d.MinUsefulWalltime),
+        };
+        if (options.MinUsefulWalltime > scheduler.Walltime)
+        {
+            r.Error("min_useful_walltime",
+                $"min_useful_walltime ({ConfigValues.FormatDuration(options.MinUsefulWalltime)}) is longer than scheduler.walltime ({ConfigValues.FormatWalltime(scheduler.Walltime)}): no pilot would ever be submitted");
+        }
+
+        if (options.CancelStaleQueued && options.MaxQueueAge == TimeSpan.Zero)
+        {
+            r.Error("cancel_stale_queued", "cancel_stale_queued needs max_queue_age");
+        }
+
+        r.Finish();
+        return options;
+    }
+
+    private static LogsOptions BindLogs(SectionReader r)
+    {
+        var d = new LogsOptions();
+        var options = new LogsOptions
+        {
+            Ssh = r.Bool("ssh", d.Ssh),
+            SshCommand = r.String("ssh_command", d.SshCommand),
+            SshArgs = r.StringList("ssh_args", d.SshArgs),
+        };
+        r.Finish();
+        return options;
+    }
+
+    private static void CheckSecretKeys(SectionReader r, string? passwordFile, string? passwordEnv)
+    {
+        if (passwordFile is not null && passwordEnv is not null)
+        {
+            r.Error("password_env", "set password_file or password_env, not both");
+        }
+
+        if (passwordEnv is not null && !EnvName().IsMatch(passwordEnv))
+        {
+            r.Error("password_env", $"'{passwordEnv}' is not an environment variable name (give the variable's name, not the password)");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    internal static partial Regex SafeName();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    internal static partial Regex PlaceholderName();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
+    [GeneratedRegex(@"^\s*[^=\s][^=]*?\s*(=\s*.*)?$")]
+    private static partial Regex TagFilter();
+}

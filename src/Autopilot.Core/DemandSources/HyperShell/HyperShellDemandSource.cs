@@ -1,0 +1,296 @@
+using System.Data;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Autopilot.Configuration;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Autopilot.DemandSources.HyperShell;
+
+/// <summary>
+/// Demand from a HyperShell task database (SQLite file or PostgreSQL), read-only. One short read
+/// transaction per measurement on a connection opened for it and closed right after: nothing is
+/// kept between ticks, and the server, which writes the same SQLite file without WAL, is never
+/// locked out for longer than the few bounded counts take.
+/// </summary>
+public sealed class HyperShellDemandSource : IDemandSource
+{
+    private readonly DemandOptions options;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly HyperShellTagFilter? tag;
+    private readonly bool postgres;
+
+    public HyperShellDemandSource(DemandOptions options, ILogger? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
+        this.time = time ?? TimeProvider.System;
+        tag = HyperShellTagFilter.Parse(options.Tag);
+        postgres = options.Backend.ToLowerInvariant() switch
+        {
+            "sqlite" => false,
+            "postgres" or "postgresql" => true,
+            _ => throw new ArgumentException($"demand.backend '{options.Backend}' is not one HyperShell uses (expected sqlite or postgres)", nameof(options)),
+        };
+        if (options.MaxRetries < 0)
+        {
+            throw new ArgumentException($"demand.max_retries must be 0 or more (got {options.MaxRetries})", nameof(options));
+        }
+
+        if (postgres)
+        {
+            _ = ParseSslMode(options.Postgres.SslMode);
+            if (string.IsNullOrWhiteSpace(options.Postgres.Database))
+            {
+                throw new ArgumentException("demand.postgres.database is required for the hypershell postgres backend", nameof(options));
+            }
+        }
+    }
+
+    /// <summary>application_name of our PostgreSQL sessions (a test sets its own to count them).</summary>
+    internal string ApplicationName { get; init; } = "autopilot-demand";
+
+    public string Describe()
+    {
+        var filter = tag is null ? "" : $" tag {tag}";
+        if (!postgres)
+        {
+            return $"hypershell sqlite {SqlitePath}{filter}";
+        }
+
+        var pg = options.Postgres;
+        return $"hypershell postgres {pg.User}@{pg.Host}:{pg.Port}/{pg.Database} schema {pg.Schema}{filter}";
+    }
+
+    public async Task<Domain.Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var demand = postgres
+            ? await MeasurePostgresAsync(saturation, cancellationToken).ConfigureAwait(false)
+            : await MeasureSqliteAsync(saturation, cancellationToken).ConfigureAwait(false);
+        logger.LogDebug("{Source}: demand {Demand} in {Elapsed} ms", Describe(), demand, time.GetElapsedTime(started).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture));
+        return demand;
+    }
+
+    private string SqlitePath => HyperShellPaths.ResolveDatabaseFile(options.Path);
+
+    private HyperShellQuery Query(HyperShellDialect dialect, string table) => new(dialect, table, tag, options.MaxRetries);
+
+    // ---------------------------------------------------------------- SQLite
+
+    private async Task<Domain.Demand> MeasureSqliteAsync(long saturation, CancellationToken cancellationToken)
+    {
+        var path = SqlitePath;
+        var where = $"hypershell sqlite {path}";
+        if (!File.Exists(path))
+        {
+            // Mode=ReadOnly would refuse too, but with a vaguer message; never create the file.
+            throw new DemandException($"{where}: database file does not exist" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
+        }
+
+        var timeout = options.Timeout > TimeSpan.Zero ? options.Timeout : TimeSpan.FromSeconds(10);
+        // Microsoft.Data.Sqlite retries a busy statement until the command timeout; busy_timeout already
+        // waited the full time inside SQLite, so a whole-second floor of at least 1 ends it there.
+        var commandTimeout = Math.Max(1, (int)Math.Floor(timeout.TotalSeconds));
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = commandTimeout,
+        };
+        try
+        {
+            await using var connection = new SqliteConnection(builder.ToString());
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = $"PRAGMA busy_timeout = {(long)timeout.TotalMilliseconds}";
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Deferred: the shared lock is taken by the first read and dropped at the end, so all
+            // counts see one state of the file (a task moving from pending to in flight between two
+            // counts is counted once) and the writer waits only for these few bounded reads.
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            var columns = new List<string>();
+            await using (var info = connection.CreateCommand())
+            {
+                info.Transaction = transaction;
+                info.CommandText = "SELECT name FROM pragma_table_info('task')";
+                await using var reader = await info.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            var query = Query(HyperShellDialect.Sqlite, "task");
+            var (error, hasGroup) = query.CheckColumns(columns);
+            if (error is not null)
+            {
+                throw new DemandException($"{where}: {error}");
+            }
+
+            return await query.CountAsync(connection, transaction, hasGroup, saturation, commandTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DemandException($"{where}: {DescribeSqliteError(ex, timeout)}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new DemandException($"{where}: {ex.Message}", ex);
+        }
+    }
+
+    private static string DescribeSqliteError(SqliteException ex, TimeSpan timeout) =>
+        ex.SqliteErrorCode switch
+        {
+            5 or 6 => $"database is locked (a writer held it longer than the {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s timeout): {ex.Message}",
+            14 => $"cannot open the database file: {ex.Message}",
+            26 => $"not a SQLite database: {ex.Message}",
+            11 => $"database file is corrupt: {ex.Message}",
+            _ => ex.Message,
+        };
+
+    // ---------------------------------------------------------------- PostgreSQL
+
+    private async Task<Domain.Demand> MeasurePostgresAsync(long saturation, CancellationToken cancellationToken)
+    {
+        var pg = options.Postgres;
+        var where = $"hypershell postgres {pg.Host}:{pg.Port}/{pg.Database}";
+        string? password;
+        try
+        {
+            password = Secrets.Read(pg.PasswordFile, pg.PasswordEnv, $"{where} password");
+        }
+        catch (SecretException ex)
+        {
+            throw new DemandException(ex.Message);
+        }
+
+        var statementTimeout = pg.StatementTimeout > TimeSpan.Zero ? pg.StatementTimeout : TimeSpan.FromSeconds(10);
+        var connectTimeout = pg.ConnectTimeout > TimeSpan.Zero ? pg.ConnectTimeout : TimeSpan.FromSeconds(10);
+        string connectionString;
+        try
+        {
+            connectionString = new NpgsqlConnectionStringBuilder
+            {
+                Host = pg.Host,
+                Port = pg.Port,
+                Database = pg.Database,
+                Username = pg.User,
+                Password = password,
+                SslMode = ParseSslMode(pg.SslMode),
+                Timeout = (int)Math.Ceiling(connectTimeout.TotalSeconds),
+                // The server cancels a slow count at statement_timeout; the client gives up a little later.
+                CommandTimeout = (int)Math.Ceiling(statementTimeout.TotalSeconds) + 5,
+                // A physical connection per measurement, closed on dispose: nothing lingers between ticks.
+                Pooling = false,
+                ApplicationName = ApplicationName,
+                // Read-only session; the server-side timeout; plain index scans only, which stop
+                // at the LIMIT (with LIMIT the planner bets on finding pending rows early in the
+                // heap, but HyperShell appends new tasks behind the whole finished history; a bitmap
+                // scan reads its whole index range before the first row); and neither JIT nor
+                // parallel workers, which take milliseconds to start for counts that take less.
+                Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on -c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c max_parallel_workers_per_gather=0",
+            }.ConnectionString;
+        }
+        catch (ArgumentException ex)
+        {
+            // The builder may quote the value it refused; say which setting, not its value.
+            throw new DemandException($"{where}: invalid connection setting ({ex.ParamName ?? "unknown"})");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            var columns = new List<string>();
+            await using (var info = connection.CreateCommand())
+            {
+                info.Transaction = transaction;
+                info.CommandText = "SELECT column_name FROM information_schema.columns WHERE table_schema = @schema AND table_name = 'task'";
+                info.Parameters.AddWithValue("schema", pg.Schema);
+                await using var reader = await info.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            var query = Query(HyperShellDialect.Postgres, QuoteIdentifier(pg.Schema) + ".task");
+            var (error, hasGroup) = query.CheckColumns(columns);
+            if (error is not null)
+            {
+                throw new DemandException($"{where}: schema '{pg.Schema}': {error}");
+            }
+
+            var demand = await query.CountAsync(connection, transaction, hasGroup, saturation, (int)Math.Ceiling(statementTimeout.TotalSeconds) + 5, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return demand;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
+        {
+            throw new DemandException($"{where}: {Scrub(DescribePostgresError(ex, statementTimeout, connectTimeout, Stopwatch.GetElapsedTime(started)), password)}", ex);
+        }
+    }
+
+    private static string DescribePostgresError(Exception ex, TimeSpan statementTimeout, TimeSpan connectTimeout, TimeSpan elapsed)
+    {
+        if (ex is PostgresException pg)
+        {
+            return pg.SqlState switch
+            {
+                "28P01" or "28000" => $"authentication failed ({pg.SqlState}: {pg.MessageText})",
+                "3D000" => $"database does not exist ({pg.MessageText})",
+                "57014" => $"query cancelled after the {statementTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s statement timeout",
+                "42501" => $"permission denied ({pg.MessageText})",
+                _ => $"{pg.SqlState}: {pg.MessageText}",
+            };
+        }
+
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case SocketException socket:
+                    return $"cannot connect ({socket.SocketErrorCode}: {socket.Message})";
+                case TimeoutException:
+                    return elapsed >= connectTimeout
+                        ? $"timed out after {elapsed.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s (connect timeout {connectTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)"
+                        : $"timed out ({inner.Message})";
+            }
+        }
+
+        return ex.Message;
+    }
+
+    /// <summary>Belt and braces: whatever a driver message contains, the password never leaves here.</summary>
+    private static string Scrub(string message, string? password) =>
+        string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
+
+    /// <summary>Quotes a PostgreSQL identifier (schema names come from configuration).</summary>
+    internal static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    internal static SslMode ParseSslMode(string value) =>
+        value.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch
+        {
+            "disable" => SslMode.Disable,
+            "allow" => SslMode.Allow,
+            "prefer" => SslMode.Prefer,
+            "require" => SslMode.Require,
+            "verifyca" => SslMode.VerifyCA,
+            "verifyfull" => SslMode.VerifyFull,
+            _ => throw new ArgumentException($"demand.postgres.ssl_mode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+        };
+}

@@ -1,0 +1,333 @@
+using Autopilot.Configuration;
+using Autopilot.DemandSources;
+using Autopilot.Domain;
+using Autopilot.Policy;
+using Autopilot.Schedulers;
+using Autopilot.State;
+using Autopilot.Templates;
+using Microsoft.Extensions.Logging;
+
+namespace Autopilot.Engine;
+
+/// <summary>
+/// One cycle over the pools: read demand and pilots, decide with the pure policy, act, remember.
+/// Fail closed: a pool whose demand or pilot list cannot be read does nothing this tick.
+/// </summary>
+public sealed class TickEngine
+{
+    private readonly AutopilotOptions _options;
+    private readonly TickComponents _components;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public TickEngine(AutopilotOptions options, TickComponents components, TimeProvider time, ILogger<TickEngine> logger)
+    {
+        _options = options;
+        _components = components;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string StateDir => PathExpander.Expand(_options.StateDir);
+
+    public static string JobName(AutopilotOptions options, PoolOptions pool) => $"{options.JobPrefix}-{pool.Name}";
+
+    public async Task<TickReport> RunAsync(TickRequest request, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var pools = _options.Pools
+            .Where(p => request.Pool is null ? p.Enabled : string.Equals(p.Name, request.Pool, StringComparison.Ordinal))
+            .ToList();
+        if (request.Pool is not null && pools.Count == 0)
+        {
+            throw new ArgumentException($"no pool named '{request.Pool}' in the configuration (pools: {string.Join(", ", _options.Pools.Select(p => p.Name))})");
+        }
+
+        using var tickLock = request.TakeLock ? TickLock.TryAcquire(StateDirectory.LockFile(StateDir)) : null;
+        if (request.TakeLock && tickLock is null)
+        {
+            _logger.LogInformation("another tick is running (lock {Lock} is held); nothing to do", StateDirectory.LockFile(StateDir));
+            return new TickReport(now, [], LockBusy: true, request.DryRun);
+        }
+
+        await using var store = await _components.OpenStore(StateDir, cancellationToken).ConfigureAwait(false);
+        var listings = await ListPilotsAsync(_options.Pools.Where(p => p.Enabled || pools.Contains(p)).ToList(), request.IncludeFinished, cancellationToken).ConfigureAwait(false);
+
+        // The global cap counts every active pilot of every pool, including pools not selected.
+        var globalActive = listings.Values.Sum(l => l.Pilots?.Count(p => p.IsActive) ?? 0);
+        int? globalRoom = _options.MaxPilots > 0 ? Math.Max(0, _options.MaxPilots - globalActive) : null;
+
+        var results = new List<PoolTickResult>();
+        foreach (var pool in pools)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var listing = listings[pool.Name];
+            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken).ConfigureAwait(false);
+            if (globalRoom is not null)
+            {
+                globalRoom = Math.Max(0, globalRoom.Value - result.Submitted.Count);
+            }
+
+            results.Add(result);
+        }
+
+        return new TickReport(now, results, LockBusy: false, request.DryRun);
+    }
+
+    private sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
+
+    /// <summary>One listing call per scheduler (kind + command folder), however many pools use it.</summary>
+    private async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
+        foreach (var group in pools.GroupBy(p => (p.Scheduler.Kind, p.Scheduler.BinDir)))
+        {
+            IScheduler scheduler;
+            try
+            {
+                scheduler = _components.CreateScheduler(group.First().Scheduler, StateDir);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            {
+                foreach (var pool in group)
+                {
+                    result[pool.Name] = new Listing(null, null, ex.Message);
+                }
+
+                continue;
+            }
+
+            var names = group.Select(p => JobName(_options, p)).ToList();
+            try
+            {
+                var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished), cancellationToken).ConfigureAwait(false);
+                foreach (var pool in group)
+                {
+                    var name = JobName(_options, pool);
+                    result[pool.Name] = new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null);
+                }
+            }
+            catch (SchedulerException ex)
+            {
+                foreach (var pool in group)
+                {
+                    result[pool.Name] = new Listing(scheduler, null, $"cannot list pilots: {ex.Message}");
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<PoolTickResult> TickPoolAsync(
+        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var jobName = JobName(_options, pool);
+        var memory = await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false);
+
+        Demand? demand = null;
+        string? demandError = null;
+        try
+        {
+            var source = _components.CreateDemandSource(pool);
+            var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);
+            demand = await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DemandException or SecretException or ArgumentException or NotSupportedException)
+        {
+            demandError = $"cannot read demand: {ex.Message}";
+        }
+
+        var error = listing.Error ?? demandError;
+        if (listing.Error is not null && demandError is not null)
+        {
+            error = $"{listing.Error}; {demandError}";
+        }
+
+        if (error is not null)
+        {
+            var summary = $"pool {pool.Name}: nothing done: {error}";
+            _logger.LogError("{Summary}", summary);
+            if (!dryRun)
+            {
+                var last = await store.LastTickAsync(pool.Name, cancellationToken).ConfigureAwait(false);
+                var failures = last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1;
+                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.PoolFailed, [], error), cancellationToken).ConfigureAwait(false);
+                await store.SaveTickAsync(new PoolTickRecord(pool.Name, now, false, summary, null, demand?.Tasks, 0, 0, 0, failures), cancellationToken).ConfigureAwait(false);
+            }
+
+            return new PoolTickResult(pool.Name, jobName, demand, listing.Pilots, null, [], [], error, summary);
+        }
+
+        var listed = listing.Pilots!;
+        var pilots = listed.Where(p => p.State != PilotState.Finished).ToList();
+        var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, now, cancellationToken).ConfigureAwait(false);
+        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes);
+        var plan = ScalingPolicy.Decide(input);
+        if (outcomeNote is not null)
+        {
+            plan = plan with { Notes = [.. plan.Notes, outcomeNote] };
+        }
+
+        var nextMemory = plan.Memory with { AwaitingOutcome = awaiting };
+        var submitted = new List<string>();
+        var cancelled = new List<string>();
+        string? actionError = null;
+
+        if (!dryRun)
+        {
+            var scheduler = listing.Scheduler!;
+            if (plan.Cancel.Count > 0)
+            {
+                var ids = plan.Cancel.Select(c => c.PilotId).ToList();
+                try
+                {
+                    await scheduler.CancelAsync(ids, cancellationToken).ConfigureAwait(false);
+                    cancelled.AddRange(ids);
+                    var reasons = string.Join("; ", plan.Cancel.Select(c => c.Reason).Distinct());
+                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Cancelled, ids, reasons), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (SchedulerException ex)
+                {
+                    actionError = $"cancel failed: {ex.Message}";
+                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.CancelFailed, ids, ex.Message), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            if (plan.Submit > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var script = _components.WriteScript(_options, pool, StateDir);
+                    var logDir = Path.Combine(StateDirectory.PilotLogs(StateDir), pool.Name);
+                    StateDirectory.Ensure(StateDirectory.PilotLogs(StateDir));
+                    StateDirectory.Ensure(logDir);
+                    var request = new SubmitRequest(pool.Name, jobName, script, plan.Submit, pool.Scheduler, logDir, pool.Scheduler.UseArrays);
+
+                    // Once started, a submission runs to its own timeout: stopping half-way would leave
+                    // pilots in the queue that this tick never recorded.
+                    var submission = await scheduler.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    submitted.AddRange(submission.JobIds);
+                    nextMemory = Backoff.Succeeded(nextMemory);
+                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Submitted, submission.JobIds, plan.Reason), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
+                {
+                    nextMemory = Backoff.Failed(nextMemory, pool.Policy, now);
+                    var wait = nextMemory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
+                    actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({nextMemory.ConsecutiveSubmitFailures} in a row{wait}): {ex.Message}";
+                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.SubmitFailed, [], ex.Message), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            nextMemory = nextMemory with
+            {
+                SeenPilots = [.. pilots.Where(p => p.IsActive).Select(p => p.Id), .. submitted],
+            };
+            await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var line = Summarise(pool.Name, demand!, pilots, plan, submitted, cancelled, dryRun);
+        if (actionError is not null)
+        {
+            line += $"; {actionError}";
+            _logger.LogError("{Summary}", line);
+        }
+        else
+        {
+            _logger.LogInformation("{Summary}", line);
+        }
+
+        if (!dryRun)
+        {
+            var last = await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+            var failures = actionError is null ? 0 : (last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1);
+            await store.SaveTickAsync(
+                new PoolTickRecord(
+                    pool.Name, now, actionError is null, line, plan.Rule.ToString(), demand!.Tasks,
+                    pilots.Count(p => p.State == PilotState.Queued),
+                    pilots.Count(p => p.State is PilotState.Running or PilotState.Completing),
+                    pilots.Count(p => p.State == PilotState.Held),
+                    failures),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line);
+    }
+
+    /// <summary>
+    /// Pilots seen last tick and gone now have ended: ask accounting once how (for the crash-loop
+    /// detector). Each pilot is fed to the policy at most once; one accounting has not shown yet is
+    /// asked about again for up to 30 minutes. Accounting that cannot be read only adds a note.
+    /// </summary>
+    private async Task<(IReadOnlyList<PilotOutcome>? Outcomes, IReadOnlyDictionary<string, DateTimeOffset> Awaiting, string? Note)> EndedPilotsAsync(
+        PoolOptions pool, IScheduler scheduler, PoolMemory memory, IReadOnlyList<Pilot> pilots, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var current = pilots.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var awaiting = memory.AwaitingOutcome
+            .Where(kv => now - kv.Value < TimeSpan.FromMinutes(30) && !current.Contains(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var id in memory.SeenPilots.Where(id => !current.Contains(id)))
+        {
+            awaiting.TryAdd(id, now);
+        }
+
+        if (awaiting.Count == 0 || pool.Policy.CrashLoopThreshold <= 0)
+        {
+            return (null, new Dictionary<string, DateTimeOffset>(), null);
+        }
+
+        try
+        {
+            var report = await scheduler.OutcomesAsync(new OutcomeQuery([JobName(_options, pool)], now - TimeSpan.FromDays(1)), cancellationToken).ConfigureAwait(false);
+            if (!report.Available)
+            {
+                return (null, new Dictionary<string, DateTimeOffset>(), $"pilot outcomes unknown (no accounting: {report.Note}); the crash-loop detector is blind");
+            }
+
+            var found = report.Outcomes.Where(o => awaiting.ContainsKey(o.Id)).GroupBy(o => o.Id).Select(g => g.Last()).ToList();
+            foreach (var outcome in found)
+            {
+                awaiting.Remove(outcome.Id);
+            }
+
+            return (found, awaiting, null);
+        }
+        catch (SchedulerException ex)
+        {
+            _logger.LogWarning("pool {Pool}: cannot read pilot outcomes: {Message}", pool.Name, ex.Message);
+            return (null, awaiting, $"pilot outcomes unreadable this tick: {ex.Message}");
+        }
+    }
+
+    /// <summary>The one line per pool per tick: demand, pilots, action, rule.</summary>
+    public static string Summarise(string pool, Demand demand, IReadOnlyList<Pilot> pilots, Plan plan, IReadOnlyList<string> submitted, IReadOnlyList<string> cancelled, bool dryRun)
+    {
+        var queued = pilots.Count(p => p.State == PilotState.Queued);
+        var running = pilots.Count(p => p.State is PilotState.Running or PilotState.Completing);
+        var held = pilots.Count(p => p.State == PilotState.Held);
+        string action;
+        if (dryRun)
+        {
+            action = plan.ChangesAnything
+                ? $"would submit {plan.Submit}, cancel {plan.Cancel.Count}"
+                : "no change";
+        }
+        else
+        {
+            action = submitted.Count == 0 && cancelled.Count == 0
+                ? "no change"
+                : string.Join(", ", new[]
+                {
+                    submitted.Count > 0 ? $"submitted {submitted.Count} ({Ids(submitted)})" : null,
+                    cancelled.Count > 0 ? $"cancelled {cancelled.Count} ({Ids(cancelled)})" : null,
+                }.Where(s => s is not null));
+        }
+
+        var heldText = held > 0 ? $", {held} held" : "";
+        return $"pool {pool}: demand {demand.Tasks}{(demand.Saturated ? "+" : "")}, pilots {queued} queued, {running} running{heldText}, desired {plan.Desired}: {action} [{plan.Rule}: {plan.Reason}]";
+    }
+
+    private static string Ids(IReadOnlyList<string> ids) =>
+        ids.Count <= 4 ? string.Join(' ', ids) : $"{ids[0]} ... {ids[^1]}";
+}

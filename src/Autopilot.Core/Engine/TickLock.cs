@@ -1,0 +1,42 @@
+namespace Autopilot.Engine;
+
+/// <summary>
+/// The exclusive, non-blocking lock a tick holds for its whole run (flock on Linux through
+/// FileShare.None). The kernel drops it when the process dies, so a kill -9 never leaves it held.
+/// `autopilot tick` and `autopilot run` take the same lock, so they can never act at once.
+/// </summary>
+public sealed class TickLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private TickLock(FileStream stream)
+    {
+        _stream = stream;
+    }
+
+    /// <summary>Returns the lock, or null when another process holds it.</summary>
+    public static TickLock? TryAcquire(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            State.StateDirectory.Ensure(dir);
+        }
+
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            stream.SetLength(0);
+            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n");
+            stream.Write(pid);
+            stream.Flush();
+            return new TickLock(stream);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,253 @@
+using Autopilot.Configuration;
+using Autopilot.Domain;
+using Autopilot.Engine;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NCrontab;
+
+namespace Autopilot.Hosting;
+
+/// <summary>A configuration reload: the new options, or every error that kept the old ones.</summary>
+public sealed record ConfigReload(AutopilotOptions? Options, IReadOnlyList<string> Errors);
+
+/// <summary>
+/// `autopilot run`: ticks on the configured cron schedule, never overlapping (it takes the same
+/// file lock as `autopilot tick`), reloads on SIGHUP, speaks sd_notify, and keeps going through
+/// failing pools.
+/// </summary>
+public sealed class TickService : BackgroundService
+{
+    private readonly Func<AutopilotOptions, TickEngine> _engineFor;
+    private readonly Func<CancellationToken, Task<ConfigReload>> _reload;
+    private readonly SdNotifier _notifier;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<LeaderOptions, LeaderLock> _leaderFor;
+    private readonly Dictionary<string, int> _failing = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private volatile bool _reloadRequested;
+    private AutopilotOptions _options;
+    private LeaderLock? _leader;
+
+    public TickService(
+        AutopilotOptions options,
+        Func<AutopilotOptions, TickEngine> engineFor,
+        Func<CancellationToken, Task<ConfigReload>> reload,
+        SdNotifier notifier,
+        TimeProvider time,
+        ILogger<TickService> logger,
+        Func<LeaderOptions, LeaderLock>? leaderFor = null)
+    {
+        _options = options;
+        _engineFor = engineFor;
+        _reload = reload;
+        _notifier = notifier;
+        _time = time;
+        _logger = logger;
+        _leaderFor = leaderFor ?? (o => new LeaderLock(o, logger));
+    }
+
+    /// <summary>Ticks completed since start (for tests and STATUS).</summary>
+    public int Ticks { get; private set; }
+
+    public AutopilotOptions Options => _options;
+
+    /// <summary>Asks for a configuration reload before the next tick (SIGHUP).</summary>
+    public void RequestReload()
+    {
+        _reloadRequested = true;
+        _wake.Release();
+    }
+
+    /// <summary>The next tick time after <paramref name="after"/> for a 5- or 6-field cron expression.</summary>
+    public static DateTimeOffset NextOccurrence(string cron, DateTimeOffset after)
+    {
+        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var schedule = CrontabSchedule.Parse(cron, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
+        var local = TimeZoneInfo.ConvertTime(after, TimeZoneInfo.Local);
+        var next = schedule.GetNextOccurrence(local.DateTime);
+        return new DateTimeOffset(next, TimeZoneInfo.Local.GetUtcOffset(next));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _notifier.Ready();
+        _notifier.Status("started; waiting for the first tick");
+        _logger.LogInformation("service started: schedule '{Schedule}', {Pools} pool(s)", _options.Schedule, _options.Pools.Count);
+        using var watchdog = StartWatchdog(stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var next = NextOccurrence(_options.Schedule, _time.GetUtcNow());
+                await WaitUntilAsync(next, stoppingToken).ConfigureAwait(false);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (_reloadRequested)
+                {
+                    await ReloadAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await TickOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the tick in progress stopped at a safe point.
+        }
+        finally
+        {
+            _notifier.Stopping();
+            if (_leader is not null)
+            {
+                await _leader.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _logger.LogInformation("service stopped after {Ticks} tick(s)", Ticks);
+        }
+    }
+
+    private async Task TickOnceAsync(CancellationToken stoppingToken)
+    {
+        if (_options.Leader.Enabled)
+        {
+            _leader ??= _leaderFor(_options.Leader);
+            if (!await _leader.EnsureAsync(stoppingToken).ConfigureAwait(false))
+            {
+                _notifier.Status($"standby: another controller holds leader lock '{_options.Leader.Name}'");
+                _logger.LogDebug("standby: not the leader");
+                return;
+            }
+        }
+
+        try
+        {
+            var report = await _engineFor(_options).RunAsync(new TickRequest(), stoppingToken).ConfigureAwait(false);
+            Ticks++;
+            _notifier.Status(StatusLine(report));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A tick that blows up must not take the service down; the next tick tries again.
+            Ticks++;
+            _logger.LogError(ex, "tick failed: {Message}", ex.Message);
+            _notifier.Status($"tick failed: {ex.Message}");
+        }
+    }
+
+    private string StatusLine(TickReport report)
+    {
+        if (report.LockBusy)
+        {
+            return "skipped a tick: another tick held the lock";
+        }
+
+        var parts = new List<string>();
+        foreach (var pool in report.Pools)
+        {
+            if (pool.Ok)
+            {
+                _failing.Remove(pool.Pool);
+                var pilots = pool.Pilots ?? [];
+                var queued = pilots.Count(p => p.State == PilotState.Queued);
+                var running = pilots.Count(p => p.State is PilotState.Running or PilotState.Completing);
+                var action = pool.Submitted.Count > 0 ? $", submitted {pool.Submitted.Count}" : "";
+                action += pool.Cancelled.Count > 0 ? $", cancelled {pool.Cancelled.Count}" : "";
+                parts.Add($"{pool.Pool}: demand {pool.Demand?.Tasks}, {queued} queued, {running} running{action}");
+            }
+            else
+            {
+                var count = _failing.GetValueOrDefault(pool.Pool) + 1;
+                _failing[pool.Pool] = count;
+                parts.Add($"{pool.Pool}: FAILING ({count} tick{(count == 1 ? "" : "s")}): {pool.Error}");
+            }
+        }
+
+        return parts.Count == 0 ? "no pools" : string.Join("; ", parts);
+    }
+
+    private async Task ReloadAsync(CancellationToken stoppingToken)
+    {
+        _reloadRequested = false;
+        _notifier.Reloading();
+        try
+        {
+            var reload = await _reload(stoppingToken).ConfigureAwait(false);
+            if (reload.Options is null || reload.Errors.Count > 0)
+            {
+                foreach (var error in reload.Errors)
+                {
+                    _logger.LogError("reload: {Error}", error);
+                }
+
+                _logger.LogError("reload: the new configuration has {Count} error(s); keeping the old one", reload.Errors.Count);
+            }
+            else
+            {
+                var leaderChanged = reload.Options.Leader != _options.Leader;
+                _options = reload.Options;
+                if (leaderChanged && _leader is not null)
+                {
+                    await _leader.DisposeAsync().ConfigureAwait(false);
+                    _leader = null;
+                }
+
+                _logger.LogInformation("reload: configuration reloaded: schedule '{Schedule}', {Pools} pool(s)", _options.Schedule, _options.Pools.Count);
+            }
+        }
+        finally
+        {
+            _notifier.Ready();
+        }
+    }
+
+    private async Task WaitUntilAsync(DateTimeOffset when, CancellationToken stoppingToken)
+    {
+        var delay = when - _time.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var sleep = Task.Delay(delay, _time, linked.Token);
+        var wake = _wake.WaitAsync(linked.Token);
+        await Task.WhenAny(sleep, wake).ConfigureAwait(false);
+        await linked.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(sleep, wake).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Whichever did not finish was cancelled on purpose.
+        }
+    }
+
+    private Timer? StartWatchdog(CancellationToken stoppingToken)
+    {
+        var interval = SdNotifier.WatchdogInterval();
+        if (interval is null || !_notifier.Enabled)
+        {
+            return null;
+        }
+
+        var every = interval.Value / 2;
+        _logger.LogDebug("watchdog: pinging every {Ms} ms", every.TotalMilliseconds);
+        return new Timer(_ =>
+        {
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                _notifier.Watchdog();
+            }
+        }, null, TimeSpan.Zero, every);
+    }
+}

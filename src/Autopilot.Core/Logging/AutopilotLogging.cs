@@ -1,0 +1,158 @@
+using Autopilot.Configuration;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Extensions.Logging;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
+
+namespace Autopilot.Logging;
+
+/// <summary>
+/// Serilog behind Microsoft.Extensions.Logging. Console lines go to stderr (stdout is for command
+/// output): human-readable with a time, or, under systemd (JOURNAL_STREAM set), without a time
+/// and with a <c>&lt;N&gt;</c> syslog priority prefix per line so the journal records levels.
+/// Daily rolling files under &lt;state_dir&gt;/logs keep <see cref="LogOptions.RetainedFiles"/> files.
+/// Secrets never reach a logger: the configuration holds only file paths and variable names, and
+/// the process runner redacts <c>ProcessSpec.Secrets</c> from command lines.
+/// </summary>
+public static class AutopilotLogging
+{
+    private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
+    private const string JournalTemplate = "{Message:lj}{NewLine}{Exception}";
+    private const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <param name="verbose">-v: Debug, whatever the configured level.</param>
+    /// <param name="quiet">-q: Warning (ignored with -v).</param>
+    public static ILoggerFactory Create(LogOptions options, string stateDir, bool verbose, bool quiet) =>
+        Create(options, stateDir, verbose, quiet, Console.Error, !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")));
+
+    /// <summary>Same, writing console lines to <paramref name="console"/> (tests capture it).</summary>
+    public static ILoggerFactory Create(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var level = MinimumLevel(options.Level, verbose, quiet);
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+
+        ITextFormatter consoleFormatter = journal
+            ? new JournalFormatter(new MessageTemplateTextFormatter(JournalTemplate))
+            : new MessageTemplateTextFormatter(ConsoleTemplate);
+        configuration.WriteTo.Sink(new TextWriterSink(console, consoleFormatter));
+
+        string? fileProblem = null;
+        if (options.File && !string.IsNullOrEmpty(stateDir))
+        {
+            var logDir = Path.Combine(stateDir, "logs");
+            try
+            {
+                CreatePrivateDirectory(logDir);
+                configuration.WriteTo.File(
+                    Path.Combine(logDir, "autopilot-.log"),
+                    outputTemplate: FileTemplate,
+                    rollingInterval: RollingInterval.Day,
+                    retainedFileCountLimit: options.RetainedFiles,
+                    shared: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                fileProblem = $"cannot write log files under {logDir}: {ex.Message}";
+            }
+        }
+
+        var factory = new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
+        if (fileProblem is not null)
+        {
+            factory.CreateLogger("Autopilot.Logging").LogWarning("{Problem}", fileProblem);
+        }
+
+        return factory;
+    }
+
+    /// <summary>The configured level (verbose, debug, information, warning, error, fatal), then -v / -q.</summary>
+    public static LogEventLevel MinimumLevel(string configured, bool verbose, bool quiet)
+    {
+        if (verbose)
+        {
+            return LogEventLevel.Debug;
+        }
+
+        if (quiet)
+        {
+            return LogEventLevel.Warning;
+        }
+
+        return configured.ToLowerInvariant() switch
+        {
+            "verbose" or "trace" => LogEventLevel.Verbose,
+            "debug" => LogEventLevel.Debug,
+            "warning" or "warn" => LogEventLevel.Warning,
+            "error" => LogEventLevel.Error,
+            "fatal" or "critical" => LogEventLevel.Fatal,
+            _ => LogEventLevel.Information,
+        };
+    }
+
+    /// <summary>sd-daemon(3) priority for a level: 7 debug, 6 info, 4 warning, 3 error, 2 critical.</summary>
+    public static int SyslogPriority(LogEventLevel level) => level switch
+    {
+        LogEventLevel.Verbose or LogEventLevel.Debug => 7,
+        LogEventLevel.Information => 6,
+        LogEventLevel.Warning => 4,
+        LogEventLevel.Error => 3,
+        _ => 2,
+    };
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            // Logs name hosts, users and job ids: keep them to the owner.
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    /// <summary>Prefixes every line of an event (exceptions included) with its syslog priority.</summary>
+    private sealed class JournalFormatter(ITextFormatter inner) : ITextFormatter
+    {
+        public void Format(LogEvent logEvent, TextWriter output)
+        {
+            using var buffer = new StringWriter();
+            inner.Format(logEvent, buffer);
+            var prefix = $"<{SyslogPriority(logEvent.Level)}>";
+            var text = buffer.ToString().TrimEnd('\r', '\n');
+            foreach (var line in text.Split('\n'))
+            {
+                output.Write(prefix);
+                output.Write(line.TrimEnd('\r'));
+                output.Write('\n');
+            }
+        }
+    }
+
+    private sealed class TextWriterSink(TextWriter writer, ITextFormatter formatter) : ILogEventSink
+    {
+        private readonly Lock _gate = new();
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (_gate)
+            {
+                formatter.Format(logEvent, writer);
+                writer.Flush();
+            }
+        }
+    }
+}

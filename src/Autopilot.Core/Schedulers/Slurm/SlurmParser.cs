@@ -1,0 +1,1013 @@
+using System.Globalization;
+using Autopilot.Domain;
+
+namespace Autopilot.Schedulers.Slurm;
+
+/// <summary>What sbatch printed: the job id and, in a multi-cluster or federated setup, the cluster.</summary>
+public sealed record SbatchResult(string JobId, string? Cluster);
+
+/// <summary>What scancel complained about: ids that were already gone (not an error) and every other error line.</summary>
+public sealed record ScancelReport(IReadOnlyList<string> GoneIds, IReadOnlyList<string> Errors);
+
+/// <summary>One sacct row (allocation or step) as printed.</summary>
+public sealed record SacctRow(
+    string Id,
+    string? RawId,
+    string Name,
+    string State,
+    string ExitCode,
+    DateTimeOffset? Start,
+    DateTimeOffset? End)
+{
+    public bool IsStep => Id.Contains('.', StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Pure parsers for squeue, sbatch, scancel and sacct output: text in, records out. Anything that
+/// cannot be read throws <see cref="SchedulerException"/> naming the line; nothing unreadable becomes "no jobs".
+/// </summary>
+public static class SlurmParser
+{
+    /// <summary>The squeue -o format Autopilot uses (unit-separated, no widths so nothing is cut or padded).</summary>
+    public const string SqueueFormat = "%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l";
+
+    /// <summary>A pending range like <c>1_[1-1000000]</c> is expanded; beyond this many elements in one line it is refused.</summary>
+    public const int MaxArrayExpansion = 1_000_000;
+
+    /// <summary>Parses the output of squeue run with <see cref="SqueueFormat"/> (and -h).</summary>
+    public static IReadOnlyList<Pilot> ParseSqueue(string output, TimeZoneInfo? zone = null) =>
+        ParseSqueue(output, SqueueLayout.Autopilot, zone);
+
+    /// <summary>
+    /// Parses squeue output of any supported layout. <c>CLUSTER: name</c> lines (-M, SLURM_CLUSTERS) are
+    /// skipped; pending array ranges (<c>1080_[5-1024]</c>, <c>8_[1,4]</c>, with or without a <c>%</c>
+    /// throttle) are expanded into one queued pilot per element.
+    /// </summary>
+    public static IReadOnlyList<Pilot> ParseSqueue(string output, SqueueLayout layout, TimeZoneInfo? zone = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(layout);
+        zone ??= TimeZoneInfo.Local;
+        CheckText(output, "squeue");
+
+        var fields = layout.Fields;
+        var result = new List<Pilot>();
+        var strings = new StringPool();
+        var times = new TimeCache(zone);
+        var classified = new Dictionary<(string, string?), (PilotState, PendingKind)>();
+        var limits = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+        var ranges = new Range[64];
+        var lineNo = 0;
+        var headerSeen = !layout.HasHeader;
+        foreach (var rawLine in output.AsSpan().EnumerateLines())
+        {
+            lineNo++;
+            var line = rawLine.TrimEnd('\r');
+            if (line.IsWhiteSpace())
+            {
+                continue;
+            }
+
+            if (line.StartsWith("CLUSTER: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!headerSeen)
+            {
+                fields = SplitHeader(line, layout.Delimiter).Select(SqueueLayout.FromHeader).ToArray();
+                if (!fields.Contains(SqueueField.JobId))
+                {
+                    throw new SchedulerException($"squeue output line {lineNo}: header has no JOBID column: '{Show(line)}'");
+                }
+
+                headerSeen = true;
+                continue;
+            }
+
+            var count = Split(line, layout.Delimiter, fields.Count, ranges);
+            if (count > fields.Count && count <= ranges.Length && layout.Delimiter is not null && MergeName(fields, ranges, count))
+            {
+                // A job name that itself contains the separator (seen in a real capture): the fields left
+                // and right of the name are fixed, so the surplus belongs to the name.
+                count = fields.Count;
+            }
+
+            if (count != fields.Count)
+            {
+                throw new SchedulerException(
+                    $"squeue output line {lineNo}: expected {fields.Count} fields, found {count} (truncated or unexpected output): '{Show(line)}'");
+            }
+
+            ReadOnlySpan<char> id = default, arrayJob = default, arrayTask = default, name = default, state = default;
+            ReadOnlySpan<char> reason = default, submit = default, start = default, limit = default;
+            for (var f = 0; f < count; f++)
+            {
+                var value = line[ranges[f]].Trim();
+                switch (fields[f])
+                {
+                    case SqueueField.JobId:
+                        // Two JOBID columns (-O JobID and JobArrayID): the array form 123_4 names the element.
+                        if (id.IsEmpty || value.Contains('_'))
+                        {
+                            id = value;
+                        }
+
+                        break;
+                    case SqueueField.ArrayJobId: arrayJob = value; break;
+                    case SqueueField.ArrayTaskId: arrayTask = value; break;
+                    case SqueueField.Name: name = value; break;
+                    case SqueueField.State: state = value; break;
+                    case SqueueField.Reason: reason = value; break;
+                    case SqueueField.ReasonOrNodes:
+                        if (reason.IsEmpty && value.Length >= 2 && value[0] == '(' && value[^1] == ')')
+                        {
+                            reason = value[1..^1];
+                        }
+
+                        break;
+                    case SqueueField.SubmitTime: submit = value; break;
+                    case SqueueField.StartTime: start = value; break;
+                    case SqueueField.TimeLimit: limit = value; break;
+                }
+            }
+
+            var semicolon = id.IndexOf(';');
+            if (semicolon >= 0)
+            {
+                id = id[..semicolon];
+            }
+
+            var rawState = state.IsEmpty ? "" : strings.Get(state);
+            var reasonText = reason.IsEmpty || reason.SequenceEqual("None") ? null : strings.Get(reason);
+            // States, reasons and limits repeat on nearly every line: classify each distinct pair once.
+            var key = (rawState, reasonText);
+            if (!classified.TryGetValue(key, out var c))
+            {
+                var ps = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
+                var pk = PendingKind.None;
+                if (ps is PilotState.Queued or PilotState.Held)
+                {
+                    pk = SlurmStates.ClassifyReason(reasonText);
+                    if (ps == PilotState.Held)
+                    {
+                        pk = PendingKind.Held;
+                    }
+                }
+
+                c = (ps, pk);
+                classified[key] = c;
+            }
+
+            var (pilotState, kind) = c;
+            var pendingReason = pilotState is PilotState.Queued or PilotState.Held ? reasonText ?? "None" : null;
+
+            var nameText = strings.Get(name);
+            var submitTime = times.Parse(submit);
+            var startTime = pilotState is PilotState.Queued or PilotState.Held ? null : times.Parse(start);
+            TimeSpan? timeLimit = null;
+            if (!limit.IsEmpty)
+            {
+                var limitText = strings.Get(limit);
+                if (!limits.TryGetValue(limitText, out timeLimit))
+                {
+                    timeLimit = ParseTimeLimit(limitText);
+                    limits[limitText] = timeLimit;
+                }
+            }
+
+            var underscore = id.IndexOf('_');
+            if (underscore < 0 && IsDigits(arrayTask) && IsDigits(arrayJob) && !arrayJob.SequenceEqual(id))
+            {
+                // Only the element's own id was printed (%A/JobID): name it the way scancel and sacct do.
+                id = string.Concat(arrayJob, "_", arrayTask);
+                underscore = arrayJob.Length;
+            }
+
+            if (underscore < 0)
+            {
+                RequireDigits(id, lineNo, line);
+                result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit));
+                continue;
+            }
+
+            var parent = id[..underscore];
+            RequireDigits(parent, lineNo, line);
+            var parentText = strings.Get(parent);
+            var element = id[(underscore + 1)..];
+            if (element.Length > 0 && element[0] == '[')
+            {
+                if (element[^1] != ']')
+                {
+                    throw new SchedulerException($"squeue output line {lineNo}: array range not closed (truncated?): '{Show(line)}'");
+                }
+
+                foreach (var index in ExpandRange(element[1..^1], lineNo, line))
+                {
+                    var elementId = string.Concat(parentText, "_", index.ToString(CultureInfo.InvariantCulture));
+                    result.Add(new Pilot(elementId, nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, index, parentText, timeLimit));
+                }
+
+                continue;
+            }
+
+            if (!int.TryParse(element, NumberStyles.None, CultureInfo.InvariantCulture, out var taskIndex))
+            {
+                throw new SchedulerException($"squeue output line {lineNo}: '{Show(id)}' is not a Slurm job id");
+            }
+
+            result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, taskIndex, parentText, timeLimit));
+        }
+
+        if (!headerSeen && lineNo > 0 && result.Count == 0 && !output.AsSpan().IsWhiteSpace())
+        {
+            throw new SchedulerException("squeue output has no header line");
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Reads sbatch's answer: <c>N</c> or <c>N;cluster</c> (--parsable), or <c>Submitted batch job N</c>
+    /// (with an optional legacy <c>sbatch: </c> prefix and <c> on cluster X</c> suffix) from site
+    /// wrappers that drop --parsable. Other lines (wrapper banners, warnings) are ignored; no id, or two
+    /// different ids, is an error.
+    /// </summary>
+    public static SbatchResult ParseSbatch(string stdout)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        SbatchResult? found = null;
+        foreach (var raw in stdout.AsSpan().EnumerateLines())
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("sbatch: ", StringComparison.Ordinal))
+            {
+                line = line["sbatch: ".Length..].TrimStart();
+            }
+
+            SbatchResult? hit = null;
+            const string submitted = "Submitted batch job ";
+            if (line.StartsWith(submitted, StringComparison.Ordinal))
+            {
+                var rest = line[submitted.Length..];
+                var end = rest.IndexOf(' ');
+                var idPart = end < 0 ? rest : rest[..end];
+                string? cluster = null;
+                if (end >= 0)
+                {
+                    var tail = rest[end..].Trim();
+                    const string onCluster = "on cluster ";
+                    if (tail.StartsWith(onCluster, StringComparison.Ordinal))
+                    {
+                        cluster = tail[onCluster.Length..].Trim().ToString();
+                    }
+                }
+
+                if (IsDigits(idPart))
+                {
+                    hit = new SbatchResult(idPart.ToString(), cluster);
+                }
+            }
+            else
+            {
+                var semicolon = line.IndexOf(';');
+                var idPart = semicolon < 0 ? line : line[..semicolon];
+                if (IsDigits(idPart))
+                {
+                    hit = new SbatchResult(idPart.ToString(), semicolon < 0 ? null : line[(semicolon + 1)..].Trim().ToString());
+                }
+            }
+
+            if (hit is null)
+            {
+                continue;
+            }
+
+            if (found is not null && found.JobId != hit.JobId)
+            {
+                throw new SchedulerException($"sbatch printed two job ids ({found.JobId}, {hit.JobId}): '{Show(stdout.AsSpan())}'");
+            }
+
+            found = hit;
+        }
+
+        return found ?? throw new SchedulerException($"sbatch printed no job id: '{Show(stdout.AsSpan())}'");
+    }
+
+    /// <summary>
+    /// Sorts scancel's stderr: <c>Kill job error on job id N: Invalid job id specified</c> (or already
+    /// completed) means the job is gone, which cancelling wanted anyway; every other error line is kept.
+    /// </summary>
+    public static ScancelReport ParseScancel(string stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stderr);
+        var gone = new List<string>();
+        var errors = new List<string>();
+        foreach (var raw in stderr.AsSpan().EnumerateLines())
+        {
+            var line = raw.Trim();
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            const string prefix = "scancel: error: ";
+            if (!line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                // --verbose chatter ("scancel: Terminating job N") and warnings.
+                if (line.Contains("error", StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add(line.ToString());
+                }
+
+                continue;
+            }
+
+            var message = line[prefix.Length..];
+            const string kill = "Kill job error on job id ";
+            if (message.StartsWith(kill, StringComparison.Ordinal))
+            {
+                var rest = message[kill.Length..];
+                var colon = rest.IndexOf(':');
+                if (colon > 0)
+                {
+                    var id = rest[..colon].Trim();
+                    var why = rest[(colon + 1)..].Trim();
+                    if (why.StartsWith("Invalid job id specified", StringComparison.Ordinal)
+                        || why.StartsWith("Job/step already completing or completed", StringComparison.Ordinal)
+                        || why.StartsWith("Job has already finished", StringComparison.Ordinal))
+                    {
+                        gone.Add(id.ToString());
+                        continue;
+                    }
+                }
+            }
+
+            errors.Add(line.ToString());
+        }
+
+        return new ScancelReport(gone, errors);
+    }
+
+    /// <summary>Parses sacct output run with <see cref="SacctLayout.Autopilot"/> (-P -n --delimiter=US).</summary>
+    public static IReadOnlyList<SacctRow> ParseSacct(string output, TimeZoneInfo? zone = null) =>
+        ParseSacct(output, SacctLayout.Autopilot, zone);
+
+    /// <summary>
+    /// Parses sacct output: delimited (-P), or headered fixed-width where the dashes line gives the
+    /// column extents (a blank JobName stays blank instead of shifting the row).
+    /// </summary>
+    public static IReadOnlyList<SacctRow> ParseSacct(string output, SacctLayout layout, TimeZoneInfo? zone = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(layout);
+        zone ??= TimeZoneInfo.Local;
+        CheckText(output, "sacct");
+        var times = new TimeCache(zone);
+        var strings = new StringPool();
+        var lines = output.Split('\n');
+        var rows = new List<SacctRow>();
+        var fields = layout.Fields;
+        var first = 0;
+        List<(int Start, int End)>? columns = null;
+        if (layout.HasHeader)
+        {
+            while (first < lines.Length && string.IsNullOrWhiteSpace(lines[first]))
+            {
+                first++;
+            }
+
+            if (first >= lines.Length)
+            {
+                return rows;
+            }
+
+            var header = lines[first].TrimEnd('\r');
+            fields = SplitHeader(header, layout.Delimiter).Select(SacctLayout.FromHeader).ToArray();
+            first++;
+            if (first < lines.Length && lines[first].Trim().Length > 0 && lines[first].Trim().All(c => c is '-' or ' '))
+            {
+                columns = DashColumns(lines[first]);
+                if (columns.Count != fields.Count)
+                {
+                    throw new SchedulerException($"sacct output: header has {fields.Count} names but {columns.Count} dash columns");
+                }
+
+                first++;
+            }
+        }
+
+        var ranges = new Range[64];
+        for (var n = first; n < lines.Length; n++)
+        {
+            var line = lines[n].AsSpan().TrimEnd('\r');
+            if (line.IsWhiteSpace())
+            {
+                continue;
+            }
+
+            var values = new string[fields.Count];
+            if (columns is not null)
+            {
+                for (var c = 0; c < columns.Count; c++)
+                {
+                    // A column runs from its dashes to the next column's dashes: hand-aligned samples overhang a little.
+                    var s = columns[c].Start;
+                    var end = c == columns.Count - 1 ? line.Length : Math.Min(line.Length, columns[c + 1].Start);
+                    values[c] = s >= line.Length ? "" : line[s..Math.Max(s, end)].Trim().ToString();
+                }
+            }
+            else
+            {
+                var count = Split(line, layout.Delimiter, fields.Count, ranges);
+                if (count != fields.Count)
+                {
+                    throw new SchedulerException(
+                        $"sacct output line {n + 1}: expected {fields.Count} fields, found {count} (truncated or unexpected output): '{Show(line)}'");
+                }
+
+                for (var c = 0; c < count; c++)
+                {
+                    values[c] = strings.Get(line[ranges[c]].Trim());
+                }
+            }
+
+            string? id = null, rawId = null, name = "", state = "", exit = "";
+            DateTimeOffset? start = null, end2 = null;
+            for (var c = 0; c < fields.Count; c++)
+            {
+                switch (fields[c])
+                {
+                    case SacctField.JobId: id = values[c]; break;
+                    case SacctField.JobIdRaw: rawId = values[c]; break;
+                    case SacctField.JobName: name = values[c]; break;
+                    case SacctField.State: state = values[c]; break;
+                    case SacctField.ExitCode: exit = values[c]; break;
+                    case SacctField.Start: start = times.Parse(values[c]); break;
+                    case SacctField.End: end2 = times.Parse(values[c]); break;
+                }
+            }
+
+            id ??= rawId;
+            if (string.IsNullOrEmpty(id))
+            {
+                throw new SchedulerException($"sacct output line {n + 1}: no job id: '{Show(line)}'");
+            }
+
+            var head = id.AsSpan();
+            var cut = head.IndexOfAny("_.;+");
+            if (!IsDigits(cut < 0 ? head : head[..cut]))
+            {
+                throw new SchedulerException($"sacct output line {n + 1}: '{Show(head)}' is not a Slurm job id");
+            }
+
+            rows.Add(new SacctRow(id, rawId, name, state, exit, start, end2));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Parses <c>sacct --json</c> (the openapi job list). Reads both the 22.05 shapes (state as a string,
+    /// times and return codes as plain numbers) and the later ones (state as a list, numbers as
+    /// <c>{"set", "infinite", "number"}</c>). An <c>errors</c> entry or JSON that cannot be read is an error.
+    /// </summary>
+    public static IReadOnlyList<SacctRow> ParseSacctJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        System.Text.Json.JsonDocument doc;
+        try
+        {
+            doc = System.Text.Json.JsonDocument.Parse(json);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new SchedulerException($"sacct --json printed invalid JSON: {ex.Message}", ex);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                throw new SchedulerException("sacct --json printed no object");
+            }
+
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array && errors.GetArrayLength() > 0)
+            {
+                throw new SchedulerException($"sacct --json reported errors: {Show(errors.GetRawText())}");
+            }
+
+            if (!root.TryGetProperty("jobs", out var jobs) || jobs.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                throw new SchedulerException("sacct --json printed no jobs list");
+            }
+
+            var rows = new List<SacctRow>();
+            foreach (var job in jobs.EnumerateArray())
+            {
+                var jobId = Number(job, "job_id") ?? throw new SchedulerException($"sacct --json: a job without job_id: {Show(job.GetRawText())}");
+                var id = jobId.ToString(CultureInfo.InvariantCulture);
+                if (job.TryGetProperty("array", out var array) && Number(array, "job_id") is > 0 and var parent && Number(array, "task_id") is { } task)
+                {
+                    id = string.Create(CultureInfo.InvariantCulture, $"{parent}_{task}");
+                }
+
+                var name = job.TryGetProperty("name", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.String ? n.GetString() ?? "" : "";
+                var state = "";
+                if (job.TryGetProperty("state", out var st))
+                {
+                    var current = st.ValueKind == System.Text.Json.JsonValueKind.Object && st.TryGetProperty("current", out var cur) ? cur : st;
+                    state = current.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.String => current.GetString() ?? "",
+                        System.Text.Json.JsonValueKind.Array when current.GetArrayLength() > 0 => current[0].GetString() ?? "",
+                        _ => "",
+                    };
+                }
+
+                var exit = "";
+                if (job.TryGetProperty("exit_code", out var ec) && ec.ValueKind == System.Text.Json.JsonValueKind.Object)
+                {
+                    var rc = Number(ec, "return_code") ?? 0;
+                    var sig = ec.TryGetProperty("signal", out var signal) ? Number(signal, "signal_id") ?? Number(signal, "id") ?? 0 : 0;
+                    exit = string.Create(CultureInfo.InvariantCulture, $"{rc}:{sig}");
+                }
+
+                DateTimeOffset? start = null, end = null;
+                if (job.TryGetProperty("time", out var time))
+                {
+                    start = Epoch(Number(time, "start"));
+                    end = Epoch(Number(time, "end"));
+                }
+
+                rows.Add(new SacctRow(id, jobId.ToString(CultureInfo.InvariantCulture), name, state, exit, start, end));
+            }
+
+            return rows;
+        }
+
+        static DateTimeOffset? Epoch(long? seconds) => seconds is > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
+
+        // 22.05: a plain number; later: {"set": true, "infinite": false, "number": N}.
+        static long? Number(System.Text.Json.JsonElement parent, string property)
+        {
+            if (parent.ValueKind != System.Text.Json.JsonValueKind.Object || !parent.TryGetProperty(property, out var v))
+            {
+                return null;
+            }
+
+            if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt64(out var plain))
+            {
+                return plain;
+            }
+
+            if (v.ValueKind == System.Text.Json.JsonValueKind.Object
+                && v.TryGetProperty("set", out var set) && set.ValueKind == System.Text.Json.JsonValueKind.True
+                && v.TryGetProperty("number", out var number) && number.TryGetInt64(out var wrapped))
+            {
+                return wrapped;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The finished allocations among sacct rows (steps and still-running jobs dropped) as outcomes.
+    /// The exit code is the job's exit status, or 128+signal when a signal ended it (<c>0:9</c> → 137).
+    /// </summary>
+    public static IReadOnlyList<PilotOutcome> ToOutcomes(IEnumerable<SacctRow> rows, IReadOnlyCollection<string>? names = null)
+    {
+        var wanted = names is null ? null : new HashSet<string>(names, StringComparer.Ordinal);
+        var outcomes = new List<PilotOutcome>();
+        foreach (var row in rows)
+        {
+            if (row.IsStep || !SlurmStates.IsEnded(row.State) || (wanted is not null && !wanted.Contains(row.Name)))
+            {
+                continue;
+            }
+
+            outcomes.Add(new PilotOutcome(row.Id, row.Name, SlurmStates.MapEnd(row.State), ParseExitCode(row.ExitCode), row.Start, row.End, row.State));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary><c>exit:signal</c> to one number; null when unreadable.</summary>
+    public static int? ParseExitCode(string text)
+    {
+        var s = text.AsSpan().Trim();
+        if (s.IsEmpty)
+        {
+            return null;
+        }
+
+        var colon = s.IndexOf(':');
+        if (colon < 0)
+        {
+            return int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var only) ? only : null;
+        }
+
+        if (!int.TryParse(s[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out var exit)
+            || !int.TryParse(s[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var signal))
+        {
+            return null;
+        }
+
+        return signal != 0 ? 128 + signal : exit;
+    }
+
+    /// <summary>
+    /// A Slurm duration (%l, Timelimit): <c>D-HH:MM:SS</c>, <c>D-HH:MM</c>, <c>D-HH</c>, <c>HH:MM:SS</c>,
+    /// <c>MM:SS</c>, <c>MM</c>. UNLIMITED, NOT_SET, INVALID, N/A and anything unreadable give null (not reported).
+    /// </summary>
+    public static TimeSpan? ParseTimeLimit(ReadOnlySpan<char> text)
+    {
+        var s = text.Trim();
+        if (s.IsEmpty)
+        {
+            return null;
+        }
+
+        var days = 0;
+        var dash = s.IndexOf('-');
+        if (dash >= 0)
+        {
+            if (!int.TryParse(s[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out days))
+            {
+                return null;
+            }
+
+            s = s[(dash + 1)..];
+            Span<int> dParts = stackalloc int[3];
+            var dn = 0;
+            foreach (var r in s.Split(':'))
+            {
+                if (dn == 3 || !int.TryParse(s[r], NumberStyles.None, CultureInfo.InvariantCulture, out dParts[dn++]))
+                {
+                    return null;
+                }
+            }
+
+            // After "D-" the first number is hours.
+            return new TimeSpan(days, dParts[0], dn > 1 ? dParts[1] : 0, dn > 2 ? dParts[2] : 0);
+        }
+
+        Span<int> parts = stackalloc int[3];
+        var n = 0;
+        foreach (var r in s.Split(':'))
+        {
+            if (n == 3 || !int.TryParse(s[r], NumberStyles.None, CultureInfo.InvariantCulture, out parts[n++]))
+            {
+                return null;
+            }
+        }
+
+        return n switch
+        {
+            1 => TimeSpan.FromMinutes(parts[0]),
+            2 => new TimeSpan(0, parts[0], parts[1]),
+            _ => new TimeSpan(parts[0], parts[1], parts[2]),
+        };
+    }
+
+    /// <summary>Walltime as sbatch --time wants it: D-HH:MM:SS, seconds rounded up.</summary>
+    public static string FormatWalltime(TimeSpan walltime)
+    {
+        if (walltime <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(walltime), walltime, "walltime must be positive");
+        }
+
+        var total = (long)Math.Ceiling(walltime.TotalSeconds);
+        var days = total / 86400;
+        var rest = total % 86400;
+        return string.Create(CultureInfo.InvariantCulture, $"{days}-{rest / 3600:00}:{rest % 3600 / 60:00}:{rest % 60:00}");
+    }
+
+    /// <summary>A Slurm local time (<c>2026-03-10T12:34:51</c>); N/A, Unknown, INVALID, None and anything unreadable give null.</summary>
+    public static DateTimeOffset? ParseTime(ReadOnlySpan<char> text, TimeZoneInfo zone) => new TimeCache(zone).Parse(text);
+
+    private static IEnumerable<int> ExpandRange(ReadOnlySpan<char> spec, int lineNo, ReadOnlySpan<char> line)
+    {
+        var percent = spec.IndexOf('%');
+        if (percent >= 0)
+        {
+            spec = spec[..percent];
+        }
+
+        var indices = new List<int>();
+        foreach (var r in spec.Split(','))
+        {
+            var part = spec[r].Trim();
+            var dash = part.IndexOf('-');
+            int lo, hi, step = 1;
+            if (dash < 0)
+            {
+                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out lo))
+                {
+                    throw new SchedulerException($"squeue output line {lineNo}: bad array range '{Show(spec)}': '{Show(line)}'");
+                }
+
+                hi = lo;
+            }
+            else
+            {
+                var upper = part[(dash + 1)..];
+                var colon = upper.IndexOf(':');
+                if (colon >= 0)
+                {
+                    if (!int.TryParse(upper[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out step) || step <= 0)
+                    {
+                        throw new SchedulerException($"squeue output line {lineNo}: bad array step in '{Show(spec)}'");
+                    }
+
+                    upper = upper[..colon];
+                }
+
+                if (!int.TryParse(part[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out lo)
+                    || !int.TryParse(upper, NumberStyles.None, CultureInfo.InvariantCulture, out hi) || hi < lo)
+                {
+                    throw new SchedulerException($"squeue output line {lineNo}: bad array range '{Show(spec)}': '{Show(line)}'");
+                }
+            }
+
+            if ((long)indices.Count + ((long)hi - lo) / step + 1 > MaxArrayExpansion)
+            {
+                throw new SchedulerException($"squeue output line {lineNo}: array range '{Show(spec)}' has more than {MaxArrayExpansion} elements");
+            }
+
+            for (long i = lo; i <= hi; i += step)
+            {
+                indices.Add((int)i);
+            }
+        }
+
+        return indices;
+    }
+
+    private static void CheckText(string output, string command)
+    {
+        // A NUL never occurs in squeue/sacct text; its presence means binary garbage, not a listing.
+        if (output.Contains('\0'))
+        {
+            throw new SchedulerException($"{command} output contains binary data (NUL bytes); refusing to read it as a listing");
+        }
+    }
+
+    private static int Split(ReadOnlySpan<char> line, string? delimiter, int expected, Range[] ranges)
+    {
+        if (delimiter is not null)
+        {
+            var count = 0;
+            var rest = 0;
+            while (true)
+            {
+                var at = line[rest..].IndexOf(delimiter.AsSpan());
+                if (at < 0)
+                {
+                    var tail = new Range(rest, line.Length);
+                    // Headers and rows of `squeue -O 'x:\x1F,...'` end with the separator too.
+                    if (!(rest == line.Length && count >= expected))
+                    {
+                        if (count < ranges.Length)
+                        {
+                            ranges[count] = tail;
+                        }
+
+                        count++;
+                    }
+
+                    return count;
+                }
+
+                if (count < ranges.Length)
+                {
+                    ranges[count] = new Range(rest, rest + at);
+                }
+
+                count++;
+                rest += at + delimiter.Length;
+            }
+        }
+
+        // Whitespace columns: the last one takes the rest of the line ("(ReqNodeNotAvail, UnavailableNodes:x)").
+        var n = 0;
+        var i = 0;
+        while (i < line.Length)
+        {
+            while (i < line.Length && char.IsWhiteSpace(line[i]))
+            {
+                i++;
+            }
+
+            if (i >= line.Length)
+            {
+                break;
+            }
+
+            if (n == expected - 1)
+            {
+                ranges[n++] = new Range(i, line.Length);
+                return n;
+            }
+
+            var start = i;
+            while (i < line.Length && !char.IsWhiteSpace(line[i]))
+            {
+                i++;
+            }
+
+            if (n < ranges.Length)
+            {
+                ranges[n] = new Range(start, i);
+            }
+
+            n++;
+        }
+
+        return n;
+    }
+
+    private static bool MergeName(IReadOnlyList<SqueueField> fields, Range[] ranges, int count)
+    {
+        var nameAt = -1;
+        for (var f = 0; f < fields.Count; f++)
+        {
+            if (fields[f] == SqueueField.Name)
+            {
+                if (nameAt >= 0)
+                {
+                    return false;
+                }
+
+                nameAt = f;
+            }
+        }
+
+        if (nameAt < 0)
+        {
+            return false;
+        }
+
+        var extra = count - fields.Count;
+        ranges[nameAt] = new Range(ranges[nameAt].Start, ranges[nameAt + extra].End);
+        for (var f = nameAt + 1; f < fields.Count; f++)
+        {
+            ranges[f] = ranges[f + extra];
+        }
+
+        return true;
+    }
+
+    private static string[] SplitHeader(ReadOnlySpan<char> line, string? delimiter)
+    {
+        var text = line.ToString();
+        var parts = delimiter is null
+            ? text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            : text.Split(delimiter);
+        if (delimiter is not null && parts.Length > 1 && parts[^1].Length == 0)
+        {
+            parts = parts[..^1];
+        }
+
+        return parts;
+    }
+
+    private static List<(int Start, int End)> DashColumns(string dashes)
+    {
+        var columns = new List<(int, int)>();
+        var i = 0;
+        while (i < dashes.Length)
+        {
+            if (dashes[i] != '-')
+            {
+                i++;
+                continue;
+            }
+
+            var start = i;
+            while (i < dashes.Length && dashes[i] == '-')
+            {
+                i++;
+            }
+
+            columns.Add((start, i));
+        }
+
+        return columns;
+    }
+
+    private static void RequireDigits(ReadOnlySpan<char> id, int lineNo, ReadOnlySpan<char> line)
+    {
+        if (IsDigits(id))
+        {
+            return;
+        }
+
+        // Heterogeneous job components print as 123+0.
+        var plus = id.IndexOf('+');
+        if (plus > 0 && IsDigits(id[..plus]) && IsDigits(id[(plus + 1)..]))
+        {
+            return;
+        }
+
+        throw new SchedulerException($"squeue output line {lineNo}: '{Show(id)}' is not a Slurm job id: '{Show(line)}'");
+    }
+
+    private static bool IsDigits(ReadOnlySpan<char> s) => !s.IsEmpty && !s.ContainsAnyExceptInRange('0', '9');
+
+    /// <summary>A line for an error message: bounded and with control characters made visible.</summary>
+    internal static string Show(ReadOnlySpan<char> text)
+    {
+        var cut = text.Length > 200 ? text[..200] : text;
+        var chars = new char[cut.Length];
+        for (var i = 0; i < cut.Length; i++)
+        {
+            chars[i] = cut[i] == '\u001F' ? '|' : char.IsControl(cut[i]) ? '?' : cut[i];
+        }
+
+        return new string(chars) + (text.Length > 200 ? "..." : "");
+    }
+
+    /// <summary>Job names, states and reasons repeat on every line; one string each.</summary>
+    private sealed class StringPool
+    {
+        private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public StringPool() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public string Get(ReadOnlySpan<char> value)
+        {
+            if (value.IsEmpty)
+            {
+                return "";
+            }
+
+            if (_lookup.TryGetValue(value, out var s))
+            {
+                return s;
+            }
+
+            if (_map.Count > 4096)
+            {
+                return value.ToString();
+            }
+
+            s = value.ToString();
+            _map[s] = s;
+            return s;
+        }
+    }
+
+    /// <summary>Parses yyyy-MM-ddTHH:mm:ss by hand and caches the zone offset per hour: 100,000 rows stay cheap.</summary>
+    private sealed class TimeCache(TimeZoneInfo zone)
+    {
+        private long _hourKey = long.MinValue;
+        private TimeSpan _offset;
+
+        public DateTimeOffset? Parse(ReadOnlySpan<char> text)
+        {
+            var s = text.Trim();
+            if (s.Length != 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+            {
+                return null;
+            }
+
+            if (!TwoOrFour(s[..4], out var year) || !TwoOrFour(s[5..7], out var month) || !TwoOrFour(s[8..10], out var day)
+                || !TwoOrFour(s[11..13], out var hour) || !TwoOrFour(s[14..16], out var minute) || !TwoOrFour(s[17..19], out var second)
+                || month is < 1 or > 12 || day < 1 || year < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            {
+                return null;
+            }
+
+            var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+            var key = local.Ticks / TimeSpan.TicksPerHour;
+            if (key != _hourKey)
+            {
+                _offset = zone.GetUtcOffset(local);
+                _hourKey = key;
+            }
+
+            return new DateTimeOffset(local, _offset);
+        }
+
+        private static bool TwoOrFour(ReadOnlySpan<char> digits, out int value)
+        {
+            value = 0;
+            foreach (var c in digits)
+            {
+                if (c is < '0' or > '9')
+                {
+                    return false;
+                }
+
+                value = value * 10 + (c - '0');
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Autopilot.Toml;
+
+namespace Autopilot.Tests.Toml;
+
+public sealed class TomlRobustnessTests
+{
+    /// <summary>
+    /// Truncated and corrupted copies of every valid case must either parse or fail with
+    /// <see cref="TomlException"/>: never another exception type, a crash or a hang.
+    /// </summary>
+    [Fact]
+    public async Task Mutated_documents_fail_only_with_TomlException()
+    {
+        var root = Path.Combine(TomlTestPaths.Repo, "tests", "fixtures", "toml-test");
+        var sources = File.ReadAllLines(Path.Combine(root, "files-toml-1.0.0"))
+            .Where(l => l.StartsWith("valid/", StringComparison.Ordinal) && l.EndsWith(".toml", StringComparison.Ordinal))
+            .Select(l => (Name: l, Text: File.ReadAllText(Path.Combine(root, l))))
+            .Where(s => s.Text.Length > 0)
+            .ToList();
+        Assert.NotEmpty(sources);
+        var random = new Random(20240601);
+        const string alphabet = "[]{}=,.\"'\\#\n\r\t 0123456789_+-:eEtTzZxob\u0000\u007F\uD800é";
+        var parsed = 0;
+        var rejected = 0;
+
+        await Task.Run(() =>
+        {
+            foreach (var (name, text) in sources)
+            {
+                for (var round = 0; round < 20; round++)
+                {
+                    var chars = text.ToCharArray().ToList();
+                    var edits = random.Next(1, 4);
+                    for (var e = 0; e < edits && chars.Count > 0; e++)
+                    {
+                        var at = random.Next(chars.Count);
+                        switch (random.Next(3))
+                        {
+                            case 0: chars.RemoveAt(at); break;
+                            case 1: chars.Insert(at, alphabet[random.Next(alphabet.Length)]); break;
+                            default: chars[at] = alphabet[random.Next(alphabet.Length)]; break;
+                        }
+                    }
+
+                    if (round % 5 == 0)
+                    {
+                        chars = chars.Take(random.Next(chars.Count + 1)).ToList();
+                    }
+
+                    var mutated = new string(chars.ToArray());
+                    try
+                    {
+                        TomlReader.Parse(mutated, name);
+                        parsed++;
+                    }
+                    catch (TomlException ex)
+                    {
+                        Assert.True(ex.Position.Line > 0 && ex.Position.Column > 0, ex.Message);
+                        rejected++;
+                    }
+                    catch (Exception ex)
+                    {
+                        Assert.Fail($"{name}: {ex.GetType().Name} instead of TomlException for {System.Text.Json.JsonSerializer.Serialize(mutated)}: {ex}");
+                    }
+                }
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Both outcomes must occur, or the mutations test nothing.
+        Assert.True(parsed > 0 && rejected > 0, $"parsed {parsed}, rejected {rejected}");
+    }
+}
