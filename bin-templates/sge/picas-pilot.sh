@@ -10,15 +10,18 @@
 # before the walltime (checked between tokens, so no token starts that h_rt would cut short
 # of its lead), or on SIGUSR1/TERM: the running token finishes, no new one is taken.
 #
+# The CouchDB address, database and user are the pool's demand settings (db_url, db_name,
+# db_user); password_file comes from the pool's template_vars (usually the same file as the
+# demand's password_file, readable on the compute nodes).
 # Credentials: the password is read from password_file, which must be mode 0600 or stricter
 # and owned by this user. It reaches curl through a config read from standard input (-K -),
 # never through a command line or an environment variable that `ps` could show.
 set -eu
 
 pool={{pool}}
-url={{couchdb_url}}
-db={{couchdb_db}}
-user={{couchdb_user}}
+url={{db_url}}
+db={{db_name}}
+user={{db_user}}
 password_file={{password_file}}
 design={{design_doc:-Monitor}}
 view={{todo_view:-todo}}

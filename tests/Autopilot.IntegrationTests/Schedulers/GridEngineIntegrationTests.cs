@@ -287,10 +287,7 @@ public sealed partial class GridEngineIntegrationTests : IAsyncLifetime
             ["pool"] = "cpu", ["idle_timeout"] = "30", ["cpus"] = "1", ["walltime_seconds"] = "40", ["drain_lead_seconds"] = "34",
             ["hs_command"] = fakeHs,
         };
-        var rendered = Placeholder().Replace(template, m =>
-            values.TryGetValue(m.Groups[1].Value, out var v) ? "'" + v.Replace("'", "'\\''") + "'"
-            : m.Groups[2].Success ? "'" + m.Groups[2].Value + "'"
-            : throw new InvalidOperationException("no value for " + m.Value));
+        var rendered = Autopilot.Templates.TemplateRenderer.RenderText(template, values, "bin-templates/sge/hypershell-pilot.sh");
         var script = Script("hs-pilot", rendered.Replace("#!/bin/bash\n", "", StringComparison.Ordinal));
 
         var options = Options() with { Walltime = TimeSpan.FromSeconds(40), DrainLead = TimeSpan.FromSeconds(34) };
@@ -328,7 +325,4 @@ public sealed partial class GridEngineIntegrationTests : IAsyncLifetime
 
     [GeneratedRegex(@"^\d+$")]
     private static partial Regex JobId();
-
-    [GeneratedRegex(@"\{\{([A-Za-z0-9_]+)(?::-([^}]*))?\}\}")]
-    private static partial Regex Placeholder();
 }
