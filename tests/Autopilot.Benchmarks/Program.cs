@@ -1,4 +1,17 @@
+using Autopilot.Benchmarks;
 using BenchmarkDotNet.Running;
+
+if (args.Length > 0 && args[0] == "scratch")
+{
+    Scratch.Run();
+    return;
+}
+
+if (args.Length > 0 && args[0] == "cpu")
+{
+    CpuTimeHarness.Run(args);
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 

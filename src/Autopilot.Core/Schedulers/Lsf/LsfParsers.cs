@@ -58,6 +58,7 @@ public static partial class LsfParsers
 
         CheckPrefix(stdout[..start]);
         var reader = new LenientJsonReader(stdout, start, new StringPool());
+        // One record's fields at a time: the array is reused.
         reader.ReadObjectStart();
         var jobs = new List<LsfJob>();
         long? declared = null;
@@ -70,9 +71,10 @@ public static partial class LsfParsers
                 sawRecords = true;
                 reader.ReadArrayStart();
                 var firstItem = true;
+                var fields = new string?[Slot.Count];
                 while (reader.NextItem(ref firstItem))
                 {
-                    var fields = new string?[Slot.Count];
+                    Array.Clear(fields);
                     reader.ReadObjectStart();
                     var firstField = true;
                     while (reader.NextMember(ref firstField, out var field))
@@ -92,7 +94,7 @@ public static partial class LsfParsers
                         continue;
                     }
 
-                    jobs.Add(FromFields(fields, now, zone));
+                    jobs.Add(FromFields(fields, now, zone, reader.Pool));
                 }
             }
             else if (key is "JOBS")
@@ -141,6 +143,7 @@ public static partial class LsfParsers
         var pool = new StringPool();
         var lineNo = 0;
         Span<Range> ranges = stackalloc Range[names.Length + 1];
+        var fields = new string?[Slot.Count];
         foreach (var raw in stdout.AsSpan().EnumerateLines())
         {
             lineNo++;
@@ -150,7 +153,7 @@ public static partial class LsfParsers
                 continue;
             }
 
-            var fields = new string?[Slot.Count];
+            Array.Clear(fields);
             var n = line.Split(ranges, delimiter);
             if (n == names.Length && line[ranges[n - 1]].Contains(delimiter))
             {
@@ -191,7 +194,7 @@ public static partial class LsfParsers
                 }
             }
 
-            jobs.Add(FromFields(fields, now, zone));
+            jobs.Add(FromFields(fields, now, zone, pool));
         }
 
         return jobs;
@@ -354,59 +357,62 @@ public static partial class LsfParsers
         };
     }
 
-    private static LsfJob FromFields(string?[] f, DateTimeOffset now, TimeZoneInfo zone)
+    private static string? Field(string?[] f, int slot)
     {
-        string? Get(int slot)
+        var v = f[slot];
+        if (v is null)
         {
-            var v = f[slot];
-            if (v is null)
-            {
-                return null;
-            }
-
-            var t = v.AsSpan().Trim();
-            return t.Length == 0 || t is "-" ? null : t.Length == v.Length ? v : t.ToString();
+            return null;
         }
 
-        var jobId = Get(Slot.JobId) ?? throw new FormatException("a bjobs record without JOBID");
-        var stat = Get(Slot.Stat) ?? throw new FormatException($"bjobs record {jobId} without STAT");
-        var rawName = Get(Slot.JobName) ?? "";
-        var (name, nameIndex) = SplitArrayName(rawName);
-        int? index = int.TryParse(Get(Slot.JobIndex), NumberStyles.None, CultureInfo.InvariantCulture, out var ji) && ji > 0 ? ji : nameIndex;
-        var start = ParseTime(Get(Slot.StartTime), now, zone);
-        var limit = ParseDuration(Get(Slot.RunTimeLimit));
-        if (limit is null && start is not null && ParseDuration(Get(Slot.TimeLeft)) is { } left)
+        var t = v.AsSpan().Trim();
+        return t.Length == 0 || t is "-" ? null : t.Length == v.Length ? v : t.ToString();
+    }
+
+    private static LsfJob FromFields(string?[] f, DateTimeOffset now, TimeZoneInfo zone, StringPool? pool)
+    {
+        var jobId = Field(f, Slot.JobId) ?? throw new FormatException("a bjobs record without JOBID");
+        var stat = Field(f, Slot.Stat) ?? throw new FormatException($"bjobs record {jobId} without STAT");
+        var rawName = Field(f, Slot.JobName) ?? "";
+        var (name, nameIndex) = SplitArrayName(rawName, pool);
+        int? index = int.TryParse(Field(f, Slot.JobIndex), NumberStyles.None, CultureInfo.InvariantCulture, out var ji) && ji > 0 ? ji : nameIndex;
+        var start = ParseTime(Field(f, Slot.StartTime), now, zone);
+        var limit = ParseDuration(Field(f, Slot.RunTimeLimit));
+        if (limit is null && start is not null && ParseDuration(Field(f, Slot.TimeLeft)) is { } left)
         {
             limit = now - start.Value + left;
         }
 
         return new LsfJob(
-            index is null ? jobId : string.Create(CultureInfo.InvariantCulture, $"{jobId}[{index}]"),
+            index is null ? jobId : string.Create(CultureInfo.InvariantCulture, $"{jobId}[{index.Value}]"),
             jobId,
             index,
             name,
             stat,
-            Get(Slot.Queue),
-            Get(Slot.User),
-            ParseTime(Get(Slot.SubmitTime), now, zone),
+            Field(f, Slot.Queue),
+            Field(f, Slot.User),
+            ParseTime(Field(f, Slot.SubmitTime), now, zone),
             start,
-            ParseTime(Get(Slot.FinishTime), now, zone),
+            ParseTime(Field(f, Slot.FinishTime), now, zone),
             limit,
-            Get(Slot.PendReason),
-            int.TryParse(Get(Slot.ExitCode), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code : null,
-            Get(Slot.ExitReason),
+            Field(f, Slot.PendReason),
+            int.TryParse(Field(f, Slot.ExitCode), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code : null,
+            Field(f, Slot.ExitReason),
             rawName.StartsWith('*'));
     }
 
     /// <summary><c>name[3]</c> → (name, 3).</summary>
-    public static (string Name, int? Index) SplitArrayName(string name)
+    public static (string Name, int? Index) SplitArrayName(string name) => SplitArrayName(name, null);
+
+    private static (string Name, int? Index) SplitArrayName(string name, StringPool? pool)
     {
         if (name.EndsWith(']'))
         {
             var open = name.LastIndexOf('[');
             if (open > 0 && int.TryParse(name.AsSpan(open + 1, name.Length - open - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var i))
             {
-                return (name[..open], i);
+                // Every element of an array carries the same base name.
+                return (pool is null ? name[..open] : pool.Get(name.AsSpan(0, open)), i);
             }
         }
 
@@ -521,33 +527,44 @@ public static partial class LsfParsers
     }
 
     /// <summary><c>HH:MM:SS</c>, <c>HH:MM</c> (with an optional trailing flag letter), or minutes as <c>600.0 min</c>.</summary>
-    public static TimeSpan? ParseDuration(string? text)
+    public static TimeSpan? ParseDuration(string? text) => text is null ? null : ParseDuration(text.AsSpan());
+
+    private static TimeSpan? ParseDuration(ReadOnlySpan<char> text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        var t = text.Trim();
+        if (t.IsEmpty)
         {
             return null;
         }
 
-        var t = text.Trim();
-        if (t.EndsWith(" min", StringComparison.Ordinal) && double.TryParse(t[..^4], NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes))
+        if (t.EndsWith(" min", StringComparison.Ordinal))
         {
-            return TimeSpan.FromMinutes(minutes);
+            return double.TryParse(t[..^4], NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) ? TimeSpan.FromMinutes(minutes) : null;
         }
 
-        var sp = t.IndexOf(' ', StringComparison.Ordinal);
+        var sp = t.IndexOf(' ');
         if (sp > 0)
         {
             t = t[..sp];
         }
 
-        var parts = t.Split(':');
-        if (parts.Length is < 2 or > 3 || parts.Any(p => !int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        Span<Range> parts = stackalloc Range[4];
+        var n = t.Split(parts, ':');
+        if (n is < 2 or > 3)
         {
             return null;
         }
 
-        var n = parts.Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        return n.Length == 3 ? new TimeSpan(n[0], n[1], n[2]) : new TimeSpan(n[0], n[1], 0);
+        Span<int> v = stackalloc int[3];
+        for (var i = 0; i < n; i++)
+        {
+            if (!int.TryParse(t[parts[i]], NumberStyles.None, CultureInfo.InvariantCulture, out v[i]))
+            {
+                return null;
+            }
+        }
+
+        return n == 3 ? new TimeSpan(v[0], v[1], v[2]) : new TimeSpan(v[0], v[1], 0);
     }
 
     /// <summary>Jobs named as asked become pilots; finished ones only when asked for.</summary>
@@ -555,6 +572,8 @@ public static partial class LsfParsers
     {
         var wanted = names as IReadOnlySet<string> ?? new HashSet<string>(names, StringComparer.Ordinal);
         var pilots = new List<Pilot>();
+        // A listing repeats a handful of (state, reason) pairs: each is read once.
+        var mapped = new Dictionary<(string Stat, string? Reason), (PilotState, PendingKind, string?)>();
         foreach (var job in jobs)
         {
             if (!wanted.Contains(job.Name))
@@ -562,7 +581,13 @@ public static partial class LsfParsers
                 continue;
             }
 
-            var pilot = ToPilot(job);
+            if (!mapped.TryGetValue((job.Stat, job.PendReason), out var map))
+            {
+                map = LsfStates.Map(job.Stat, job.PendReason);
+                mapped[(job.Stat, job.PendReason)] = map;
+            }
+
+            var pilot = ToPilot(job, map);
             if (!includeFinished && pilot.State is PilotState.Finished)
             {
                 continue;
@@ -574,9 +599,11 @@ public static partial class LsfParsers
         return pilots;
     }
 
-    public static Pilot ToPilot(LsfJob job)
+    public static Pilot ToPilot(LsfJob job) => ToPilot(job, LsfStates.Map(job.Stat, job.PendReason));
+
+    private static Pilot ToPilot(LsfJob job, (PilotState State, PendingKind Kind, string? Reason) map)
     {
-        var (state, kind, reason) = LsfStates.Map(job.Stat, job.PendReason);
+        var (state, kind, reason) = map;
         return new Pilot(job.Id, job.Name, state, job.Stat, reason, kind, job.SubmitTime, job.StartTime, job.Index, job.Index is null ? null : job.JobId, job.TimeLimit);
     }
 

@@ -30,6 +30,8 @@ internal sealed class LenientJsonReader
 
     public int Position => _pos;
 
+    public StringPool? Pool => _pool;
+
     /// <summary>Skips whitespace and returns the next character, or '\0' at the end.</summary>
     public char Peek()
     {
@@ -107,8 +109,8 @@ internal sealed class LenientJsonReader
             case '\0':
                 throw Error("unexpected end of input (truncated output?)");
             default:
-                var word = ReadBareWord();
-                return word == "null" ? null : word;
+                var word = ScanBareWord();
+                return word is "null" ? null : _pool is null ? word.ToString() : _pool.Get(word);
         }
     }
 
@@ -176,7 +178,7 @@ internal sealed class LenientJsonReader
             case '\0':
                 throw Error("unexpected end of input (truncated output?)");
             default:
-                ReadBareWord();
+                ScanBareWord();
                 break;
         }
     }
@@ -264,6 +266,13 @@ internal sealed class LenientJsonReader
 
     private string ReadBareWord()
     {
+        var word = ScanBareWord();
+        return _pool is null ? word.ToString() : _pool.Get(word);
+    }
+
+    /// <summary>Moves past an unquoted value and returns it trimmed, without allocating.</summary>
+    private ReadOnlySpan<char> ScanBareWord()
+    {
         var start = _pos;
         var t = _text;
         var p = _pos;
@@ -290,7 +299,7 @@ internal sealed class LenientJsonReader
             throw Error(p < t.Length ? $"expected a value but found '{Printable(t[p])}'" : "unexpected end of input (truncated output?)");
         }
 
-        return word.ToString();
+        return word;
     }
 
     private string ReadStringToken(bool isKey)

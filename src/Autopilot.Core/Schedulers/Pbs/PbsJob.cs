@@ -56,75 +56,100 @@ public sealed record PbsJob(
 
     /// <summary>The user part of <see cref="Owner"/>.</summary>
     public string? OwnerUser => Owner is null ? null : Owner.Split('@', 2)[0];
+
+    /// <summary>True when <see cref="Owner"/>'s user part is <paramref name="user"/>, or the format shows no owner.</summary>
+    internal bool IsOwnedBy(string user)
+    {
+        if (Owner is null)
+        {
+            return true;
+        }
+
+        var at = Owner.IndexOf('@', StringComparison.Ordinal);
+        return (at < 0 ? Owner.AsSpan() : Owner.AsSpan(0, at)).SequenceEqual(user);
+    }
 }
 
-/// <summary>Collects the attributes a pilot needs from any PBS format (JSON, <c>qstat -f</c> text, Torque XML).</summary>
-internal sealed class PbsJobBuilder(string id, TimeZoneInfo zone)
+/// <summary>
+/// Collects the attributes a pilot needs from any PBS format (JSON, <c>qstat -f</c> text, Torque XML).
+/// One builder serves a whole listing (<see cref="Reset"/> between jobs): keys are matched to a slot
+/// once, without allocating.
+/// </summary>
+internal sealed class PbsJobBuilder(TimeZoneInfo zone)
 {
-    private string? _name;
-    private string? _state;
-    private string? _owner;
-    private string? _queue;
-    private string? _comment;
-    private string? _hold;
-    private string? _qtime;
-    private string? _ctime;
-    private string? _stime;
-    private string? _endTime;
-    private string? _walltime;
-    private string? _exit;
+    public const int None = -1;
+    private const int Name = 0, State = 1, Owner = 2, Queue = 3, Comment = 4, Hold = 5, QTime = 6, CTime = 7, STime = 8,
+        EndTime = 9, Exit = 10, Walltime = 11, Count = 12;
 
-    public string Id { get; } = id;
+    private readonly string?[] _values = new string?[Count];
+
+    public string? Id { get; private set; }
+
+    /// <summary>Starts the next job.</summary>
+    public void Reset(string? id)
+    {
+        Id = id;
+        Array.Clear(_values);
+    }
+
+    public void SetId(string id) => Id = id;
+
+    /// <summary>The slot of a key this builder keeps, or <see cref="None"/> (the value can be skipped unread).</summary>
+    public static int Slot(ReadOnlySpan<char> key) => key switch
+    {
+        "Job_Name" => Name,
+        "job_state" => State,
+        "Job_Owner" => Owner,
+        "queue" => Queue,
+        "comment" => Comment,
+        "Hold_Types" => Hold,
+        "qtime" => QTime,
+        "ctime" => CTime,
+        "stime" or "start_time" => STime,
+        "obittime" or "comp_time" => EndTime,
+        "Exit_status" or "exit_status" => Exit,
+        "Resource_List.walltime" or "walltime" => Walltime,
+        _ => None,
+    };
+
+    /// <summary>The slot of <c>Resource_List.walltime</c> inside a nested Resource_List.</summary>
+    public const int WalltimeSlot = Walltime;
 
     /// <summary>True when the key is one this builder keeps (others can be skipped unread).</summary>
-    public static bool Wants(ReadOnlySpan<char> key) =>
-        key is "Job_Name" or "job_state" or "Job_Owner" or "queue" or "comment" or "Hold_Types" or "qtime" or "ctime"
-            or "stime" or "start_time" or "obittime" or "comp_time" or "Exit_status" or "exit_status"
-            or "Resource_List.walltime" or "walltime";
+    public static bool Wants(ReadOnlySpan<char> key) => Slot(key) != None;
 
-    public void Set(ReadOnlySpan<char> key, string? value)
+    public void Set(ReadOnlySpan<char> key, string? value) => Set(Slot(key), value);
+
+    public void Set(int slot, string? value)
     {
-        switch (key)
+        if (slot >= 0)
         {
-            case "Job_Name": _name = value; break;
-            case "job_state": _state = value; break;
-            case "Job_Owner": _owner = value; break;
-            case "queue": _queue = value; break;
-            case "comment": _comment = value; break;
-            case "Hold_Types": _hold = value; break;
-            case "qtime": _qtime = value; break;
-            case "ctime": _ctime = value; break;
-            case "stime":
-            case "start_time": _stime = value; break;
-            case "obittime":
-            case "comp_time": _endTime = value; break;
-            case "Exit_status":
-            case "exit_status": _exit = value; break;
-            case "Resource_List.walltime":
-            case "walltime": _walltime = value; break;
+            _values[slot] = value;
         }
     }
 
     public PbsJob Build()
     {
-        if (string.IsNullOrWhiteSpace(_state))
+        var id = Id ?? throw new FormatException("a job without an id");
+        var state = _values[State];
+        if (string.IsNullOrWhiteSpace(state))
         {
-            throw new FormatException($"job {Id} has no job_state");
+            throw new FormatException($"job {id} has no job_state");
         }
 
         return new PbsJob(
-            Id,
-            _name ?? "",
-            _state.Trim(),
-            _owner,
-            _queue,
-            _comment,
-            _hold,
-            PbsTime.Parse(_qtime ?? _ctime, zone),
-            PbsTime.Parse(_stime, zone),
-            PbsTime.Parse(_endTime, zone),
-            PbsTime.ParseDuration(_walltime),
-            int.TryParse(_exit, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var e) ? e : null);
+            id,
+            _values[Name] ?? "",
+            state.Trim(),
+            _values[Owner],
+            _values[Queue],
+            _values[Comment],
+            _values[Hold],
+            PbsTime.Parse(_values[QTime] ?? _values[CTime], zone),
+            PbsTime.Parse(_values[STime], zone),
+            PbsTime.Parse(_values[EndTime], zone),
+            PbsTime.ParseDuration(_values[Walltime]),
+            int.TryParse(_values[Exit], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var e) ? e : null);
     }
 }
 

@@ -59,10 +59,11 @@ public static partial class PbsParsers
     private static void ReadJobs(LenientJsonReader reader, List<PbsJob> jobs, TimeZoneInfo zone)
     {
         reader.ReadObjectStart();
+        var builder = new PbsJobBuilder(zone);
         var first = true;
         while (reader.NextMember(ref first, out var idSpan))
         {
-            var builder = new PbsJobBuilder(idSpan.ToString(), zone);
+            builder.Reset(idSpan.ToString());
             reader.ReadObjectStart();
             var firstAttr = true;
             while (reader.NextMember(ref firstAttr, out var key))
@@ -75,21 +76,26 @@ public static partial class PbsParsers
                     {
                         if (res is "walltime")
                         {
-                            builder.Set("walltime", reader.ReadScalar());
+                            builder.Set(PbsJobBuilder.WalltimeSlot, reader.ReadScalar());
                         }
                         else
                         {
                             reader.SkipValue();
                         }
                     }
+
+                    continue;
                 }
-                else if (key is not "walltime" && PbsJobBuilder.Wants(key))
+
+                // A top-level "walltime" is not the requested one (Resource_List.walltime is).
+                var slot = key is "walltime" ? PbsJobBuilder.None : PbsJobBuilder.Slot(key);
+                if (slot == PbsJobBuilder.None)
                 {
-                    builder.Set(key, reader.Peek() is '{' or '[' ? SkipAndNull(reader) : reader.ReadScalar());
+                    reader.SkipValue();
                 }
                 else
                 {
-                    reader.SkipValue();
+                    builder.Set(slot, reader.Peek() is '{' or '[' ? SkipAndNull(reader) : reader.ReadScalar());
                 }
             }
 
@@ -118,33 +124,64 @@ public static partial class PbsParsers
 
         var jobs = new List<PbsJob>();
         var pool = new StringPool();
-        PbsJobBuilder? current = null;
-        string? key = null;
-        var value = new System.Text.StringBuilder();
+        var builder = new PbsJobBuilder(zone);
+        var inJob = false;
+        var hasKey = false;
+        var slot = PbsJobBuilder.None;
+        // A one-line value stays a range of stdout; only a value wrapped onto more lines is copied.
+        var valueStart = 0;
+        var valueLength = 0;
+        System.Text.StringBuilder? wrapped = null;
+        var isWrapped = false;
         var lineNo = 0;
+        var text = stdout.AsSpan();
 
         void Flush()
         {
-            if (current is not null && key is not null && PbsJobBuilder.Wants(key))
+            if (hasKey && slot != PbsJobBuilder.None)
             {
-                var text = value.ToString().AsSpan().Trim();
-                current.Set(key, pool.Get(text));
+                var value = isWrapped ? wrapped!.ToString().AsSpan() : stdout.AsSpan(valueStart, valueLength);
+                builder.Set(slot, pool.Get(value.Trim()));
             }
 
-            key = null;
-            value.Clear();
+            hasKey = false;
+            slot = PbsJobBuilder.None;
+            isWrapped = false;
+            valueLength = 0;
         }
 
-        foreach (var raw in stdout.AsSpan().EnumerateLines())
+        void Append(ReadOnlySpan<char> more, bool newline)
+        {
+            if (slot == PbsJobBuilder.None)
+            {
+                return;
+            }
+
+            if (!isWrapped)
+            {
+                wrapped ??= new System.Text.StringBuilder();
+                wrapped.Clear().Append(stdout, valueStart, valueLength);
+                isWrapped = true;
+            }
+
+            if (newline)
+            {
+                wrapped!.Append('\n');
+            }
+
+            wrapped!.Append(more);
+        }
+
+        foreach (var raw in text.EnumerateLines())
         {
             lineNo++;
             var line = raw.TrimEnd('\r');
             if (line.StartsWith("Job Id:", StringComparison.Ordinal))
             {
                 Flush();
-                if (current is not null)
+                if (inJob)
                 {
-                    jobs.Add(current.Build());
+                    jobs.Add(builder.Build());
                 }
 
                 var id = line["Job Id:".Length..].Trim().ToString();
@@ -153,34 +190,35 @@ public static partial class PbsParsers
                     throw new FormatException($"line {lineNo}: 'Job Id:' without an id");
                 }
 
-                current = new PbsJobBuilder(id, zone);
+                builder.Reset(id);
+                inJob = true;
                 continue;
             }
 
             if (line.IsWhiteSpace())
             {
                 // Blank lines also occur inside values (Torque's sched_hint); a new attribute or job ends the value.
-                if (key is not null)
+                if (hasKey)
                 {
-                    value.Append('\n');
+                    Append([], newline: true);
                 }
 
                 continue;
             }
 
-            if (current is null)
+            if (!inJob)
             {
                 throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{Clip(line.ToString())}'");
             }
 
             if (line[0] == '\t')
             {
-                if (key is null)
+                if (!hasKey)
                 {
                     throw new FormatException($"line {lineNo}: continuation line without an attribute");
                 }
 
-                value.Append(line[1..]);
+                Append(line[1..], newline: false);
                 continue;
             }
 
@@ -191,14 +229,15 @@ public static partial class PbsParsers
                 if (line[0] == ' ' && bare.EndsWith(" =", StringComparison.Ordinal))
                 {
                     Flush();
-                    key = bare[..^2].Trim().ToString();
+                    hasKey = true;
+                    slot = PbsJobBuilder.Slot(bare[..^2].Trim());
                     continue;
                 }
 
                 // A raw line break inside a value (Torque sched_hint): the text goes on at column 0.
-                if (key is not null)
+                if (hasKey)
                 {
-                    value.Append('\n').Append(line);
+                    Append(line, newline: true);
                     continue;
                 }
 
@@ -206,17 +245,20 @@ public static partial class PbsParsers
             }
 
             Flush();
-            key = pool.Get(line[..eq].Trim());
-            if (PbsJobBuilder.Wants(key))
+            hasKey = true;
+            slot = PbsJobBuilder.Slot(line[..eq].Trim());
+            if (slot != PbsJobBuilder.None)
             {
-                value.Append(line[(eq + 3)..]);
+                text.Overlaps(line, out var lineOffset);
+                valueStart = lineOffset + eq + 3;
+                valueLength = line.Length - eq - 3;
             }
         }
 
         Flush();
-        if (current is not null)
+        if (inJob)
         {
-            jobs.Add(current.Build());
+            jobs.Add(builder.Build());
         }
 
         return jobs;
@@ -372,8 +414,17 @@ public static partial class PbsParsers
     public static IReadOnlyList<Pilot> ToPilots(IEnumerable<PbsJob> jobs, IReadOnlyCollection<string> names, PbsFlavor flavor, string? user = null, bool includeFinished = false)
     {
         var wanted = names as IReadOnlySet<string> ?? new HashSet<string>(names, StringComparer.Ordinal);
-        var selected = new List<PbsJob>();
-        var parentsWithSubjobs = new HashSet<string>(StringComparer.Ordinal);
+        var capacity = jobs is IReadOnlyCollection<PbsJob> c ? c.Count : 0;
+        var pilots = new List<Pilot>(capacity);
+        var pilotJobs = new List<PbsJob>(capacity);
+        var anyParent = false;
+        List<string>? finishedSubjobParents = null;
+        // A listing repeats a handful of (state, comment) pairs; reading a comment costs a dozen
+        // case-insensitive searches, so each pair is mapped once (and pooled strings repeat by reference).
+        var mapped = new Dictionary<(string State, string? Comment), (PilotState, PendingKind, string?)>();
+        string? lastState = null;
+        string? lastComment = null;
+        (PilotState State, PendingKind Kind, string? Reason) map = default;
         foreach (var job in jobs)
         {
             if (!wanted.Contains(job.Name))
@@ -381,42 +432,71 @@ public static partial class PbsParsers
                 continue;
             }
 
-            if (user is not null && job.Owner is not null && !string.Equals(job.OwnerUser, user, StringComparison.Ordinal))
+            if (user is not null && !job.IsOwnedBy(user))
             {
                 continue;
             }
 
+            if (!ReferenceEquals(job.State, lastState) || !ReferenceEquals(job.Comment, lastComment))
+            {
+                if (!mapped.TryGetValue((job.State, job.Comment), out map))
+                {
+                    map = PbsStates.Map(job.State, flavor, job.Comment);
+                    mapped[(job.State, job.Comment)] = map;
+                }
+
+                lastState = job.State;
+                lastComment = job.Comment;
+            }
+
+            if (!includeFinished && map.State is PilotState.Finished)
+            {
+                // A finished subjob still shows that its parent has subjobs listed.
+                if (job.ArrayParentId is { } finishedParent)
+                {
+                    (finishedSubjobParents ??= []).Add(finishedParent);
+                }
+
+                continue;
+            }
+
+            anyParent |= job.IsArrayParent;
+            pilots.Add(ToPilot(job, map));
+            pilotJobs.Add(job);
+        }
+
+        if (!anyParent)
+        {
+            return pilots;
+        }
+
+        // Only a listing that shows array parents needs to know which of them have subjobs listed.
+        var parentsWithSubjobs = new HashSet<string>(finishedSubjobParents ?? [], StringComparer.Ordinal);
+        foreach (var job in pilotJobs)
+        {
             if (job.ArrayParentId is { } parent)
             {
                 parentsWithSubjobs.Add(parent);
             }
-
-            selected.Add(job);
         }
 
-        var pilots = new List<Pilot>(selected.Count);
-        foreach (var job in selected)
+        var kept = new List<Pilot>(pilots.Count);
+        for (var i = 0; i < pilots.Count; i++)
         {
-            if (job.IsArrayParent && parentsWithSubjobs.Contains(job.Id))
+            if (!(pilotJobs[i].IsArrayParent && parentsWithSubjobs.Contains(pilotJobs[i].Id)))
             {
-                continue;
+                kept.Add(pilots[i]);
             }
-
-            var pilot = ToPilot(job, flavor);
-            if (!includeFinished && pilot.State is PilotState.Finished)
-            {
-                continue;
-            }
-
-            pilots.Add(pilot);
         }
 
-        return pilots;
+        return kept;
     }
 
-    public static Pilot ToPilot(PbsJob job, PbsFlavor flavor)
+    public static Pilot ToPilot(PbsJob job, PbsFlavor flavor) => ToPilot(job, PbsStates.Map(job.State, flavor, job.Comment));
+
+    private static Pilot ToPilot(PbsJob job, (PilotState State, PendingKind Kind, string? Reason) map)
     {
-        var (state, kind, reason) = PbsStates.Map(job.State, flavor, job.Comment);
+        var (state, kind, reason) = map;
         return new Pilot(
             job.Id,
             job.Name,
@@ -443,7 +523,7 @@ public static partial class PbsParsers
                 continue;
             }
 
-            if (user is not null && job.Owner is not null && !string.Equals(job.OwnerUser, user, StringComparison.Ordinal))
+            if (user is not null && !job.IsOwnedBy(user))
             {
                 continue;
             }

@@ -18,8 +18,9 @@ public static class TorqueXmlParser
             throw new FormatException("qstat -x printed binary data, not XML");
         }
 
-        var text = stdout.Trim();
-        if (text.Length == 0)
+        // Offsets into stdout itself: trimming would copy the whole listing.
+        var text = stdout;
+        if (text.AsSpan().IsWhiteSpace())
         {
             // Torque prints nothing at all when no job exists.
             return [];
@@ -28,7 +29,7 @@ public static class TorqueXmlParser
         var dataStart = text.IndexOf("<Data>", StringComparison.Ordinal);
         if (dataStart < 0)
         {
-            throw new FormatException($"qstat -x printed no <Data> element: '{PbsParsers.Clip(text)}'");
+            throw new FormatException($"qstat -x printed no <Data> element: '{PbsParsers.Clip(text.Trim())}'");
         }
 
         var dataEnd = text.IndexOf("</Data>", dataStart, StringComparison.Ordinal);
@@ -39,31 +40,33 @@ public static class TorqueXmlParser
 
         var jobs = new List<PbsJob>();
         var pool = new StringPool();
+        var builder = new PbsJobBuilder(zone);
         var pos = dataStart + "<Data>".Length;
         while (true)
         {
-            var jobStart = text.IndexOf("<Job>", pos, dataEnd - pos, StringComparison.Ordinal);
+            var jobStart = text.AsSpan(pos, dataEnd - pos).IndexOf("<Job>", StringComparison.Ordinal);
             if (jobStart < 0)
             {
                 break;
             }
 
-            var jobEnd = text.IndexOf("</Job>", jobStart, dataEnd - jobStart, StringComparison.Ordinal);
+            jobStart += pos;
+            var jobEnd = text.AsSpan(jobStart, dataEnd - jobStart).IndexOf("</Job>", StringComparison.Ordinal);
             if (jobEnd < 0)
             {
                 throw new FormatException("a <Job> element has no </Job> (truncated output?)");
             }
 
+            jobEnd += jobStart;
             var job = text.AsSpan(jobStart + 5, jobEnd - jobStart - 5);
-            PbsJobBuilder? builder = null;
+            builder.Reset(null);
             string? walltime = null;
-            var pending = new List<(string Key, string Value)>(12);
             var p = 0;
             while (NextChild(job, ref p, out var name, out var value))
             {
                 if (name is "Job_Id")
                 {
-                    builder = new PbsJobBuilder(Decode(value), zone);
+                    builder.SetId(Decode(value));
                 }
                 else if (name is "Resource_List")
                 {
@@ -76,23 +79,18 @@ public static class TorqueXmlParser
                         }
                     }
                 }
-                else if (name is not "walltime" && PbsJobBuilder.Wants(name))
+                else if (name is not "walltime" && PbsJobBuilder.Slot(name) is var slot and not PbsJobBuilder.None)
                 {
-                    pending.Add((pool.Get(name), Decode(value, pool)));
+                    builder.Set(slot, Decode(value, pool));
                 }
             }
 
-            if (builder is null)
+            if (builder.Id is null)
             {
                 throw new FormatException($"a <Job> element without <Job_Id> near offset {jobStart}");
             }
 
-            foreach (var (k, v) in pending)
-            {
-                builder.Set(k, v);
-            }
-
-            builder.Set("walltime", walltime);
+            builder.Set(PbsJobBuilder.WalltimeSlot, walltime);
             jobs.Add(builder.Build());
             pos = jobEnd + 6;
         }
