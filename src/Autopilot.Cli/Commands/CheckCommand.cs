@@ -100,7 +100,7 @@ internal static class CheckCommand
             try
             {
                 templatePath = TemplateRenderer.Resolve(pool.Template, options.TemplateDir);
-                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool));
+                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool), options.TemplateDir);
             }
             catch (TemplateException ex)
             {
