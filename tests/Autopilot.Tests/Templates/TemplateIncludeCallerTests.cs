@@ -25,12 +25,17 @@ public sealed class TemplateIncludeCallerTests
         template = "pilot.sh"
         """, _dir);
 
-    [Fact]
-    public async Task Check_reports_an_error_inside_an_include_at_the_included_files_line()
+    private void WriteSiteTemplates(string siteBody)
     {
         File.WriteAllText(Path.Combine(_dir, "pilot.sh"), "#!/bin/sh\n{{> common/site.sh}}\n");
         Directory.CreateDirectory(Path.Combine(_dir, "common"));
-        File.WriteAllText(Path.Combine(_dir, "common", "site.sh"), "echo {{pool}}\n\necho {{no_such_value}}\n");
+        File.WriteAllText(Path.Combine(_dir, "common", "site.sh"), siteBody);
+    }
+
+    [Fact]
+    public async Task Check_reports_an_error_inside_an_include_at_the_included_files_line()
+    {
+        WriteSiteTemplates("echo {{pool}}\n\necho {{no_such_value}}\n");
 
         var (exit, output) = await Check(Config());
 
@@ -43,9 +48,7 @@ public sealed class TemplateIncludeCallerTests
     [Fact]
     public async Task Check_passes_when_the_include_is_found_in_template_dir()
     {
-        File.WriteAllText(Path.Combine(_dir, "pilot.sh"), "#!/bin/sh\n{{> common/site.sh}}\n");
-        Directory.CreateDirectory(Path.Combine(_dir, "common"));
-        File.WriteAllText(Path.Combine(_dir, "common", "site.sh"), "echo {{pool}}\n");
+        WriteSiteTemplates("echo {{pool}}\n");
 
         var (exit, output) = await Check(Config());
 
@@ -67,16 +70,14 @@ public sealed class TemplateIncludeCallerTests
     [Fact]
     public void The_engine_writes_the_pilot_script_with_its_includes_from_template_dir()
     {
-        File.WriteAllText(Path.Combine(_dir, "pilot.sh"), "#!/bin/sh\nid=1\n{{> common/site.sh}}\n");
-        Directory.CreateDirectory(Path.Combine(_dir, "common"));
-        File.WriteAllText(Path.Combine(_dir, "common", "site.sh"), "echo {{pool}} {{idle_timeout}}\n");
+        WriteSiteTemplates("echo {{pool}} {{idle_timeout}}\n");
         var state = Path.Combine(_dir, "state");
         var options = new AutopilotOptions { StateDir = state, TemplateDir = _dir };
         var pool = new PoolOptions { Name = "main", Template = "pilot.sh", IdleTimeout = TimeSpan.FromSeconds(9) };
 
         var script = PilotScripts.Write(options, pool, state);
 
-        Assert.Equal("#!/bin/sh\nid=1\necho 'main' '9'\n", File.ReadAllText(script));
+        Assert.Equal("#!/bin/sh\necho 'main' '9'\n", File.ReadAllText(script));
     }
 
     [Fact]
