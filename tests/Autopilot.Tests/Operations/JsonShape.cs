@@ -5,9 +5,10 @@ namespace Autopilot.Tests.Operations;
 /// <summary>
 /// A tiny schema checker for the `--json` outputs: a schema is a list of lines
 /// <c>path: kind[|kind...]</c>, where a path is <c>$</c>, <c>$.a.b</c>, or <c>$.a[].b</c> (every array
-/// element) and a kind is one of object, array, string, number, bool, null. Every object listed must
-/// have exactly the properties the schema names under it: a missing, an extra or a wrongly typed
-/// property is a violation.
+/// element) and a kind is one of object, array, string, number, bool, null, or absent (the property
+/// may be left out). Every object listed must have exactly the properties the schema names under it:
+/// a missing, an extra or a wrongly typed property is a violation. <c>path.*: any</c> accepts any
+/// properties under an object (for the configuration tree, whose keys docs/configuration.md lists).
 /// </summary>
 internal static class JsonShape
 {
@@ -43,11 +44,16 @@ internal static class JsonShape
             return;
         }
 
+        if (element.ValueKind == JsonValueKind.Object && rules.ContainsKey(path + ".*"))
+        {
+            return;
+        }
+
         if (element.ValueKind == JsonValueKind.Object)
         {
             var declared = rules.Keys.Where(k => IsChild(path, k)).Select(k => k[(path.Length + 1)..]).ToHashSet();
             var present = element.EnumerateObject().Select(p => p.Name).ToHashSet();
-            foreach (var missing in declared.Except(present))
+            foreach (var missing in declared.Except(present).Where(name => !rules[$"{path}.{name}"].Contains("absent")))
             {
                 problems.Add($"{path}.{missing}: missing");
             }
