@@ -270,6 +270,21 @@ public sealed class JsonOutputSchemaTests
     }
 
     [Fact]
+    public void Every_schema_field_is_documented_in_operations_md()
+    {
+        var doc = File.ReadAllText(Path.Combine(Repo, "docs", "operations.md"));
+        var section = doc[doc.IndexOf("## JSON outputs", StringComparison.Ordinal)..];
+        var undocumented = new[] { Plan, Jobs, Status, Events, LogsList, LogsOne, Config }
+            .SelectMany(schema => schema.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(line => line[..line.LastIndexOf(':')].Split('.')[^1].TrimEnd(']', '['))
+            .Where(name => name is not ("$" or "*" or "") && !section.Contains($"`{name}`", StringComparison.Ordinal)
+                && !section.Contains($"`pools[].{name}`", StringComparison.Ordinal) && !section.Contains($"{name}`", StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+        Assert.Empty(undocumented);
+    }
+
+    [Fact]
     public void The_checker_reports_missing_extra_and_mistyped_properties()
     {
         const string schema = "$: object\n$.a: string\n$.b: number|null\n$.c: array\n$.c[]: object\n$.c[].d: bool\n$.e: string|absent";
