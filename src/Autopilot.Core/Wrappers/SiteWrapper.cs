@@ -38,7 +38,7 @@ public static class SiteWrapper
     /// <summary>Renders the pool's wrapper.</summary>
     /// <exception cref="TemplateException">Not found, unreadable, or an unknown placeholder.</exception>
     public static string Render(AutopilotOptions options, PoolOptions pool) =>
-        TemplateRenderer.Render(Resolve(options, pool), Values(options, pool));
+        TemplateRenderer.Render(Resolve(options, pool), Values(options, pool), options.TemplateDir);
 
     /// <summary>Writes the rendered wrapper to <paramref name="path"/> with mode 0755 (through a temporary file, so a running copy is never half-written).</summary>
     public static void Write(string path, string text)

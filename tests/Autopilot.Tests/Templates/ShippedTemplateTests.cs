@@ -12,16 +12,16 @@ public sealed class ShippedTemplateTests
 
     private readonly string _dir = ConfigTestSupport.TempDir();
 
+    /// <summary>Every pilot template in a scheduler's folder (not common/ bodies, not wrappers/).</summary>
     public static TheoryData<string> ShippedTemplates()
     {
         var data = new TheoryData<string>();
         var root = Path.Combine(ConfigTestSupport.Repo, "bin-templates");
-        foreach (var file in Directory.GetFiles(root, "*.sh", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var kind in Schedulers.Prepend("local"))
         {
-            var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-            if (!relative.StartsWith("common/", StringComparison.Ordinal))
+            foreach (var file in Directory.GetFiles(Path.Combine(root, kind), "*.sh").Order(StringComparer.Ordinal))
             {
-                data.Add(relative);
+                data.Add($"{kind}/{Path.GetFileName(file)}");
             }
         }
 
