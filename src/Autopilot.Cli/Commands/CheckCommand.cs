@@ -31,7 +31,7 @@ internal static class CheckCommand
         {
             Description = "Also ask each pool's demand source for its current demand",
         };
-        var command = new Command("check", "Validate the configuration, scheduler commands and pilot templates (exit 0 valid, 2 invalid)");
+        var command = new Command("check", "Validate the configuration, scheduler commands, pilot templates and site wrappers (exit 0 valid, 2 invalid).\n\nExample: autopilot check --connect");
         command.Options.Add(connect);
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, parseResult.GetValue(connect), cancellationToken));
         return command;
@@ -100,13 +100,28 @@ internal static class CheckCommand
             try
             {
                 templatePath = TemplateRenderer.Resolve(pool.Template, options.TemplateDir);
-                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool));
+                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool), options.TemplateDir);
             }
             catch (TemplateException ex)
             {
                 var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":template");
                 var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
                 problems.Add(new ConfigError(location, key + ":template", message));
+            }
+
+            // Site wrapper (optional): found, and renders with this pool's values.
+            if (pool.Wrapper is not null)
+            {
+                try
+                {
+                    Wrappers.SiteWrapper.Render(options, pool);
+                }
+                catch (TemplateException ex)
+                {
+                    var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":wrapper");
+                    var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
+                    problems.Add(new ConfigError(location, key + ":wrapper", message));
+                }
             }
 
             // Demand source: the kind is available; with --connect, it answers.

@@ -281,13 +281,14 @@ public sealed partial class GridEngineIntegrationTests : IAsyncLifetime
             + "sleep 15 & task=$!\n"
             + "trap 'echo fake client: draining; wait $task 2>/dev/null; echo fake client: task status $?; exit 0' USR1\n"
             + "while kill -0 $task 2>/dev/null; do sleep 0.2; done\necho fake client: finished without drain");
-        var template = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "bin-templates", "sge", "hypershell-pilot.sh"));
+        var template = Path.Combine(RepoRoot(), "bin-templates", "sge", "hypershell-pilot.sh");
         var values = new Dictionary<string, string>
         {
             ["pool"] = "cpu", ["idle_timeout"] = "30", ["cpus"] = "1", ["walltime_seconds"] = "40", ["drain_lead_seconds"] = "34",
             ["hs_command"] = fakeHs,
         };
-        var rendered = Autopilot.Templates.TemplateRenderer.RenderText(template, values, "bin-templates/sge/hypershell-pilot.sh");
+        // The real renderer: the body comes from bin-templates/common/hypershell-client.sh.
+        var rendered = Autopilot.Templates.TemplateRenderer.Render(template, values);
         var script = Script("hs-pilot", rendered.Replace("#!/bin/bash\n", "", StringComparison.Ordinal));
 
         var options = Options() with { Walltime = TimeSpan.FromSeconds(40), DrainLead = TimeSpan.FromSeconds(34) };

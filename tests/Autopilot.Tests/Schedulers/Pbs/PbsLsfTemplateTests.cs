@@ -1,21 +1,12 @@
 using System.Text.RegularExpressions;
 using Autopilot.Processes;
+using Autopilot.Templates;
 
 namespace Autopilot.Tests.Schedulers.Pbs;
 
 /// <summary>The PBS, Torque and LSF HyperShell pilots drain their client from their own timer before the walltime.</summary>
 public sealed partial class PbsLsfTemplateTests
 {
-    [GeneratedRegex(@"\{\{([a-z_]+)(?::-([^}]*))?\}\}")]
-    private static partial Regex Placeholder();
-
-    private static string Render(string template, IReadOnlyDictionary<string, string> values) =>
-        Placeholder().Replace(template, m =>
-        {
-            var value = values.TryGetValue(m.Groups[1].Value, out var v) ? v : m.Groups[2].Success ? m.Groups[2].Value : throw new KeyNotFoundException(m.Groups[1].Value);
-            return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-        });
-
     [Theory]
     [InlineData("pbs")]
     [InlineData("torque")]
@@ -33,9 +24,9 @@ public sealed partial class PbsLsfTemplateTests
             {
                 File.SetUnixFileMode(hs, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
-            var template = File.ReadAllText(Path.Combine(PbsLsfFixtures.Repo, "bin-templates", kind, "hypershell-pilot.sh"));
+            var template = Path.Combine(PbsLsfFixtures.Repo, "bin-templates", kind, "hypershell-pilot.sh");
             var script = Path.Combine(dir, "pilot.sh");
-            File.WriteAllText(script, Render(template, new Dictionary<string, string>
+            File.WriteAllText(script, TemplateRenderer.Render(template, new Dictionary<string, string>
             {
                 ["pool"] = "p", ["idle_timeout"] = "60", ["cpus"] = "2", ["walltime_seconds"] = "3", ["drain_lead_seconds"] = "2", ["hs_command"] = hs,
             }));
@@ -59,19 +50,25 @@ public sealed partial class PbsLsfTemplateTests
     [InlineData("lsf")]
     public void Templates_exist_and_use_only_known_placeholders(string kind)
     {
-        string[] builtIn = ["pool", "job_name", "walltime", "walltime_seconds", "cpus", "memory_mb", "queue", "account", "state_dir", "log_dir", "drain_lead_seconds", "idle_timeout", "db_file", "server_dir"];
+        // Without a default, a name must be a built-in or a documented template_vars key; the real
+        // renderer (with the bodies from bin-templates/common) refuses any other.
+        string[] known = ["pool", "job_name", "walltime", "walltime_seconds", "cpus", "memory_mb", "queue", "account", "state_dir", "log_dir", "drain_lead_seconds", "idle_timeout", "db_file", "db_url", "db_name", "db_user", "server_dir", "password_file"];
+        var values = known.ToDictionary(n => n, n => "v-" + n);
         foreach (var name in new[] { "hypershell-pilot.sh", "hyperqueue-worker.sh", "picas-pilot.sh" })
         {
-            var text = File.ReadAllText(Path.Combine(PbsLsfFixtures.Repo, "bin-templates", kind, name));
+            var path = Path.Combine(PbsLsfFixtures.Repo, "bin-templates", kind, name);
+            var text = File.ReadAllText(path);
             Assert.StartsWith("#!/bin/bash", text, StringComparison.Ordinal);
-            foreach (Match m in Placeholder().Matches(text))
+            var rendered = TemplateRenderer.Render(path, values);
+            Assert.DoesNotContain("{{", rendered, StringComparison.Ordinal);
+            // Values arrive quoted already: a template writes x={{name}}, never x="{{name}}".
+            foreach (var source in IncludedSources(text).Prepend(path))
             {
-                // Without a default, a name must be a built-in or a documented template_vars key.
-                Assert.True(m.Groups[2].Success || builtIn.Contains(m.Groups[1].Value) || m.Groups[1].Value is "couchdb_url" or "couchdb_db" or "couchdb_user" or "password_file",
-                    $"{kind}/{name}: {m.Value}");
+                Assert.DoesNotMatch("\"\\{\\{", File.ReadAllText(source));
             }
-
-            Assert.DoesNotMatch("\"\\{\\{", text);
         }
     }
+
+    private static IEnumerable<string> IncludedSources(string text) =>
+        Regex.Matches(text, @"^\{\{>\s*(\S+)\s*\}\}$", RegexOptions.Multiline).Select(m => TemplateRenderer.Resolve(m.Groups[1].Value, null));
 }
