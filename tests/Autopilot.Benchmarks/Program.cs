@@ -1,12 +1,6 @@
 using Autopilot.Benchmarks;
 using BenchmarkDotNet.Running;
 
-if (args.Length > 0 && args[0] == "scratch")
-{
-    Scratch.Run();
-    return;
-}
-
 if (args.Length > 0 && args[0] == "cpu")
 {
     CpuTimeHarness.Run(args);
