@@ -12,7 +12,7 @@ namespace Autopilot.Schedulers.GridEngine;
 /// Grid Engine (Sun GE 6.x, Son of Grid Engine 8.x, Univa/Altair GE, Open Cluster Scheduler) through
 /// <c>qsub</c>, <c>qstat -xml</c>, <c>qdel</c> and <c>qacct</c>. SGE_ROOT, SGE_CELL (and
 /// SGE_QMASTER_PORT where a site sets it) come from the environment the commands inherit.
-/// See docs/schedulers-sge.md for the flags, the state table and the quirks.
+/// See docs/schedulers.md (Grid Engine) for the flags, the state table and the quirks.
 /// </summary>
 public sealed partial class GridEngineScheduler : IScheduler
 {

@@ -2,7 +2,7 @@ using Autopilot.Domain;
 
 namespace Autopilot.Schedulers.Lsf;
 
-/// <summary>LSF job states (IBM "About job states") reduced to <see cref="PilotState"/>; table in docs/schedulers-pbs-lsf.md.</summary>
+/// <summary>LSF job states (IBM "About job states") reduced to <see cref="PilotState"/>; table in docs/schedulers.md.</summary>
 public static class LsfStates
 {
     public static (PilotState State, PendingKind Kind, string? Reason) Map(string stat, string? pendReason = null)

@@ -4,7 +4,7 @@ namespace Autopilot.Schedulers.Pbs;
 
 /// <summary>
 /// PBS Pro/OpenPBS (qstat.1B) and Torque (qstat.1) job states reduced to <see cref="PilotState"/>.
-/// The table is repeated in docs/schedulers-pbs-lsf.md.
+/// The table is repeated in docs/schedulers.md.
 /// </summary>
 public static class PbsStates
 {
