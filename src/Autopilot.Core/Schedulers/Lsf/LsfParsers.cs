@@ -72,6 +72,7 @@ public static partial class LsfParsers
                 reader.ReadArrayStart();
                 var firstItem = true;
                 var fields = new string?[Slot.Count];
+                var cache = new ParseCache();
                 while (reader.NextItem(ref firstItem))
                 {
                     Array.Clear(fields);
@@ -94,7 +95,7 @@ public static partial class LsfParsers
                         continue;
                     }
 
-                    jobs.Add(FromFields(fields, now, zone, reader.Pool));
+                    jobs.Add(FromFields(fields, now, zone, reader.Pool, cache));
                 }
             }
             else if (key is "JOBS")
@@ -144,6 +145,7 @@ public static partial class LsfParsers
         var lineNo = 0;
         Span<Range> ranges = stackalloc Range[names.Length + 1];
         var fields = new string?[Slot.Count];
+        var cache = new ParseCache();
         foreach (var raw in stdout.AsSpan().EnumerateLines())
         {
             lineNo++;
@@ -194,7 +196,7 @@ public static partial class LsfParsers
                 }
             }
 
-            jobs.Add(FromFields(fields, now, zone, pool));
+            jobs.Add(FromFields(fields, now, zone, pool, cache));
         }
 
         return jobs;
@@ -369,16 +371,60 @@ public static partial class LsfParsers
         return t.Length == 0 || t is "-" ? null : t.Length == v.Length ? v : t.ToString();
     }
 
-    private static LsfJob FromFields(string?[] f, DateTimeOffset now, TimeZoneInfo zone, StringPool? pool)
+    /// <summary>
+    /// Pooled values repeat by reference (a burst shares its submit time and run limit): the last
+    /// text parsed for each field is remembered for the rest of one listing.
+    /// </summary>
+    private sealed class ParseCache
+    {
+        private readonly string?[] _timeText = new string?[3];
+        private readonly DateTimeOffset?[] _time = new DateTimeOffset?[3];
+        private readonly string?[] _durationText = new string?[2];
+        private readonly TimeSpan?[] _duration = new TimeSpan?[2];
+
+        public DateTimeOffset? Time(int which, string? text, DateTimeOffset now, TimeZoneInfo zone)
+        {
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (!ReferenceEquals(text, _timeText[which]))
+            {
+                _time[which] = ParseTime(text, now, zone);
+                _timeText[which] = text;
+            }
+
+            return _time[which];
+        }
+
+        public TimeSpan? Duration(int which, string? text)
+        {
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (!ReferenceEquals(text, _durationText[which]))
+            {
+                _duration[which] = ParseDuration(text);
+                _durationText[which] = text;
+            }
+
+            return _duration[which];
+        }
+    }
+
+    private static LsfJob FromFields(string?[] f, DateTimeOffset now, TimeZoneInfo zone, StringPool? pool, ParseCache cache)
     {
         var jobId = Field(f, Slot.JobId) ?? throw new FormatException("a bjobs record without JOBID");
         var stat = Field(f, Slot.Stat) ?? throw new FormatException($"bjobs record {jobId} without STAT");
         var rawName = Field(f, Slot.JobName) ?? "";
         var (name, nameIndex) = SplitArrayName(rawName, pool);
         int? index = int.TryParse(Field(f, Slot.JobIndex), NumberStyles.None, CultureInfo.InvariantCulture, out var ji) && ji > 0 ? ji : nameIndex;
-        var start = ParseTime(Field(f, Slot.StartTime), now, zone);
-        var limit = ParseDuration(Field(f, Slot.RunTimeLimit));
-        if (limit is null && start is not null && ParseDuration(Field(f, Slot.TimeLeft)) is { } left)
+        var start = cache.Time(1, Field(f, Slot.StartTime), now, zone);
+        var limit = cache.Duration(0, Field(f, Slot.RunTimeLimit));
+        if (limit is null && start is not null && cache.Duration(1, Field(f, Slot.TimeLeft)) is { } left)
         {
             limit = now - start.Value + left;
         }
@@ -391,9 +437,9 @@ public static partial class LsfParsers
             stat,
             Field(f, Slot.Queue),
             Field(f, Slot.User),
-            ParseTime(Field(f, Slot.SubmitTime), now, zone),
+            cache.Time(0, Field(f, Slot.SubmitTime), now, zone),
             start,
-            ParseTime(Field(f, Slot.FinishTime), now, zone),
+            cache.Time(2, Field(f, Slot.FinishTime), now, zone),
             limit,
             Field(f, Slot.PendReason),
             int.TryParse(Field(f, Slot.ExitCode), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code : null,

@@ -83,6 +83,13 @@ internal sealed class PbsJobBuilder(TimeZoneInfo zone)
 
     private readonly string?[] _values = new string?[Count];
 
+    // Pooled values repeat by reference (every job of a burst has the same qtime and walltime): the
+    // last text parsed is remembered.
+    private string? _lastTimeText;
+    private DateTimeOffset? _lastTime;
+    private string? _lastDurationText;
+    private TimeSpan? _lastDuration;
+
     public string? Id { get; private set; }
 
     /// <summary>Starts the next job.</summary>
@@ -128,6 +135,38 @@ internal sealed class PbsJobBuilder(TimeZoneInfo zone)
         }
     }
 
+    private DateTimeOffset? Time(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!ReferenceEquals(text, _lastTimeText))
+        {
+            _lastTime = PbsTime.Parse(text, zone);
+            _lastTimeText = text;
+        }
+
+        return _lastTime;
+    }
+
+    private TimeSpan? Duration(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!ReferenceEquals(text, _lastDurationText))
+        {
+            _lastDuration = PbsTime.ParseDuration(text);
+            _lastDurationText = text;
+        }
+
+        return _lastDuration;
+    }
+
     public PbsJob Build()
     {
         var id = Id ?? throw new FormatException("a job without an id");
@@ -145,10 +184,10 @@ internal sealed class PbsJobBuilder(TimeZoneInfo zone)
             _values[Queue],
             _values[Comment],
             _values[Hold],
-            PbsTime.Parse(_values[QTime] ?? _values[CTime], zone),
-            PbsTime.Parse(_values[STime], zone),
-            PbsTime.Parse(_values[EndTime], zone),
-            PbsTime.ParseDuration(_values[Walltime]),
+            Time(_values[QTime] ?? _values[CTime]),
+            Time(_values[STime]),
+            Time(_values[EndTime]),
+            Duration(_values[Walltime]),
             int.TryParse(_values[Exit], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var e) ? e : null);
     }
 }

@@ -16,6 +16,11 @@ internal sealed class StringPool
 
     public string Get(ReadOnlySpan<char> value)
     {
+        if (value.IsEmpty)
+        {
+            return "";
+        }
+
         if (value.Length > MaxLength)
         {
             return value.ToString();
