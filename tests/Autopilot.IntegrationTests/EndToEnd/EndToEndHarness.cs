@@ -254,7 +254,7 @@ public sealed class EndToEndHarness : IAsyncDisposable
             $"pilots {string.Join(", ", wanted)} running");
     }
 
-    /// <summary>Waits until a pilot has left squeue and its end is in the job completion log (sacct -c).</summary>
+    /// <summary>Waits until a pilot has left squeue and its end is in the job completion log.</summary>
     public async Task WaitEndedAsync(string id)
     {
         await TestServices.WaitUntilAsync(
@@ -263,6 +263,15 @@ public sealed class EndToEndHarness : IAsyncDisposable
                 if ((await SqueueAsync()).Any(r => r.Id == id))
                 {
                     return false;
+                }
+
+                if (id.Contains('_', StringComparison.Ordinal))
+                {
+                    // sacct -c names array elements by their raw ids; the filetxt log itself has N_i.
+                    var config = await TestServices.RunUncheckedAsync("scontrol", ["show", "config"]);
+                    var (_, location) = Autopilot.Schedulers.Slurm.JobCompLog.FromConfig(config.StandardOutput);
+                    return location is not null && File.Exists(location)
+                        && Autopilot.Schedulers.Slurm.JobCompLog.Parse(Autopilot.Schedulers.Slurm.JobCompLog.ReadTail(location)).Any(r => r.Id == id);
                 }
 
                 var sacct = await TestServices.RunUncheckedAsync("sacct", ["-c", "-X", "-P", "-n", "-o", "JobIDRaw,State"]);

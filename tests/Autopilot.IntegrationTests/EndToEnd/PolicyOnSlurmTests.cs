@@ -95,6 +95,35 @@ public sealed class PolicyOnSlurmTests(ITestOutputHelper output)
         Assert.Single(await harness.SqueueAsync());
     }
 
+    /// <summary>
+    /// The default: bursts as job arrays. Without accounting storage the outcomes come from the
+    /// filetxt completion log, which still names array elements N_i as they were submitted.
+    /// </summary>
+    [Fact]
+    public async Task Crashing_pilots_submitted_as_one_array_pause_the_pool()
+    {
+        await using var harness = new EndToEndHarness();
+        var tasks = new PendingTasks(harness.Dir, 30);
+        harness.WriteConfig(new PoolSpec(tasks.Demand) { MaxQueued = 3, MaxSubmitPerTick = 3, SleepSeconds = 0, ExitCode = 1 });
+
+        var first = await harness.TickAsync();
+        var ids = EndToEndHarness.SubmittedIds(first);
+        Assert.Equal(3, ids.Count);
+        Assert.All(ids, id => Assert.Contains('_', id));
+        Assert.Single(EndToEndHarness.SbatchCalls(first));
+        foreach (var id in ids)
+        {
+            await harness.WaitEndedAsync(id);
+        }
+
+        var paused = await harness.TickAsync();
+        Assert.Empty(EndToEndHarness.SbatchCalls(paused));
+        Assert.Contains("[Paused:", paused.Stderr, StringComparison.Ordinal);
+        var plan = await harness.PlanAsync();
+        Assert.Equal("Paused", plan.GetProperty("rule").GetString());
+        Assert.Equal("3", EndToEndHarness.Fact(plan, "pilot_failures"));
+    }
+
     [Fact]
     public async Task A_partition_set_down_stops_submissions_and_plan_names_PartitionDown()
     {
