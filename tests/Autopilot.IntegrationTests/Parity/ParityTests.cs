@@ -70,8 +70,10 @@ public sealed class ParityWithFakesAndLocalTests
     }
 }
 
-/// <summary>The same scenario on the real single-node Slurm and Grid Engine of this machine.</summary>
-[Collection(RealSchedulerParityCollection.Name)]
+/// <summary>
+/// The same scenario on the real single-node Slurm and Grid Engine of this machine (the assembly
+/// runs one test class at a time, see AssemblyInfo.cs, so nothing else submits meanwhile).
+/// </summary>
 public sealed class ParityOnRealSchedulersTests
 {
     [Fact]
@@ -147,14 +149,4 @@ public sealed class ParityOnRealSchedulersTests
             .Distinct(StringComparer.Ordinal)
             .ToList();
     }
-}
-
-/// <summary>
-/// Real Slurm and Grid Engine are shared by every test that submits to them: these run on their
-/// own, after the parallel tests, so their submissions and counts never interleave with others'.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class RealSchedulerParityCollection
-{
-    public const string Name = "Real scheduler parity";
 }
