@@ -411,6 +411,30 @@ public static partial class PbsParsers
     /// parents are dropped when any of their subjobs is listed (the subjobs are the pilots); a parent
     /// listed alone stands for its array.
     /// </summary>
+    /// <summary>
+    /// The requested name a listed job carries, or null when it is not one of ours. Torque names an
+    /// array's subjobs &lt;name&gt;-&lt;index&gt; (PBS_JOBNAME differs per element), so job 7[3] of
+    /// array "autopilot-main" is listed as "autopilot-main-3" and must still count as that pool's pilot.
+    /// </summary>
+    internal static string? OurName(PbsJob job, IReadOnlySet<string> wanted, PbsFlavor flavor)
+    {
+        if (wanted.Contains(job.Name))
+        {
+            return job.Name;
+        }
+
+        if (flavor == PbsFlavor.Torque && job.ArrayIndex is { } index)
+        {
+            var suffix = "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (job.Name.EndsWith(suffix, StringComparison.Ordinal) && job.Name[..^suffix.Length] is var name && wanted.Contains(name))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
     public static IReadOnlyList<Pilot> ToPilots(IEnumerable<PbsJob> jobs, IReadOnlyCollection<string> names, PbsFlavor flavor, string? user = null, bool includeFinished = false)
     {
         var wanted = names as IReadOnlySet<string> ?? new HashSet<string>(names, StringComparer.Ordinal);
@@ -425,13 +449,14 @@ public static partial class PbsParsers
         string? lastState = null;
         string? lastComment = null;
         (PilotState State, PendingKind Kind, string? Reason) map = default;
-        foreach (var job in jobs)
+        foreach (var listed in jobs)
         {
-            if (!wanted.Contains(job.Name))
+            if (OurName(listed, wanted, flavor) is not { } name)
             {
                 continue;
             }
 
+            var job = ReferenceEquals(name, listed.Name) ? listed : listed with { Name = name };
             if (user is not null && !job.IsOwnedBy(user))
             {
                 continue;
@@ -518,7 +543,7 @@ public static partial class PbsParsers
         var outcomes = new List<PilotOutcome>();
         foreach (var job in jobs)
         {
-            if (!wanted.Contains(job.Name) || job.IsArrayParent)
+            if (OurName(job, wanted, flavor) is null || job.IsArrayParent)
             {
                 continue;
             }
