@@ -28,6 +28,10 @@ public sealed class TickService : BackgroundService
     private volatile bool _reloadRequested;
     private AutopilotOptions _options;
     private LeaderLock? _leader;
+    private bool? _leading;
+    private long _busySince;
+    private int _hangReported;
+    private string _reloadNote = "";
 
     public TickService(
         AutopilotOptions options,
@@ -51,6 +55,12 @@ public sealed class TickService : BackgroundService
     public int Ticks { get; private set; }
 
     public AutopilotOptions Options => _options;
+
+    /// <summary>
+    /// A tick (or reload) running longer than this is hung: the watchdog stops pinging so systemd
+    /// restarts the service. Each scheduler command and query has its own timeout well below it.
+    /// </summary>
+    public TimeSpan HangLimit { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Asks for a configuration reload before the next tick (SIGHUP).</summary>
     public void RequestReload()
@@ -116,19 +126,35 @@ public sealed class TickService : BackgroundService
         if (_options.Leader.Enabled)
         {
             _leader ??= _leaderFor(_options.Leader);
-            if (!await _leader.EnsureAsync(stoppingToken).ConfigureAwait(false))
+            var leading = await _leader.EnsureAsync(stoppingToken).ConfigureAwait(false);
+            if (leading != _leading)
+            {
+                // Once per change, not once per tick: a standby ticking every few seconds would flood the log.
+                if (leading)
+                {
+                    _logger.LogInformation("leader: this controller holds leader lock '{Name}' and acts", _options.Leader.Name);
+                }
+                else
+                {
+                    _logger.LogInformation("standby: leader lock '{Name}' is held by another controller (or cannot be checked); not acting", _options.Leader.Name);
+                }
+
+                _leading = leading;
+            }
+
+            if (!leading)
             {
                 _notifier.Status($"standby: another controller holds leader lock '{_options.Leader.Name}'");
-                _logger.LogDebug("standby: not the leader");
                 return;
             }
         }
 
         try
         {
+            Busy(true);
             var report = await _engineFor(_options).RunAsync(new TickRequest(), stoppingToken).ConfigureAwait(false);
             Ticks++;
-            _notifier.Status(StatusLine(report));
+            _notifier.Status(StatusLine(report) + _reloadNote);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -140,6 +166,19 @@ public sealed class TickService : BackgroundService
             Ticks++;
             _logger.LogError(ex, "tick failed: {Message}", ex.Message);
             _notifier.Status($"tick failed: {ex.Message}");
+        }
+        finally
+        {
+            Busy(false);
+        }
+    }
+
+    private void Busy(bool busy)
+    {
+        Interlocked.Exchange(ref _busySince, busy ? Math.Max(1, _time.GetTimestamp()) : 0);
+        if (!busy && Interlocked.Exchange(ref _hangReported, 0) == 1)
+        {
+            _logger.LogWarning("watchdog: the hung tick finished after all; pinging again");
         }
     }
 
@@ -178,9 +217,19 @@ public sealed class TickService : BackgroundService
     {
         _reloadRequested = false;
         _notifier.Reloading();
+        ConfigReload reload;
         try
         {
-            var reload = await _reload(stoppingToken).ConfigureAwait(false);
+            reload = await _reload(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A reload that cannot even be read must not take the running service down.
+            reload = new ConfigReload(null, [$"cannot load the configuration: {ex.Message}"]);
+        }
+
+        try
+        {
             if (reload.Options is null || reload.Errors.Count > 0)
             {
                 foreach (var error in reload.Errors)
@@ -189,15 +238,21 @@ public sealed class TickService : BackgroundService
                 }
 
                 _logger.LogError("reload: the new configuration has {Count} error(s); keeping the old one", reload.Errors.Count);
+                // Kept on every STATUS line until a reload succeeds, so `systemctl status` shows it.
+                var note = $"reload rejected at {_time.GetLocalNow():HH:mm:ss}: {reload.Errors.Count} error(s), see the log; running the previous configuration";
+                _reloadNote = $" [{note}]";
+                _notifier.Status(note);
             }
             else
             {
                 var leaderChanged = reload.Options.Leader != _options.Leader;
                 _options = reload.Options;
+                _reloadNote = "";
                 if (leaderChanged && _leader is not null)
                 {
                     await _leader.DisposeAsync().ConfigureAwait(false);
                     _leader = null;
+                    _leading = null;
                 }
 
                 _logger.LogInformation("reload: configuration reloaded: schedule '{Schedule}', {Pools} pool(s)", _options.Schedule, _options.Pools.Count);
@@ -232,7 +287,7 @@ public sealed class TickService : BackgroundService
         }
     }
 
-    private Timer? StartWatchdog(CancellationToken stoppingToken)
+    private ITimer? StartWatchdog(CancellationToken stoppingToken)
     {
         var interval = SdNotifier.WatchdogInterval();
         if (interval is null || !_notifier.Enabled)
@@ -242,12 +297,32 @@ public sealed class TickService : BackgroundService
 
         var every = interval.Value / 2;
         _logger.LogDebug("watchdog: pinging every {Ms} ms", every.TotalMilliseconds);
-        return new Timer(_ =>
+        return _time.CreateTimer(_ => WatchdogPing(stoppingToken), null, TimeSpan.Zero, every);
+    }
+
+    /// <summary>
+    /// One watchdog ping, unless a tick has been running past <see cref="HangLimit"/>: a timer that
+    /// pinged regardless would keep a hung service alive forever.
+    /// </summary>
+    internal void WatchdogPing(CancellationToken stoppingToken)
+    {
+        if (stoppingToken.IsCancellationRequested)
         {
-            if (!stoppingToken.IsCancellationRequested)
+            return;
+        }
+
+        var since = Interlocked.Read(ref _busySince);
+        if (since != 0 && _time.GetElapsedTime(since) > HangLimit)
+        {
+            if (Interlocked.Exchange(ref _hangReported, 1) == 0)
             {
-                _notifier.Watchdog();
+                _logger.LogError("watchdog: a tick has been running for more than {Limit}; no more pings, so systemd can restart the service", HangLimit);
+                _notifier.Status($"HUNG: a tick has been running for more than {HangLimit}");
             }
-        }, null, TimeSpan.Zero, every);
+
+            return;
+        }
+
+        _notifier.Watchdog();
     }
 }
