@@ -55,7 +55,7 @@ public sealed class ServiceSite : IDisposable
     /// (tasks_per_pilot 5 by default, so a few pending tasks need one pilot and do not saturate the count).
     /// <paramref name="extraTop"/> and <paramref name="extraPool"/> are TOML lines added as given.
     /// </summary>
-    public string Config(string stateDir, IReadOnlyList<string> pools, int maxPilots = 1, int tasksPerPilot = 5, string extraTop = "", string extraPool = "", string schedule = "*/1 * * * * *") =>
+    public string Config(string stateDir, IReadOnlyList<string> pools, int maxPilots = 1, int tasksPerPilot = 5, string extraTop = "", string extraPool = "", string schedule = "*/1 * * * * *", string? scheduler = null) =>
         $$"""
         state_dir = "{{stateDir}}"
         schedule = "{{schedule}}"
@@ -72,7 +72,7 @@ public sealed class ServiceSite : IDisposable
         backend = "sqlite"
         path = "{{Database}}"
         [pool.scheduler]
-        kind = "local"
+        {{scheduler ?? "kind = \"local\""}}
         walltime = "00:30:00"
         drain_lead = "1m"
         [pool.limits]
