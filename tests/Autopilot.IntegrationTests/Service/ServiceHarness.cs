@@ -205,6 +205,13 @@ public sealed class AutopilotProcess : IDisposable
         }
     }
 
+    /// <summary>kill -9: no signal handler runs, no goodbye to PostgreSQL or systemd.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10_000);
+    }
+
     /// <summary>Waits for a line of output containing <paramref name="text"/>.</summary>
     public async Task<string> WaitForLineAsync(string text, TimeSpan within, int skip = 0)
     {
