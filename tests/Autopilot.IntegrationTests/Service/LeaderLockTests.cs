@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Autopilot.IntegrationTests.Infrastructure;
 
 namespace Autopilot.IntegrationTests.Service;
