@@ -60,7 +60,7 @@ public sealed class TickService : BackgroundService
     /// A tick (or reload) running longer than this is hung: the watchdog stops pinging so systemd
     /// restarts the service. Each scheduler command and query has its own timeout well below it.
     /// </summary>
-    public TimeSpan HangLimit { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan HangLimit { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Asks for a configuration reload before the next tick (SIGHUP).</summary>
     public void RequestReload()
@@ -144,7 +144,9 @@ public sealed class TickService : BackgroundService
 
             if (!leading)
             {
-                _notifier.Status($"standby: another controller holds leader lock '{_options.Leader.Name}'");
+                _notifier.Status(_leader.Problem is { } problem
+                    ? $"standby: cannot check leader lock '{_options.Leader.Name}' on {problem}"
+                    : $"standby: another controller holds leader lock '{_options.Leader.Name}'");
                 return;
             }
         }
