@@ -21,6 +21,9 @@ public static class CommandCatalog
         yield return Commands.DemoWorkerCommand.Build();
         yield return Commands.CheckCommand.Build();
         yield return Commands.ConfigCommand.Build();
+        yield return Commands.LogsCommand.Build();
+        yield return Commands.KubectlExecCommand.Build();
+        yield return Commands.WrapperCommand.Build();
     }
 
     public static RootCommand BuildRoot()

@@ -34,6 +34,8 @@ command -v npm >/dev/null || apt_install nodejs npm
 NPM_BIN="$(npm prefix -g 2>/dev/null)/bin"
 BIN="$NPM_BIN/pouchdb-server"
 if [ ! -x "$BIN" ]; then
+  # Its sqlite3/leveldown modules build from source when no prebuilt binary can be fetched.
+  { command -v make && command -v g++ && command -v python3; } >/dev/null || apt_install make g++ python3
   log "installing pouchdb-server from the npm registry (a few minutes: native modules build)"
   npm install -g --no-fund --no-audit pouchdb-server >"$STATE_ROOT/npm-install.log" 2>&1 \
     || { tail -n 20 "$STATE_ROOT/npm-install.log" >&2; die "npm install -g pouchdb-server failed (log: $STATE_ROOT/npm-install.log)"; }

@@ -31,7 +31,7 @@ internal static class CheckCommand
         {
             Description = "Also ask each pool's demand source for its current demand",
         };
-        var command = new Command("check", "Validate the configuration, scheduler commands and pilot templates (exit 0 valid, 2 invalid)");
+        var command = new Command("check", "Validate the configuration, scheduler commands, pilot templates and site wrappers (exit 0 valid, 2 invalid).\n\nExample: autopilot check --connect");
         command.Options.Add(connect);
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, parseResult.GetValue(connect), cancellationToken));
         return command;
@@ -70,8 +70,8 @@ internal static class CheckCommand
                 var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, options.StateDir, loggers, TimeProvider.System);
                 foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
                 {
-                    var settingKey = SettingKey(key, message);
-                    problems.Add(new ConfigError(Where(settingKey), settingKey, StripKey(message)));
+                    var (settingKey, text) = SchedulerRule(key, message);
+                    problems.Add(new ConfigError(Where(settingKey), settingKey, $"{pool.Scheduler.Kind}: {text}"));
                 }
             }
             catch (SkipCheck)
@@ -100,13 +100,28 @@ internal static class CheckCommand
             try
             {
                 templatePath = TemplateRenderer.Resolve(pool.Template, options.TemplateDir);
-                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool));
+                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool), options.TemplateDir);
             }
             catch (TemplateException ex)
             {
                 var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":template");
                 var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
                 problems.Add(new ConfigError(location, key + ":template", message));
+            }
+
+            // Site wrapper (optional): found, and renders with this pool's values.
+            if (pool.Wrapper is not null)
+            {
+                try
+                {
+                    Wrappers.SiteWrapper.Render(options, pool);
+                }
+                catch (TemplateException ex)
+                {
+                    var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":wrapper");
+                    var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
+                    problems.Add(new ConfigError(location, key + ":wrapper", message));
+                }
             }
 
             // Demand source: the kind is available; with --connect, it answers.
@@ -219,20 +234,37 @@ internal static class CheckCommand
         }
     }
 
-    // ValidateSettings names the key first ("scheduler.queue: ..."); map it to the pool's configuration key.
-    private static string SettingKey(string poolKey, string message)
+    /// <summary>
+    /// Maps one of an adapter's ValidateSettings messages to the configuration key it is about and
+    /// the rule text. Adapters start a message with the setting (<c>scheduler.queue: ...</c>,
+    /// <c>scheduler.queue 'a b': ...</c>, <c>scheduler.extra_args[0]: ...</c>) or with the job name
+    /// (<c>job name 'x': ...</c>, <c>job_prefix: job name 'x' ...</c>); a job name is
+    /// <c>&lt;job_prefix&gt;-&lt;pool name&gt;</c>, so its rules are reported at the pool's name.
+    /// </summary>
+    internal static (string Key, string Message) SchedulerRule(string poolKey, string message)
     {
-        var colon = message.IndexOf(": ", StringComparison.Ordinal);
-        var head = colon > 0 ? message[..colon] : "";
-        return head.Length > 0 && head.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.')
-            ? poolKey + ":" + head.Replace('.', ':')
-            : poolKey + ":scheduler";
-    }
+        if (message.StartsWith("scheduler.", StringComparison.Ordinal))
+        {
+            var end = message.AsSpan().IndexOfAny(' ', ':', '[');
+            var token = end < 0 ? message : message[..end];
+            var rest = end < 0 ? "" : message[end..];
+            var setting = token["scheduler.".Length..];
+            var text = rest.StartsWith(": ", StringComparison.Ordinal) ? rest[2..]
+                : rest.StartsWith('[') ? setting + rest
+                : rest.TrimStart();
+            return ($"{poolKey}:scheduler:{setting}", text.Length == 0 ? message : text);
+        }
 
-    private static string StripKey(string message)
-    {
-        var colon = message.IndexOf(": ", StringComparison.Ordinal);
-        var head = colon > 0 ? message[..colon] : "";
-        return head.Length > 0 && head.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.') ? message[(colon + 2)..] : message;
+        if (message.StartsWith("job_prefix: ", StringComparison.Ordinal))
+        {
+            return ($"{poolKey}:name", message["job_prefix: ".Length..]);
+        }
+
+        if (message.StartsWith("job name", StringComparison.Ordinal))
+        {
+            return ($"{poolKey}:name", message);
+        }
+
+        return ($"{poolKey}:scheduler", message);
     }
 }

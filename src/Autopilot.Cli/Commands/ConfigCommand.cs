@@ -10,7 +10,7 @@ internal static class ConfigCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of TOML" };
         var origin = new Option<bool>("--origin") { Description = "Show where each value comes from (file:line:col, env variable, --set, default)" };
-        var command = new Command("config", "Print the effective configuration (defaults, file, environment and --set merged; secrets masked)");
+        var command = new Command("config", "Print the effective configuration (defaults, file, environment and --set merged; secrets masked).\n\nExample: autopilot config --origin");
         command.Options.Add(json);
         command.Options.Add(origin);
         command.SetAction((parseResult, _) =>

@@ -98,6 +98,9 @@ public sealed record PoolOptions
     /// <summary>Pilot template path (absolute, or relative to template_dir / bin-templates).</summary>
     public string Template { get; init; } = "local/hypershell-pilot.sh";
 
+    /// <summary>Site wrapper template for the HyperShell CLI (e.g. wrappers/hs-site.sh), rendered by <c>autopilot wrapper</c>; null: none.</summary>
+    public string? Wrapper { get; init; }
+
     /// <summary>A pilot with no work for this long exits (HyperShell client -T); this is how pools shrink.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

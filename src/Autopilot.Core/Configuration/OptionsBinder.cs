@@ -195,6 +195,7 @@ internal static partial class OptionsBinder
             Name = name,
             Enabled = r.Bool("enabled", d.Enabled),
             Template = PathExpander.Expand(r.String("template", d.Template)),
+            Wrapper = r.OptionalString("wrapper") is { } wrapper ? PathExpander.Expand(wrapper) : null,
             IdleTimeout = r.Duration("idle_timeout", d.IdleTimeout, positive: true),
             TemplateVars = r.StringMap("template_vars", key =>
                 !PlaceholderName().IsMatch(key) ? $"template variable names are lowercase letters, digits and '_', starting with a letter (got '{key}')"

@@ -10,8 +10,9 @@ public static class PilotScripts
     /// <summary>Writes &lt;state&gt;/scripts/&lt;pool&gt;.sh (mode 0700, replaced atomically) and returns its path.</summary>
     public static string Write(AutopilotOptions options, PoolOptions pool, string stateDir)
     {
-        var template = TemplateRenderer.Resolve(pool.Template, options.TemplateDir is null ? null : PathExpander.Expand(options.TemplateDir));
-        var text = TemplateRenderer.Render(template, TemplateValues.For(options, pool));
+        var templateDir = options.TemplateDir is null ? null : PathExpander.Expand(options.TemplateDir);
+        var template = TemplateRenderer.Resolve(pool.Template, templateDir);
+        var text = TemplateRenderer.Render(template, TemplateValues.For(options, pool), templateDir);
         var dir = StateDirectory.Scripts(stateDir);
         StateDirectory.Ensure(dir);
         var path = Path.Combine(dir, pool.Name + ".sh");

@@ -85,7 +85,7 @@ public static class ScalingPolicy
             var all = Newest(s.AllQueued.Concat(s.Held)).Select(p => new Cancellation(p.Id, "pool is draining (operator)")).ToList();
             return new Decision(PlanRule.Draining,
                 all.Count > 0
-                    ? $"Pool is draining (operator): cancelling {PolicyText.Count(all.Count, "queued pilot")}, submitting nothing; {PolicyText.Count(s.Running.Count + s.Draining.Count, "running pilot")} left to finish."
+                    ? $"Pool is draining (operator): cancelling {PolicyText.Count(all.Count, "queued or held pilot")}, submitting nothing; {PolicyText.Count(s.Running.Count + s.Draining.Count, "running pilot")} left to finish."
                     : $"Pool is draining (operator): nothing queued to cancel, submitting nothing; {PolicyText.Count(s.Running.Count + s.Draining.Count, "running pilot")} left to finish.",
                 0, all);
         }
@@ -170,7 +170,7 @@ public static class ScalingPolicy
                 + (s.Draining.Count > 0 ? $" ({s.Draining.Count} more draining before walltime)" : "") + ".");
         }
 
-        var missing = $"{Capitalize(need)}, {have}" + (s.Draining.Count > 0 ? $" ({s.Draining.Count} draining before walltime do not count)" : "")
+        var missing = $"{Capitalize(need)}, {have}" + (s.Draining.Count > 0 ? $" ({s.Draining.Count} draining before walltime, not counted)" : "")
             + $": {shortfall} missing";
 
         // One direction per plan: cancel stale pilots now, replace them next tick.
@@ -205,7 +205,7 @@ public static class ScalingPolicy
 
         var bounds = new List<(string Name, long Room, PlanRule Rule)>
         {
-            ($"max_queued {input.Limits.MaxQueued} ({s.QueuedCount} queued)", (long)input.Limits.MaxQueued - s.QueuedCount, PlanRule.QueueFull),
+            ($"max_queued {input.Limits.MaxQueued} with {s.QueuedCount} queued", (long)input.Limits.MaxQueued - s.QueuedCount, PlanRule.QueueFull),
             ($"global max_pilots (room {input.GlobalRoom})", input.GlobalRoom ?? long.MaxValue, PlanRule.GlobalLimit),
             ($"max_submit_per_tick {input.Limits.MaxSubmitPerTick}", input.Limits.MaxSubmitPerTick, PlanRule.QueueFull),
             ($"max_pilots {s.MaxPilots}", (long)s.MaxPilots - s.CountedTowardMax, PlanRule.QueueFull),

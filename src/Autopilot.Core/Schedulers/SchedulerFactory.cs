@@ -15,7 +15,11 @@ public static class SchedulerFactory
         options.Kind switch
         {
             "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time, options),
+            "pbs" => new Pbs.PbsScheduler("pbs", runner, loggers.CreateLogger<Pbs.PbsScheduler>(), options),
+            "torque" => new Pbs.PbsScheduler("torque", runner, loggers.CreateLogger<Pbs.PbsScheduler>(), options),
+            "lsf" => new Lsf.LsfScheduler(runner, time, loggers.CreateLogger<Lsf.LsfScheduler>(), options),
             "local" => new Local.LocalScheduler(stateDir, loggers.CreateLogger<Local.LocalScheduler>(), time),
+            "sge" => new GridEngine.GridEngineScheduler(runner, options, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time),
             _ => throw new ArgumentException($"unknown scheduler kind '{options.Kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(options)),
         };
 }

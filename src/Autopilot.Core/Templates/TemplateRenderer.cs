@@ -7,12 +7,18 @@ namespace Autopilot.Templates;
 /// default is used when the name has no value); whitespace inside the braces is ignored. Every
 /// substituted value is shell-quoted, so a template writes <c>queue={{queue}}</c>, never
 /// <c>queue="{{queue}}"</c>. An unknown name without a default is an error naming file, line and name.
+/// A line that holds only <c>{{&gt; common/picas-loop.sh}}</c> is replaced by that template, found
+/// like any template (<see cref="Resolve"/> with the same template_dir) and rendered with the same
+/// values; includes may nest up to <see cref="MaxIncludeDepth"/> deep, and a cycle is an error.
 /// </summary>
 public static class TemplateRenderer
 {
-    /// <summary>Reads and renders a template file.</summary>
-    /// <exception cref="TemplateException">The file cannot be read or names an unknown placeholder.</exception>
-    public static string Render(string path, IReadOnlyDictionary<string, string> values)
+    /// <summary>How deep includes may nest: deeper is taken as a runaway, not a design.</summary>
+    public const int MaxIncludeDepth = 8;
+
+    /// <summary>Reads and renders a template file; includes are resolved against <paramref name="templateDir"/>, then the bin-templates folder.</summary>
+    /// <exception cref="TemplateException">The file or an include cannot be read, or names an unknown placeholder.</exception>
+    public static string Render(string path, IReadOnlyDictionary<string, string> values, string? templateDir = null)
     {
         string text;
         try
@@ -24,15 +30,26 @@ public static class TemplateRenderer
             throw new TemplateException($"{path}: cannot read template: {ex.Message}", path, 0, 0);
         }
 
-        return RenderText(text, values, path);
+        var includes = new IncludeChain(templateDir);
+        includes.Files.Add(Path.GetFullPath(path));
+        var output = new StringBuilder(text.Length + 256);
+        RenderInto(output, text, values, path, includes);
+        return output.ToString();
     }
 
     /// <summary>Renders template text; <paramref name="source"/> names it in errors.</summary>
-    public static string RenderText(string text, IReadOnlyDictionary<string, string> values, string source)
+    public static string RenderText(string text, IReadOnlyDictionary<string, string> values, string source, string? templateDir = null)
     {
         var output = new StringBuilder(text.Length + 256);
+        RenderInto(output, text, values, source, new IncludeChain(templateDir));
+        return output.ToString();
+    }
+
+    private static void RenderInto(StringBuilder output, string text, IReadOnlyDictionary<string, string> values, string source, IncludeChain includes)
+    {
         var line = 1;
         var lineStart = 0;
+        var lineOutputStart = output.Length;
         var i = 0;
         while (i < text.Length)
         {
@@ -44,10 +61,38 @@ public static class TemplateRenderer
                 var newline = text.IndexOf('\n', i + 2);
                 if (close < 0 || (newline >= 0 && newline < close))
                 {
-                    throw new TemplateException($"{source}:{line}:{column}: unterminated placeholder (missing '}}}}')", source, line, column);
+                    throw Error(includes, source, line, column, "unterminated placeholder (missing '}}')");
                 }
 
                 var inner = text[(i + 2)..close].Trim();
+                if (inner.StartsWith('>'))
+                {
+                    var lineEnd = newline < 0 ? text.Length : newline;
+                    if (!IsBlank(text, lineStart, i) || !IsBlank(text, close + 2, lineEnd))
+                    {
+                        throw Error(includes, source, line, column, $"an include '{{{{{inner}}}}}' must stand alone on its line");
+                    }
+
+                    // The indentation before the include was already copied; the included text brings its own.
+                    output.Length = lineOutputStart;
+                    Include(output, inner[1..].Trim(), values, source, line, column, includes);
+                    if (lineEnd == text.Length)
+                    {
+                        break;
+                    }
+
+                    if (output.Length > lineOutputStart && output[^1] != '\n')
+                    {
+                        output.Append('\n');
+                    }
+
+                    i = lineEnd + 1;
+                    line++;
+                    lineStart = i;
+                    lineOutputStart = output.Length;
+                    continue;
+                }
+
                 string name;
                 string? fallback = null;
                 var sep = inner.IndexOf(":-", StringComparison.Ordinal);
@@ -63,7 +108,7 @@ public static class TemplateRenderer
 
                 if (!IsName(name))
                 {
-                    throw new TemplateException($"{source}:{line}:{column}: bad placeholder '{{{{{inner}}}}}' (names are letters, digits and '_')", source, line, column);
+                    throw Error(includes, source, line, column, $"bad placeholder '{{{{{inner}}}}}' (names are letters, digits and '_')");
                 }
 
                 if (values.TryGetValue(name, out var value))
@@ -77,26 +122,98 @@ public static class TemplateRenderer
                 else
                 {
                     var hint = Configuration.Suggest.Closest(name, values.Keys);
-                    throw new TemplateException(
-                        $"{source}:{line}:{column}: unknown placeholder '{{{{{name}}}}}'{(hint is null ? "" : $"; did you mean '{hint}'?")} (define it in the pool's template_vars, or write {{{{{name}:-default}}}})",
-                        source, line, column, name);
+                    throw Error(includes, source, line, column,
+                        $"unknown placeholder '{{{{{name}}}}}'{(hint is null ? "" : $"; did you mean '{hint}'?")} (define it in the pool's template_vars, or write {{{{{name}:-default}}}})",
+                        name);
                 }
 
                 i = close + 2;
                 continue;
             }
 
+            output.Append(c);
+            i++;
             if (c == '\n')
             {
                 line++;
-                lineStart = i + 1;
+                lineStart = i;
+                lineOutputStart = output.Length;
             }
+        }
+    }
 
-            output.Append(c);
-            i++;
+    private static void Include(StringBuilder output, string name, IReadOnlyDictionary<string, string> values, string source, int line, int column, IncludeChain includes)
+    {
+        if (name.Length == 0)
+        {
+            throw Error(includes, source, line, column, "an include names no template ('{{> common/file.sh}}')");
         }
 
-        return output.ToString();
+        string path;
+        try
+        {
+            path = Path.GetFullPath(Resolve(name, includes.TemplateDir));
+        }
+        catch (TemplateException ex)
+        {
+            throw Error(includes, source, line, column, "cannot include: " + ex.Message);
+        }
+
+        if (includes.Files.Contains(path))
+        {
+            throw Error(includes, source, line, column, $"include cycle: {string.Join(" -> ", includes.Files)} -> {path}");
+        }
+
+        if (includes.Lines.Count >= MaxIncludeDepth)
+        {
+            throw Error(includes, source, line, column, $"includes nest deeper than {MaxIncludeDepth} (at '{name}')");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Error(includes, source, line, column, $"cannot read included template {path}: {ex.Message}");
+        }
+
+        includes.Lines.Add($"{source}:{line}");
+        includes.Files.Add(path);
+        RenderInto(output, text, values, path, includes);
+        includes.Files.RemoveAt(includes.Files.Count - 1);
+        includes.Lines.RemoveAt(includes.Lines.Count - 1);
+    }
+
+    private static TemplateException Error(IncludeChain includes, string source, int line, int column, string message, string? placeholder = null)
+    {
+        // The innermost file leads the message; the include lines that led to it follow, nearest first.
+        var from = includes.Lines.Count == 0 ? "" : $" (included from {string.Join(", from ", Enumerable.Reverse(includes.Lines))})";
+        return new TemplateException($"{source}:{line}:{column}: {message}{from}", source, line, column, placeholder);
+    }
+
+    private static bool IsBlank(string text, int from, int to)
+    {
+        for (var k = from; k < to; k++)
+        {
+            if (text[k] is not (' ' or '\t' or '\r'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The include lines being rendered (outermost first) and the files they opened, for cycles and depth.</summary>
+    private sealed class IncludeChain(string? templateDir)
+    {
+        public string? TemplateDir { get; } = templateDir;
+
+        public List<string> Lines { get; } = [];
+
+        public List<string> Files { get; } = [];
     }
 
     /// <summary>Single-quotes a value for POSIX sh: <c>it's</c> becomes <c>'it'\''s'</c>.</summary>

@@ -9,14 +9,13 @@ using static Autopilot.DemandSources.HyperShell.HyperShellTaskState;
 namespace Autopilot.IntegrationTests.DemandSources;
 
 /// <summary>
-/// Bounded counting on PostgreSQL: a 10,000,000-row task table is counted within 2x the time of
-/// a 10,000-row one. Both tables are generated once (schemas hs_big and hs_small, marked complete
+/// Bounded counting on PostgreSQL: a 10,000,000-row task table is counted reading about the rows a
+/// 10,000-row one needs. Both tables are generated once (schemas hs_big and hs_small, marked complete
 /// by a schema comment) and reused by later runs; the first run takes minutes, later ones seconds.
 /// </summary>
 public sealed class HyperShellPostgresScaleTests(ITestOutputHelper output)
 {
     private const long Saturation = 2000;
-    private const int Rounds = 21;
 
     /// <summary>
     /// History first (finished work), then in flight, then pending at the end, as a HyperShell
@@ -41,8 +40,14 @@ public sealed class HyperShellPostgresScaleTests(ITestOutputHelper output)
         new(Pending, 5_500),
     ];
 
+    /// <summary>
+    /// "Costs about what a 10k table does", checked without a clock: PostgreSQL's own count of the
+    /// rows each count query examines (returned + removed by filters, from EXPLAIN ANALYZE) on the
+    /// 10M-row table stays within 2x of the 10k-row table. Timings are printed for the record
+    /// (docs/performance.md has the benchmark figures), never asserted.
+    /// </summary>
     [Fact]
-    public async Task Ten_million_rows_count_within_twice_the_time_of_ten_thousand()
+    public async Task Ten_million_rows_are_counted_reading_no_more_than_twice_the_rows_of_ten_thousand()
     {
         await using var admin = await HyperShellPg.OpenAsync();
         await EnsureAsync(admin, "hs_small", Small());           // 10,000 rows
@@ -57,25 +62,69 @@ public sealed class HyperShellPostgresScaleTests(ITestOutputHelper output)
         Assert.Equal(Saturation, bigDemand.Tasks);              // 500,000 pending: stops at 2,000
         Assert.True(bigDemand.Saturated);
 
-        // Whole measurements (connect, schema check, counts, close), interleaved so drift hits both.
+        foreach (var maxRetries in new[] { 0, 2 })
+        {
+            var smallRows = await RowsExaminedAsync("hs_small", maxRetries);
+            var bigRows = await RowsExaminedAsync("hs_big", maxRetries);
+            output.WriteLine(FormattableString.Invariant($"max_retries {maxRetries}: rows examined 10k table {smallRows}, 10M table {bigRows}"));
+            Assert.True(bigRows <= 2 * smallRows + 10, FormattableString.Invariant($"max_retries {maxRetries}: the 10M-row table examined {bigRows} rows against {smallRows} for 10k rows"));
+            Assert.True(bigRows <= 4 * Saturation, FormattableString.Invariant($"max_retries {maxRetries}: {bigRows} rows examined for a saturation of {Saturation}"));
+        }
+
+        // For the record only: whole measurements, interleaved so drift hits both.
         var smallTimes = new List<double>();
         var bigTimes = new List<double>();
-        for (var i = 0; i < Rounds; i++)
+        for (var i = 0; i < 5; i++)
         {
             smallTimes.Add(await TimeAsync(() => small.MeasureAsync(Saturation, CancellationToken.None)));
             bigTimes.Add(await TimeAsync(() => big.MeasureAsync(Saturation, CancellationToken.None)));
         }
 
-        // The counts alone on an open connection (what grows with the table if anything does).
-        var smallQuery = await TimeQueriesAsync("hs_small");
-        var bigQuery = await TimeQueriesAsync("hs_big");
+        output.WriteLine(FormattableString.Invariant($"measurement median (not asserted): 10k rows {Median(smallTimes):0.00} ms, 10M rows {Median(bigTimes):0.00} ms"));
+    }
 
-        var (sm, bm, sq, bq) = (Median(smallTimes), Median(bigTimes), Median(smallQuery), Median(bigQuery));
-        output.WriteLine(FormattableString.Invariant($"measurement median: 10k rows {sm:0.00} ms, 10M rows {bm:0.00} ms (ratio {bm / sm:0.00})"));
-        output.WriteLine(FormattableString.Invariant($"counts only median: 10k rows {sq:0.000} ms, 10M rows {bq:0.000} ms (ratio {bq / sq:0.00})"));
-        Assert.True(bm <= 2 * sm, FormattableString.Invariant($"10M rows took {bm:0.00} ms, more than twice the {sm:0.00} ms of 10k rows"));
-        // Sub-millisecond figures jitter by tenths of a millisecond: allow that much on top of 2x.
-        Assert.True(bq <= 2 * sq + 0.5, FormattableString.Invariant($"10M-row counts took {bq:0.000} ms against {sq:0.000} ms for 10k rows"));
+    /// <summary>Rows the index scans of every count query touched: returned plus removed by a filter.</summary>
+    private static async Task<long> RowsExaminedAsync(string schema, int maxRetries)
+    {
+        await using var connection = await OpenLikeTheSourceAsync();
+        var query = new HyperShellQuery(HyperShellDialect.Postgres, $"\"{schema}\".task", null, maxRetries);
+        long total = 0;
+        foreach (var sql in Enum.GetValues<HyperShellCount>().SelectMany(c => query.CountSql(c, hasGroup: false)))
+        {
+            await using var explain = connection.CreateCommand();
+            explain.CommandText = "EXPLAIN (ANALYZE, FORMAT JSON) " + sql;
+            query.AddParameters(explain, null, Saturation);
+            var json = (string)(await explain.ExecuteScalarAsync())!;
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            total += Examined(doc.RootElement[0].GetProperty("Plan"));
+        }
+
+        return total;
+    }
+
+    private static long Examined(System.Text.Json.JsonElement node)
+    {
+        long rows = 0;
+        var type = node.GetProperty("Node Type").GetString() ?? "";
+        if (type.Contains("Scan", StringComparison.Ordinal))
+        {
+            var loops = node.TryGetProperty("Actual Loops", out var l) ? l.GetInt64() : 1;
+            rows += (long)(node.GetProperty("Actual Rows").GetDouble() * loops);
+            if (node.TryGetProperty("Rows Removed by Filter", out var removed))
+            {
+                rows += (long)removed.GetDouble();
+            }
+        }
+
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            foreach (var child in children.EnumerateArray())
+            {
+                rows += Examined(child);
+            }
+        }
+
+        return rows;
     }
 
     [Fact]
@@ -121,23 +170,6 @@ public sealed class HyperShellPostgresScaleTests(ITestOutputHelper output)
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    private async Task<List<double>> TimeQueriesAsync(string schema)
-    {
-        await using var connection = await OpenLikeTheSourceAsync();
-        var query = new HyperShellQuery(HyperShellDialect.Postgres, $"\"{schema}\".task", null, maxRetries: 0);
-        var times = new List<double>();
-        for (var i = 0; i < Rounds + 3; i++)
-        {
-            var elapsed = await TimeAsync(() => query.CountAsync(connection, null, hasGroup: false, Saturation, 30, CancellationToken.None));
-            if (i >= 3)
-            {
-                times.Add(elapsed);
-            }
-        }
-
-        return times;
-    }
-
     /// <summary>A connection with the session settings the demand source uses.</summary>
     private static async Task<NpgsqlConnection> OpenLikeTheSourceAsync()
     {
@@ -176,6 +208,12 @@ public sealed class HyperShellPostgresScaleTests(ITestOutputHelper output)
         }
 
         await HyperShellTestDatabase.CreatePostgresIndexesAsync(admin, schema);
+        // Fresh statistics and visibility map, as a table HyperShell has used for a while would have.
+        await using (var vacuum = new NpgsqlCommand($"VACUUM ANALYZE \"{schema}\".task", admin))
+        {
+            vacuum.CommandTimeout = 600;
+            await vacuum.ExecuteNonQueryAsync();
+        }
         var counted = await HyperShellPg.ScalarAsync(admin, $"SELECT count(*) FROM \"{schema}\".task");
         Assert.Equal(rows, counted);
         await using (var mark = new NpgsqlCommand($"COMMENT ON SCHEMA \"{schema}\" IS '{marker}'", admin))

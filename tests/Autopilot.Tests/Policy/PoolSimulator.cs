@@ -38,6 +38,9 @@ internal sealed class PoolSimulator
     public PoolMemory Memory { get; set; } = PoolMemory.Empty;
     public PolicyInput? LastInput { get; private set; }
 
+    /// <summary>How many pilots the cluster can run at once; the rest stay queued (null: no limit).</summary>
+    public int? ClusterSlots { get; init; }
+
     public int Queued => Pilots.Count(p => p.State == PilotState.Queued);
     public int Running => Pilots.Count(p => p.State == PilotState.Running);
     public int Draining => Pilots.Count(IsDraining);
@@ -82,7 +85,8 @@ internal sealed class PoolSimulator
         for (var i = 0; i < Pilots.Count; i++)
         {
             var p = Pilots[i];
-            if (p.State == PilotState.Queued && p.SubmitTime!.Value + (_startDelayTicks * Tick) <= Now)
+            if (p.State == PilotState.Queued && p.SubmitTime!.Value + (_startDelayTicks * Tick) <= Now
+                && (ClusterSlots is not { } slots || Pilots.Count(x => x.State == PilotState.Running) < slots))
             {
                 Pilots[i] = p with { State = PilotState.Running, RawState = "RUNNING", PendingReason = null, PendingKind = PendingKind.None, StartTime = Now };
             }

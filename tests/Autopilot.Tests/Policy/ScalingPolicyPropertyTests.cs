@@ -78,6 +78,7 @@ public sealed class ScalingPolicyPropertyTests
             var directions = new List<int>();
             foreach (var demand in phases)
             {
+                var phaseStart = directions.Count;
                 var target = PoolSimulator.Target(limits, demand);
                 for (var t = 0; t < 60; t++)
                 {
@@ -92,6 +93,8 @@ public sealed class ScalingPolicyPropertyTests
                 }
 
                 Fail(sim.Queued + sim.Running != target, $"supply {sim.Queued + sim.Running} != target {target}", log);
+                var phase = directions.Skip(phaseStart).ToList();
+                Fail(phase.Distinct().Count() > 1, "both submitted and cancelled while demand was constant", log);
             }
 
             var flips = directions.Zip(directions.Skip(1)).Count(d => d.First != d.Second);

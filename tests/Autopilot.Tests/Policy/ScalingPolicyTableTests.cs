@@ -111,7 +111,7 @@ public sealed class ScalingPolicyTableTests
     [InlineData("crash-loop reason shown", 10L, "", "crash=3-failures", "3-failures")]
     [InlineData("operator pause reason shown", 10L, "", "paused=maintenance", "maintenance")]
     [InlineData("walltime figures shown", 10L, "", "walltime=4", "walltime 4m")]
-    [InlineData("draining pilots said not to count", 10L, "r55/60", "tpp=10", "1 draining before walltime do not count")]
+    [InlineData("draining pilots said not to count", 10L, "r55/60", "tpp=10", "1 draining before walltime, not counted")]
     [InlineData("cooldown says until when", 0L, "q1", "last_demand=-3", "(2025-06-01T12:02:00Z)")]
     [InlineData("scale-in cooldown says until when", 10L, "q1 q1 r", "tpp=10 surplus_since=-1", "(2025-06-01T12:01:00Z)")]
     [InlineData("running surplus explained", 10L, "r r", "tpp=10", "exit by their idle timeout")]

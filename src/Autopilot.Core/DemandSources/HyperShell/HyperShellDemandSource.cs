@@ -93,27 +93,11 @@ public sealed class HyperShellDemandSource : IDemandSource
             throw new DemandException($"{where}: database file does not exist" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
         }
 
-        var timeout = options.Timeout > TimeSpan.Zero ? options.Timeout : TimeSpan.FromSeconds(10);
-        // Microsoft.Data.Sqlite retries a busy statement until the command timeout; busy_timeout already
-        // waited the full time inside SQLite, so a whole-second floor of at least 1 ends it there.
-        var commandTimeout = Math.Max(1, (int)Math.Floor(timeout.TotalSeconds));
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Cache = SqliteCacheMode.Private,
-            Pooling = false,
-            DefaultTimeout = commandTimeout,
-        };
+        var timeout = HyperShellConnection.Effective(options.Timeout);
+        var commandTimeout = HyperShellConnection.SqliteCommandTimeout(timeout);
         try
         {
-            await using var connection = new SqliteConnection(builder.ToString());
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using (var pragma = connection.CreateCommand())
-            {
-                pragma.CommandText = $"PRAGMA busy_timeout = {(long)timeout.TotalMilliseconds}";
-                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await using var connection = await HyperShellConnection.OpenSqliteReadOnlyAsync(path, timeout, cancellationToken).ConfigureAwait(false);
 
             // Deferred: the shared lock is taken by the first read and dropped at the end, so all
             // counts see one state of the file (a task moving from pending to in flight between two
@@ -150,7 +134,7 @@ public sealed class HyperShellDemandSource : IDemandSource
         }
     }
 
-    private static string DescribeSqliteError(SqliteException ex, TimeSpan timeout) =>
+    internal static string DescribeSqliteError(SqliteException ex, TimeSpan timeout) =>
         ex.SqliteErrorCode switch
         {
             5 or 6 => $"database is locked (a writer held it longer than the {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s timeout): {ex.Message}",
@@ -176,37 +160,21 @@ public sealed class HyperShellDemandSource : IDemandSource
             throw new DemandException(ex.Message);
         }
 
-        var statementTimeout = pg.StatementTimeout > TimeSpan.Zero ? pg.StatementTimeout : TimeSpan.FromSeconds(10);
-        var connectTimeout = pg.ConnectTimeout > TimeSpan.Zero ? pg.ConnectTimeout : TimeSpan.FromSeconds(10);
+        var statementTimeout = HyperShellConnection.Effective(pg.StatementTimeout);
+        var connectTimeout = HyperShellConnection.Effective(pg.ConnectTimeout);
         string connectionString;
         try
         {
-            connectionString = new NpgsqlConnectionStringBuilder
-            {
-                Host = pg.Host,
-                Port = pg.Port,
-                Database = pg.Database,
-                Username = pg.User,
-                Password = password,
-                SslMode = ParseSslMode(pg.SslMode),
-                Timeout = (int)Math.Ceiling(connectTimeout.TotalSeconds),
-                // The server cancels a slow count at statement_timeout; the client gives up a little later.
-                CommandTimeout = (int)Math.Ceiling(statementTimeout.TotalSeconds) + 5,
-                // A physical connection per measurement, closed on dispose: nothing lingers between ticks.
-                Pooling = false,
-                ApplicationName = ApplicationName,
-                // Read-only session; the server-side timeout; plain index scans only, which stop
-                // at the LIMIT (with LIMIT the planner bets on finding pending rows early in the
-                // heap, but HyperShell appends new tasks behind the whole finished history; a bitmap
-                // scan reads its whole index range before the first row); and neither JIT nor
-                // parallel workers, which take milliseconds to start for counts that take less.
-                Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on -c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c max_parallel_workers_per_gather=0",
-            }.ConnectionString;
+            // Plain index scans only, which stop at the LIMIT (with LIMIT the planner bets on finding
+            // pending rows early in the heap, but HyperShell appends new tasks behind the whole
+            // finished history; a bitmap scan reads its whole index range before the first row); and
+            // neither JIT nor parallel workers, which take milliseconds to start for counts that take less.
+            connectionString = HyperShellConnection.PostgresConnectionString(pg, password, ApplicationName,
+                "-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c max_parallel_workers_per_gather=0");
         }
         catch (ArgumentException ex)
         {
-            // The builder may quote the value it refused; say which setting, not its value.
-            throw new DemandException($"{where}: invalid connection setting ({ex.ParamName ?? "unknown"})");
+            throw new DemandException($"{where}: {ex.Message}");
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -235,7 +203,7 @@ public sealed class HyperShellDemandSource : IDemandSource
                 throw new DemandException($"{where}: schema '{pg.Schema}': {error}");
             }
 
-            var demand = await query.CountAsync(connection, transaction, hasGroup, saturation, (int)Math.Ceiling(statementTimeout.TotalSeconds) + 5, cancellationToken).ConfigureAwait(false);
+            var demand = await query.CountAsync(connection, transaction, hasGroup, saturation, HyperShellConnection.PostgresCommandTimeout(pg), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return demand;
         }
@@ -245,7 +213,7 @@ public sealed class HyperShellDemandSource : IDemandSource
         }
     }
 
-    private static string DescribePostgresError(Exception ex, TimeSpan statementTimeout, TimeSpan connectTimeout, TimeSpan elapsed)
+    internal static string DescribePostgresError(Exception ex, TimeSpan statementTimeout, TimeSpan connectTimeout, TimeSpan elapsed)
     {
         if (ex is PostgresException pg)
         {
@@ -276,7 +244,7 @@ public sealed class HyperShellDemandSource : IDemandSource
     }
 
     /// <summary>Belt and braces: whatever a driver message contains, the password never leaves here.</summary>
-    private static string Scrub(string message, string? password) =>
+    internal static string Scrub(string message, string? password) =>
         string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
 
     /// <summary>Quotes a PostgreSQL identifier (schema names come from configuration).</summary>

@@ -310,7 +310,24 @@ public sealed class SlurmScheduler : IScheduler
             return Parse(db, names, null);
         }
 
-        // Accounting storage disabled (or its database unreachable): the completion log (JobCompType) may still be there.
+        // Accounting storage disabled (or its database unreachable): the completion log may still be there.
+        // A filetxt log is read directly: it keeps array ids, which `sacct -c` cannot print.
+        var config = await RunAsync("scontrol", ["show", "config"], _defaults, cancellationToken).ConfigureAwait(false);
+        if (config.Succeeded && JobCompLog.FromConfig(config.StandardOutput) is ("jobcomp/filetxt", { Length: > 0 } location) && File.Exists(location))
+        {
+            try
+            {
+                var rows = JobCompLog.Parse(JobCompLog.ReadTail(location), _zone);
+                var from = query.Since;
+                var outcomes = SlurmParser.ToOutcomes(rows, names).Where(o => o.EndTime is null || o.EndTime >= from).ToList();
+                return new OutcomeReport(true, outcomes, $"from the job completion log {location}: {FirstLine(db.StandardError)}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogDebug("cannot read the job completion log {Location}: {Message}; trying sacct -c", location, ex.Message);
+            }
+        }
+
         var jobcomp = await RunAsync("sacct", OutcomeArguments(names, since, query.User, completionLog: true), _defaults, cancellationToken).ConfigureAwait(false);
         if (jobcomp.Succeeded)
         {

@@ -344,11 +344,12 @@ public sealed class SlurmParserFixtureTests
     {
         var runner = new RecordingRunner()
             .Returns(1, "", SlurmFixtures.Read("sacct_db_error_stderr__toil.txt"))
+            .Returns(0, "JobCompType             = jobcomp/none\n")
             .Returns(1, "", "sacct: error: jobcomp plugin not configured");
         var report = await new SlurmScheduler(runner).OutcomesAsync(new OutcomeQuery(["autopilot-a"], DateTimeOffset.UnixEpoch), default);
         Assert.False(report.Available);
         Assert.Contains("Problem talking to the database", report.Note);
         Assert.Contains("jobcomp plugin not configured", report.Note);
-        Assert.Equal(2, runner.Calls.Count);
+        Assert.Equal(3, runner.Calls.Count);
     }
 }

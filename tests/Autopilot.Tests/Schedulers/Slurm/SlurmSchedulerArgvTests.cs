@@ -183,7 +183,11 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
     {
         var log = string.Join('\u001F', "23", "23", "autopilot-a", "FAILED", "1:0", "2026-11-21T23:59:19", "2026-11-21T23:59:19") + "\n"
                   + string.Join('\u001F', "24", "24", "not-ours", "FAILED", "1:0", "2026-11-21T23:59:19", "2026-11-21T23:59:19") + "\n";
-        var runner = new RecordingRunner().Returns(1, "", "Slurm accounting storage is disabled\n").Returns(0, log, "sacct: error: Unknown type ArrayJobId: 1\n");
+        // A completion log that is not a readable filetxt file is read through sacct -c.
+        var runner = new RecordingRunner()
+            .Returns(1, "", "Slurm accounting storage is disabled\n")
+            .Returns(0, "JobCompLoc              = /nonexistent/jobcomp.log\nJobCompType             = jobcomp/filetxt\n")
+            .Returns(0, log, "sacct: error: Unknown type ArrayJobId: 1\n");
         var since = new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
         var report = await new SlurmScheduler(runner, zone: TimeZoneInfo.Utc).OutcomesAsync(new OutcomeQuery(["autopilot-a"], since), default);
         Assert.True(report.Available);
@@ -192,7 +196,8 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
         Assert.Equal(("23", PilotEnd.Failed, (int?)1), (outcome.Id, outcome.End, outcome.ExitCode));
         string[] tail = ["-P", "-n", "--delimiter=\u001F", "-X", "--name=autopilot-a", "-S", "2026-11-21T10:00:00", "-E", "now", "-o", "JobID,JobIDRaw,JobName,State,ExitCode,Start,End"];
         Assert.Equal(["sacct", .. tail], RecordingRunner.Argv(runner.Calls[0]));
-        Assert.Equal(["sacct", "-c", .. tail], RecordingRunner.Argv(runner.Calls[1]));
+        Assert.Equal(["scontrol", "show", "config"], RecordingRunner.Argv(runner.Calls[1]));
+        Assert.Equal(["sacct", "-c", .. tail], RecordingRunner.Argv(runner.Calls[2]));
     }
 
     [Fact]

@@ -1,0 +1,89 @@
+using Autopilot.Configuration;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Autopilot.DemandSources.HyperShell;
+
+/// <summary>
+/// Read-only connections to a HyperShell task database, shared by the demand source and
+/// <c>autopilot logs</c>: SQLite opened read-only without pooling (the server writes the same file
+/// without WAL, so nothing may linger), PostgreSQL as a read-only session with a server-side timeout.
+/// </summary>
+public static class HyperShellConnection
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The timeout to use: the configured one, or 10 s when it is not positive.</summary>
+    public static TimeSpan Effective(TimeSpan timeout) => timeout > TimeSpan.Zero ? timeout : DefaultTimeout;
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite retries a busy statement until the command timeout; busy_timeout already
+    /// waited the full time inside SQLite, so a whole-second floor of at least 1 ends it there.
+    /// </summary>
+    public static int SqliteCommandTimeout(TimeSpan timeout) => Math.Max(1, (int)Math.Floor(Effective(timeout).TotalSeconds));
+
+    /// <summary>Opens an existing SQLite file read-only (never creating it) with busy_timeout set.</summary>
+    public static async Task<SqliteConnection> OpenSqliteReadOnlyAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = SqliteCommandTimeout(timeout),
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = $"PRAGMA busy_timeout = {(long)Effective(timeout).TotalMilliseconds}";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The server cancels a slow statement at statement_timeout; the client gives up a little later.</summary>
+    public static int PostgresCommandTimeout(PostgresOptions pg) => (int)Math.Ceiling(Effective(pg.StatementTimeout).TotalSeconds) + 5;
+
+    /// <summary>
+    /// A connection string for one physical, unpooled, read-only session. <paramref name="settings"/>
+    /// are extra <c>-c name=value</c> session settings (statement_timeout and read-only are always set).
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting the driver refuses; the message names the setting, never its value.</exception>
+    public static string PostgresConnectionString(PostgresOptions pg, string? password, string applicationName, string settings = "")
+    {
+        ArgumentNullException.ThrowIfNull(pg);
+        var statementTimeout = Effective(pg.StatementTimeout);
+        var connectTimeout = Effective(pg.ConnectTimeout);
+        try
+        {
+            return new NpgsqlConnectionStringBuilder
+            {
+                Host = pg.Host,
+                Port = pg.Port,
+                Database = pg.Database,
+                Username = pg.User,
+                Password = password,
+                SslMode = HyperShellDemandSource.ParseSslMode(pg.SslMode),
+                Timeout = (int)Math.Ceiling(connectTimeout.TotalSeconds),
+                CommandTimeout = PostgresCommandTimeout(pg),
+                // A physical connection per use, closed on dispose: nothing lingers between ticks.
+                Pooling = false,
+                ApplicationName = applicationName,
+                Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on{(settings.Length > 0 ? " " + settings : "")}",
+            }.ConnectionString;
+        }
+        catch (ArgumentException ex)
+        {
+            // The builder may quote the value it refused; say which setting, not its value.
+            throw new ArgumentException($"invalid connection setting ({ex.ParamName ?? "unknown"})");
+        }
+    }
+}

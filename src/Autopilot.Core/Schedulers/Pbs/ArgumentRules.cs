@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using Autopilot.Configuration;
+
+namespace Autopilot.Schedulers.Pbs;
+
+/// <summary>
+/// Checks shared by the PBS, Torque and LSF adapters: values that would be split, taken for a flag,
+/// or interpreted by a site wrapper's shell are refused at `check` time, naming the key.
+/// </summary>
+internal static partial class ArgumentRules
+{
+    /// <summary>Queue and account names: letters, digits and <c>_ . @ - + :</c>, not starting with '-'.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.@+:\-]*$")]
+    private static partial Regex PlainName();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
+    public static void CheckPlain(List<string> problems, string key, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length == 0)
+        {
+            problems.Add($"{key}: empty; leave it out to use the site default");
+        }
+        else if (value.StartsWith('-'))
+        {
+            problems.Add($"{key}: '{value}' starts with '-' and would be read as a flag");
+        }
+        else if (!PlainName().IsMatch(value))
+        {
+            problems.Add($"{key}: '{value}' contains whitespace or shell metacharacters; allowed are letters, digits and _ . @ + : -");
+        }
+    }
+
+    public static void CheckJobName(List<string> problems, string jobName, int maxLength, string scheduler, string? extraRule = null)
+    {
+        if (string.IsNullOrEmpty(jobName))
+        {
+            problems.Add("job_prefix: the job name is empty");
+            return;
+        }
+
+        if (jobName.StartsWith('-'))
+        {
+            problems.Add($"job_prefix: job name '{jobName}' starts with '-'");
+        }
+
+        if (!jobName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '+'))
+        {
+            problems.Add($"job_prefix: job name '{jobName}' may only contain letters, digits and _ - . + for {scheduler}");
+        }
+
+        if (jobName.Length > maxLength)
+        {
+            problems.Add($"job_prefix: job name '{jobName}' is {jobName.Length} characters; {scheduler} allows at most {maxLength}{extraRule}");
+        }
+    }
+
+    public static void CheckCommon(List<string> problems, SchedulerOptions o)
+    {
+        if (o.Walltime <= TimeSpan.Zero)
+        {
+            problems.Add($"scheduler.walltime: must be positive (got {o.Walltime})");
+        }
+
+        if (o.Cpus < 1)
+        {
+            problems.Add($"scheduler.cpus: must be at least 1 (got {o.Cpus})");
+        }
+
+        if (o.Nodes < 1)
+        {
+            problems.Add($"scheduler.nodes: must be at least 1 (got {o.Nodes})");
+        }
+
+        if (o.MemoryMb < 0)
+        {
+            problems.Add($"scheduler.memory: must not be negative (got {o.MemoryMb} MiB)");
+        }
+
+        if (o.DrainLead < TimeSpan.Zero || (o.Walltime > TimeSpan.Zero && o.DrainLead >= o.Walltime))
+        {
+            problems.Add($"scheduler.drain_lead: {o.DrainLead} must be at least zero and shorter than the walltime {o.Walltime}");
+        }
+
+        if (o.CommandTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("scheduler.command_timeout: must be positive");
+        }
+
+        for (var i = 0; i < o.ExtraArgs.Count; i++)
+        {
+            var a = o.ExtraArgs[i];
+            if (a.Length == 0 || a.Contains('\n') || a.Contains('\r') || a.Contains('\0'))
+            {
+                problems.Add($"scheduler.extra_args[{i}]: empty or contains a line break or NUL");
+            }
+        }
+    }
+
+    public static bool IsEnvName(string name) => EnvName().IsMatch(name);
+}

@@ -1,0 +1,242 @@
+using Autopilot.Cli;
+using Autopilot.Configuration;
+using Autopilot.DemandSources.HyperShell;
+using Autopilot.Domain;
+using Autopilot.Engine;
+using Autopilot.Processes;
+using Autopilot.Schedulers;
+using Autopilot.State;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+
+namespace Autopilot.Tests.Engine;
+
+/// <summary>
+/// The tick engine with real parts: the local scheduler (real detached processes), HyperShell
+/// SQLite files, the SQLite state store. A counting decorator shows how often the scheduler is asked.
+/// </summary>
+public sealed class TickEngineTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("autopilot-engine-").FullName;
+    private readonly List<(AutopilotOptions Options, PoolOptions Pool)> _started = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        // Cancel every pilot a test left behind (they are real processes).
+        var local = SchedulerFactory.Create(new SchedulerOptions { Kind = "local" }, new ProcessRunner(), StateDir, NullLoggerFactory.Instance, TimeProvider.System);
+        var names = _started.Select(s => TickEngine.JobName(s.Options, s.Pool)).Distinct().ToList();
+        if (names.Count > 0)
+        {
+            var left = await local.ListAsync(new PilotQuery(names), CancellationToken.None);
+            var ids = left.Where(p => p.IsActive).Select(p => p.Id).ToList();
+            if (ids.Count > 0)
+            {
+                await local.CancelAsync(ids, CancellationToken.None);
+            }
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string StateDir => Path.Combine(_dir, "state");
+
+    private string Database(string name, int pending)
+    {
+        var path = Path.Combine(_dir, name + ".db");
+        HyperShellTestDatabase.CreateSqlite(path, HyperShellSchemaVersion.Classic, new HyperShellTaskBatch(HyperShellTaskState.Pending, pending));
+        return path;
+    }
+
+    private string SleepTemplate()
+    {
+        var path = Path.Combine(_dir, "sleep-pilot.sh");
+        File.WriteAllText(path, "#!/bin/sh\n# pool {{pool}}\nexec sleep 60\n");
+        return path;
+    }
+
+    private PoolOptions Pool(string name, string db, int maxPilots = 4) => new()
+    {
+        Name = name,
+        Template = SleepTemplate(),
+        Demand = new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = db },
+        Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromHours(1), DrainLead = TimeSpan.FromMinutes(1) },
+        Limits = new LimitOptions { MaxPilots = maxPilots, TasksPerPilot = 10, MaxQueued = 4, MaxSubmitPerTick = 4 },
+    };
+
+    private AutopilotOptions Options(int globalMax, params PoolOptions[] pools)
+    {
+        var options = new AutopilotOptions { StateDir = StateDir, JobPrefix = "t" + Guid.NewGuid().ToString("N")[..8], MaxPilots = globalMax, Pools = pools };
+        foreach (var pool in pools)
+        {
+            _started.Add((options, pool));
+        }
+
+        return options;
+    }
+
+    private static TickEngine Engine(AutopilotOptions options, TickComponents components) =>
+        new(options, components, TimeProvider.System, NullLogger<TickEngine>.Instance);
+
+    [Fact]
+    public async Task Two_pools_on_one_scheduler_are_listed_with_one_call_and_both_scale_out()
+    {
+        var options = Options(0, Pool("a", Database("a", 25)), Pool("b", Database("b", 5)));
+        CountingScheduler? counter = null;
+        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = production with { CreateScheduler = (o, s) => counter = new CountingScheduler(production.CreateScheduler(o, s)) };
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        Assert.True(report.Ok, string.Join("; ", report.Pools.Select(p => p.Summary)));
+        Assert.Equal(1, counter!.Lists);
+        Assert.Equal(3, report.Pools.Single(p => p.Pool == "a").Submitted.Count);
+        Assert.Single(report.Pools.Single(p => p.Pool == "b").Submitted);
+
+        // The next tick sees those pilots by name and submits nothing more.
+        var again = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.All(again.Pools, p => Assert.Empty(p.Submitted));
+        Assert.Equal(3, again.Pools.Single(p => p.Pool == "a").Pilots!.Count(p => p.IsActive));
+    }
+
+    [Fact]
+    public async Task A_pool_whose_demand_cannot_be_read_does_nothing_and_the_tick_fails_but_other_pools_act()
+    {
+        var options = Options(0, Pool("broken", Path.Combine(_dir, "missing.db")), Pool("fine", Database("fine", 10)));
+        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        Assert.Equal(1, report.ExitCode);
+        var broken = report.Pools.Single(p => p.Pool == "broken");
+        Assert.False(broken.Ok);
+        Assert.Contains("cannot read demand", broken.Error);
+        Assert.Contains("missing.db", broken.Error);
+        Assert.Empty(broken.Submitted);
+        Assert.Single(report.Pools.Single(p => p.Pool == "fine").Submitted);
+
+        await using var store = await SqliteStateStore.OpenAsync(StateDir, CancellationToken.None);
+        var events = await store.EventsAsync(DateTimeOffset.UtcNow.AddMinutes(-5), "broken", CancellationToken.None);
+        Assert.Equal(EventKind.PoolFailed, Assert.Single(events).Kind);
+    }
+
+    [Fact]
+    public async Task A_listing_that_fails_means_no_submission_is_attempted()
+    {
+        var options = Options(0, Pool("main", Database("main", 40)));
+        var scheduler = new Mock<IScheduler>(MockBehavior.Strict);
+        scheduler.Setup(s => s.ListAsync(It.IsAny<PilotQuery>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new SchedulerException("`squeue ...` exited with 1: slurm_load_jobs error: Unable to contact slurm controller"));
+        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with
+        {
+            CreateScheduler = (_, _) => scheduler.Object,
+        };
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        Assert.Equal(1, report.ExitCode);
+        Assert.Contains("Unable to contact slurm controller", report.Pools[0].Error);
+        scheduler.Verify(s => s.SubmitAsync(It.IsAny<SubmitRequest>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task The_global_max_pilots_caps_submissions_across_pools()
+    {
+        var options = Options(3, Pool("a", Database("a", 40)), Pool("b", Database("b", 40)));
+        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        Assert.Equal(3, report.Pools.Sum(p => p.Submitted.Count));
+    }
+
+    [Fact]
+    public async Task A_dry_run_changes_nothing()
+    {
+        var options = Options(0, Pool("main", Database("main", 40)));
+        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(DryRun: true), CancellationToken.None);
+
+        Assert.Equal(4, report.Pools[0].Plan!.Submit);
+        Assert.Empty(report.Pools[0].Submitted);
+        var after = await Engine(options, components).RunAsync(new TickRequest(DryRun: true, TakeLock: false), CancellationToken.None);
+        Assert.Empty(after.Pools[0].Pilots!);
+        await using var store = await SqliteStateStore.OpenAsync(StateDir, CancellationToken.None);
+        Assert.Empty(await store.EventsAsync(DateTimeOffset.UtcNow.AddMinutes(-5), null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_held_tick_lock_means_another_tick_does_nothing_and_exits_0()
+    {
+        var options = Options(0, Pool("main", Database("main", 40)));
+        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        using var held = TickLock.TryAcquire(StateDirectory.LockFile(StateDir));
+        Assert.NotNull(held);
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        Assert.True(report.LockBusy);
+        Assert.Equal(0, report.ExitCode);
+        Assert.Empty(report.Pools);
+    }
+
+    [Fact]
+    public async Task A_failed_submission_backs_off_and_is_recorded()
+    {
+        var options = Options(0, Pool("main", Database("main", 40)));
+        var real = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = real with
+        {
+            CreateScheduler = (o, s) => new FailingSubmit(real.CreateScheduler(o, s)),
+        };
+
+        var first = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.Equal(1, first.ExitCode);
+        Assert.Contains("submit failed (1 in a row", first.Pools[0].Error);
+
+        var second = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.Equal(0, second.Pools[0].Plan!.Submit);
+        Assert.Equal(Autopilot.Policy.PlanRule.Backoff, second.Pools[0].Plan!.Rule);
+    }
+
+    /// <summary>Counts listing calls, passing everything through to the real scheduler.</summary>
+    private sealed class CountingScheduler(IScheduler inner) : IScheduler
+    {
+        public int Lists { get; private set; }
+
+        public string Kind => inner.Kind;
+
+        public Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
+        {
+            Lists++;
+            return inner.ListAsync(query, cancellationToken);
+        }
+
+        public Task<SubmitResult> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.SubmitAsync(request, cancellationToken);
+
+        public Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken) => inner.CancelAsync(pilotIds, cancellationToken);
+
+        public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
+
+        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+    }
+
+    /// <summary>The narrow seam of a scheduler that refuses submissions (a busy sbatch socket).</summary>
+    private sealed class FailingSubmit(IScheduler inner) : IScheduler
+    {
+        public string Kind => inner.Kind;
+
+        public Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
+
+        public Task<SubmitResult> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
+            throw new SchedulerException("`sbatch ...` exited with 1: Socket timed out on send/recv operation");
+
+        public Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken) => inner.CancelAsync(pilotIds, cancellationToken);
+
+        public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
+
+        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+    }
+}
