@@ -9,7 +9,6 @@ namespace Autopilot.IntegrationTests.Service;
 /// units, which point at the installed binary. systemd is not running here; Debian's systemd
 /// package still provides systemd-analyze.
 /// </summary>
-[Collection(ServiceProcessCollection.Name)]
 public sealed class DeployTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("ap-deploy-").FullName;

@@ -10,7 +10,6 @@ namespace Autopilot.IntegrationTests.Service;
 /// without the lock would show it at once: a tick line in its log and STATUS, and a pilot of its
 /// own (its local scheduler cannot see the other's pilots).
 /// </summary>
-[Collection(ServiceProcessCollection.Name)]
 public sealed class LeaderLockTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(40);

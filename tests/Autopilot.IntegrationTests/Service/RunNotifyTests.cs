@@ -6,7 +6,6 @@ namespace Autopilot.IntegrationTests.Service;
 /// `autopilot run` as systemd sees it: the real apphost, a real $NOTIFY_SOCKET datagram socket, a
 /// HyperShell SQLite task database and the local scheduler, ticking every second.
 /// </summary>
-[Collection(ServiceProcessCollection.Name)]
 public sealed class RunNotifyTests
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(40);

@@ -6,17 +6,6 @@ using Autopilot.IntegrationTests.Infrastructure;
 
 namespace Autopilot.IntegrationTests.Service;
 
-/// <summary>
-/// The service tests start real `autopilot` processes, measure timing (watchdog rate, take-over
-/// time) and some use the real Slurm: they run alone so neither a busy CPU nor another test's
-/// pilots disturb them, and they never overlap the other Slurm tests.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ServiceProcessCollection
-{
-    public const string Name = "Service processes (real autopilot, alone)";
-}
-
 /// <summary>The `autopilot` apphost from the build output the tests were built with.</summary>
 public static class AutopilotBinary
 {

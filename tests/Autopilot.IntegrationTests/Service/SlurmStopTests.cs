@@ -9,7 +9,6 @@ namespace Autopilot.IntegrationTests.Service;
 /// allowed to finish and is recorded, so the queue and the state store agree, and the next tick
 /// does not submit the same pilots again. sbatch is slowed by a wrapper in the pool's bin_dir.
 /// </summary>
-[Collection(ServiceProcessCollection.Name)]
 public sealed class SlurmStopTests : IDisposable
 {
     private readonly ServiceSite _site = new("apsvc-", pendingTasks: 2);
