@@ -46,18 +46,23 @@ while [ $# -gt 0 ]; do
 done
 
 cron_line="* * * * * $bindir/autopilot tick -q --config $confdir/autopilot.toml"
+# systemd is running here and --unit-dir is where it loads system units from.
+live_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null && [ "$unitdir" = /etc/systemd/system ]; }
 
 if [ "$uninstall" = 1 ]; then
   if [ -d "$unitdir" ] && [ "$(id -u)" -eq 0 ]; then
-    for u in autopilot.service autopilot-tick.service autopilot-tick.timer; do
+    for u in autopilot-tick.timer autopilot.service autopilot-tick.service; do
       if [ -e "$unitdir/$u" ]; then
-        command -v systemctl >/dev/null && systemctl disable --now "$u" >/dev/null 2>&1 || true
+        # Only units systemd itself loads are stopped: a unit copy elsewhere is just a file.
+        if live_systemd; then systemctl disable --now "$u" >/dev/null 2>&1 || true; fi
         rm -f "$unitdir/$u"; say "removed $unitdir/$u"
       fi
     done
+    if live_systemd; then systemctl daemon-reload; fi
   fi
-  if command -v crontab >/dev/null && crontab -l 2>/dev/null | grep -qF "autopilot tick"; then
-    crontab -l 2>/dev/null | grep -vF "autopilot tick" | crontab - && say "removed the crontab line"
+  # Only this installation's line (its bindir), never another copy's.
+  if command -v crontab >/dev/null && crontab -l 2>/dev/null | grep -qF "$bindir/autopilot tick"; then
+    crontab -l 2>/dev/null | grep -vF "$bindir/autopilot tick" | crontab - && say "removed the crontab line"
   fi
   [ -L "$bindir/autopilot" ] && rm -f "$bindir/autopilot" && say "removed $bindir/autopilot"
   [ -d "$prefix" ] && rm -rf "$prefix" && say "removed $prefix"
@@ -69,42 +74,59 @@ fi
 if [ "$build" = 1 ]; then
   command -v dotnet >/dev/null || die "dotnet (the .NET 10 SDK) is needed to build; or pass --no-build --from DIR"
   from=$(mktemp -d)
-  trap 'rm -rf "$from"' EXIT
+  publog=$(mktemp)
+  trap 'rm -rf "$from" "$publog"' EXIT
   say "publishing (ReadyToRun) ..."
-  dotnet publish "$repo/src/Autopilot.Cli/Autopilot.Cli.csproj" -c Release -r linux-x64 --self-contained false \
-    -p:PublishReadyToRun=true -o "$from" -v quiet -nologo >/dev/null
+  if ! dotnet publish "$repo/src/Autopilot.Cli/Autopilot.Cli.csproj" -c Release -r linux-x64 --self-contained false \
+      -p:PublishReadyToRun=true -o "$from" -nologo >"$publog" 2>&1; then
+    tail -n 30 "$publog" >&2
+    die "dotnet publish failed (above)"
+  fi
 fi
 [ -n "$from" ] && [ -x "$from/autopilot" ] || die "no published autopilot in '${from:-}'"
 
 install -d -m 0755 "$prefix" "$bindir"
-rm -rf "$prefix/app.new"
-cp -a "$from" "$prefix/app.new"
-rm -rf "$prefix/app.old"
-[ -d "$prefix/app" ] && mv "$prefix/app" "$prefix/app.old"
-mv "$prefix/app.new" "$prefix/app"          # swap in one rename: a running tick keeps its files
-rm -rf "$prefix/app.old"
+# Each version in its own folder; $prefix/app is a symlink switched with one rename(2). A process
+# started from the previous version resolved its real folder at start, so it keeps loading its own
+# assemblies from there: the previous version is kept, older ones are removed.
+version="app-$(date -u +%Y%m%dT%H%M%S.%N)"   # sorts by install time
+rm -rf "$prefix/$version.partial"
+cp -a "$from" "$prefix/$version.partial"
+mv "$prefix/$version.partial" "$prefix/$version"
+if [ -d "$prefix/app" ] && [ ! -L "$prefix/app" ]; then
+  mv "$prefix/app" "$prefix/app-0-unversioned"     # a folder from an older install.sh
+fi
+ln -sfn "$version" "$prefix/app.link"
+mv -Tf "$prefix/app.link" "$prefix/app"
+current=$version
+previous=$(ls -1d "$prefix"/app-* 2>/dev/null | grep -v '\.partial$' | sort | grep -vxF "$prefix/$current" | tail -n 1 || true)
+for old in "$prefix"/app-*; do
+  [ -e "$old" ] || continue
+  [ "$old" = "$prefix/$current" ] || [ "$old" = "$previous" ] || rm -rf "$old"
+done
 rm -rf "$prefix/bin-templates" "$prefix/docs"
 cp -a "$repo/bin-templates" "$prefix/bin-templates"
 [ -d "$repo/docs" ] && cp -a "$repo/docs" "$prefix/docs"
 ln -sfn "$prefix/app/autopilot" "$bindir/autopilot"
-say "installed $prefix/app, linked $bindir/autopilot"
+say "installed $prefix/$current (as $prefix/app), linked $bindir/autopilot"
 
 # ---------------------------------------------------------------- state and configuration
-owner=""
+owner="" group=""
 if [ "$(id -u)" -eq 0 ] && [ "$mode" = systemd -o "$mode" = timer ]; then
   if ! id "$svc_user" >/dev/null 2>&1; then
-    useradd --system --home-dir "$state" --shell /usr/sbin/nologin "$svc_user"
+    useradd --system --user-group --home-dir "$state" --shell /usr/sbin/nologin "$svc_user"
     say "created system user $svc_user"
   fi
   owner=$svc_user
+  group=$(id -gn "$svc_user")   # its primary group, which need not carry its name (nobody: nogroup)
 fi
 install -d -m 0700 "$state"
-[ -n "$owner" ] && chown "$owner:" "$state"
+if [ -n "$owner" ]; then chown "$owner:$group" "$state"; fi
 install -d -m 0755 "$confdir"
 if [ ! -e "$confdir/autopilot.toml" ]; then
   sed "s|^state_dir = .*|state_dir = \"$state\"|" "$repo/autopilot.toml.example" > "$confdir/autopilot.toml"
   chmod 0640 "$confdir/autopilot.toml"
-  [ -n "$owner" ] && chgrp "$owner" "$confdir/autopilot.toml"
+  if [ -n "$group" ]; then chgrp "$group" "$confdir/autopilot.toml"; fi
   say "wrote $confdir/autopilot.toml from the example: edit it, then run: autopilot check --config $confdir/autopilot.toml"
 else
   say "kept existing $confdir/autopilot.toml"
@@ -118,21 +140,26 @@ case "$mode" in
     units=(autopilot.service); [ "$mode" = timer ] && units=(autopilot-tick.service autopilot-tick.timer)
     for u in "${units[@]}"; do
       sed -e "s|/usr/local/bin/autopilot|$bindir/autopilot|g" -e "s|/etc/autopilot/|$confdir/|g" \
-          -e "s|/var/lib/autopilot|$state|g" -e "s|^User=autopilot|User=$svc_user|" -e "s|^Group=autopilot|Group=$svc_user|" \
-          "$here/systemd/$u" > "$unitdir/$u"
+          -e "s|/var/lib/autopilot|$state|g" -e "s|/opt/autopilot/|$prefix/|g" \
+          -e "s|^User=autopilot|User=$svc_user|" -e "s|^Group=autopilot|Group=$group|" \
+          "$here/systemd/$u" > "$unitdir/$u.tmp"
+      chmod 0644 "$unitdir/$u.tmp"
+      mv -f "$unitdir/$u.tmp" "$unitdir/$u"
       say "installed $unitdir/$u"
     done
-    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    if live_systemd; then
       systemctl daemon-reload
       systemctl enable --now "${units[-1]}"
       say "enabled ${units[-1]}"
+      # An upgrade: a running service picks up the new version (a tick in progress finishes first).
+      if [ "$mode" = systemd ]; then systemctl try-restart autopilot.service; fi
     else
-      say "systemd is not running here: enable later with systemctl enable --now ${units[-1]}"
+      say "systemd is not running here (or --unit-dir is not /etc/systemd/system): enable later with systemctl enable --now ${units[-1]}"
     fi
     ;;
   cron)
     command -v crontab >/dev/null || die "crontab not found (Debian: apt-get install cron)"
-    if crontab -l 2>/dev/null | grep -qF "autopilot tick"; then
+    if crontab -l 2>/dev/null | grep -qF "$bindir/autopilot tick"; then
       say "crontab already has an autopilot tick line"
     else
       { crontab -l 2>/dev/null || true; echo "$cron_line"; } | crontab -

@@ -30,9 +30,13 @@ public sealed class LeaderLock : IAsyncDisposable
 
     public bool IsLeader => _connection is not null;
 
+    /// <summary>Why the last check could not be made, as "host:port: message" (null when it was made: leader, or the lock is someone else's).</summary>
+    public string? Problem { get; private set; }
+
     /// <summary>Checks (and when free, takes) leadership. Returns false on any error: a controller that cannot prove it leads does not act.</summary>
     public async Task<bool> EnsureAsync(CancellationToken cancellationToken)
     {
+        Problem = null;
         if (_connection is not null)
         {
             try
@@ -69,6 +73,7 @@ public sealed class LeaderLock : IAsyncDisposable
         catch (Exception ex) when (ex is NpgsqlException or SecretException or InvalidOperationException or IOException)
         {
             _logger.LogWarning("leader: cannot check the lock on {Host}:{Port}: {Message}", _options.Postgres.Host, _options.Postgres.Port, ex.Message);
+            Problem = $"{_options.Postgres.Host}:{_options.Postgres.Port}: {ex.Message}";
             if (connection is not null)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
