@@ -130,22 +130,22 @@ internal static partial class OptionsBinder
             return pools;
         }
 
-        if (ctx.Section("pool").Value is not null || (node is not null and not TomlArray))
+        if (ctx.Value("pool") is not null || (node is not null and not TomlArray))
         {
             ctx.Error("pool", "pools are an array of tables: write [[pool]] sections");
             return pools;
         }
 
         var indexed = new List<(int Index, string Key)>();
-        foreach (var child in ctx.Children("pool"))
+        foreach (var child in ctx.ChildKeys("pool"))
         {
-            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
             {
-                ctx.Error("pool:" + child.Key, "expected a pool index (pool:0, pool:1, ...)");
+                ctx.Error("pool:" + child, "expected a pool index (pool:0, pool:1, ...)");
                 continue;
             }
 
-            indexed.Add((index, "pool:" + child.Key));
+            indexed.Add((index, "pool:" + child));
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
