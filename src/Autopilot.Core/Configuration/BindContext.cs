@@ -455,12 +455,13 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
             return fallback;
         }
 
-        var items = new List<(int Index, T Value)>();
+        // ChildKeys lists integer names first, in numeric order: the items come in index order.
+        var items = new List<T>();
         var ok = true;
         foreach (var child in ctx.ChildKeys(key))
         {
             var childKey = key + ":" + child;
-            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
                 ctx.Error(childKey, $"expected an array index, got '{child}'");
                 ok = false;
@@ -478,10 +479,10 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
 
             var (good, value) = item(childKey, childValue, childNode);
             ok &= good;
-            items.Add((index, value));
+            items.Add(value);
         }
 
-        return ok ? items.OrderBy(i => i.Index).Select(i => i.Value).ToList() : fallback;
+        return ok ? items : fallback;
     }
 
     private bool TryScalar(string name, string expected, out string raw, out TomlNode? node)

@@ -136,20 +136,21 @@ internal static partial class OptionsBinder
             return pools;
         }
 
-        var indexed = new List<(int Index, string Key)>();
+        // ChildKeys lists integer names first, in numeric order, so the pools come in index order.
+        var indexed = new List<string>();
         foreach (var child in ctx.ChildKeys("pool"))
         {
-            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
                 ctx.Error("pool:" + child, "expected a pool index (pool:0, pool:1, ...)");
                 continue;
             }
 
-            indexed.Add((index, "pool:" + child));
+            indexed.Add("pool:" + child);
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (_, key) in indexed.OrderBy(i => i.Index))
+        foreach (var key in indexed)
         {
             if (ctx.FileNode(key) is { } poolNode and not TomlTable)
             {

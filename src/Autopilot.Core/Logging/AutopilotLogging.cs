@@ -50,12 +50,9 @@ public static class AutopilotLogging
             try
             {
                 CreatePrivateDirectory(logDir);
-                configuration.WriteTo.File(
-                    Path.Combine(logDir, "autopilot-.log"),
-                    outputTemplate: FileTemplate,
-                    rollingInterval: RollingInterval.Day,
-                    retainedFileCountLimit: options.RetainedFiles,
-                    shared: true);
+
+                // autopilot-yyyyMMdd.log, shared by concurrent processes, the newest RetainedFiles kept.
+                configuration.WriteTo.Sink(new DailyFileSink(logDir, "autopilot-", FileTemplate, options.RetainedFiles));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
