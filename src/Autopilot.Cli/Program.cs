@@ -1,3 +1,4 @@
 using Autopilot.Cli;
 
-return await CommandCatalog.BuildRoot().Parse(args).InvokeAsync();
+StartupClock.Begin();
+return await CommandCatalog.BuildFor(args).Parse(args).InvokeAsync();
