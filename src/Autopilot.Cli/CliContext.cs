@@ -44,6 +44,7 @@ public sealed class CliContext : IDisposable
     {
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
+        StartupClock.Mark("command line");
         var loaded = ConfigLoader.Load(new ConfigRequest
         {
             ConfigPath = parse.GetValue(GlobalOptions.Config),
@@ -68,11 +69,13 @@ public sealed class CliContext : IDisposable
             return null;
         }
 
+        StartupClock.Mark("configuration");
         var loggers = AutopilotLogging.Create(
             loaded.Options.Log,
             PathExpander.Expand(loaded.Options.StateDir),
             parse.GetValue(GlobalOptions.Verbose),
             parse.GetValue(GlobalOptions.Quiet));
+        StartupClock.Mark("logging");
         return new CliContext(loaded, loggers, stdout, stderr);
     }
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Autopilot.Cli;
 
-var parse = CommandCatalog.BuildRoot().Parse(args);
+StartupClock.Begin();
+var parse = CommandCatalog.BuildFor(args).Parse(args);
 
 // System.CommandLine ends the process 2 s after SIGTERM/SIGINT unless told otherwise. That would cut a
 // tick in the middle of an sbatch and leave a pilot in the queue that no event records. `run` stops

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autopilot.Engine;
+using Microsoft.Extensions.Logging;
 
 namespace Autopilot.Cli.Commands;
 
@@ -29,7 +30,17 @@ public static class TickCommand
 
             try
             {
-                var report = await ctx.Engine().RunAsync(new TickRequest(parse.GetValue(dryRun), parse.GetValue(pool)), ct);
+                var engine = ctx.Engine();
+                StartupClock.Mark("engine set-up");
+                var report = await engine.RunAsync(new TickRequest(parse.GetValue(dryRun), parse.GetValue(pool)), ct);
+                StartupClock.Mark("tick");
+                var logger = ctx.Loggers.CreateLogger("Autopilot.Cli");
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    // docs/performance.md, "Whole-process tick".
+                    logger.LogDebug("process timings: {Timings}", StartupClock.Describe());
+                }
+
                 return report.ExitCode;
             }
             catch (ArgumentException ex)

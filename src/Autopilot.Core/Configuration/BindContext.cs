@@ -1,19 +1,17 @@
 using System.Globalization;
 using Autopilot.Toml;
-using Microsoft.Extensions.Configuration;
 
 namespace Autopilot.Configuration;
 
 /// <summary>The merged configuration being bound, with origins for messages and file nodes for strict type checks.</summary>
 internal sealed class BindContext(
-    IConfiguration root,
+    ConfigTree root,
     IReadOnlyDictionary<string, ConfigOrigin> origins,
     IReadOnlyDictionary<string, TomlNode> fileNodes,
     string? path,
     string workingDirectory)
 {
     public List<ConfigError> Errors { get; } = [];
-    public IConfiguration Root => root;
     public string? FilePath => path;
 
     public string Location(string key)
@@ -44,11 +42,13 @@ internal sealed class BindContext(
     public TomlNode? FileNode(string key) =>
         origins.TryGetValue(key, out var o) && o.Kind == ConfigOriginKind.File && fileNodes.TryGetValue(key, out var n) ? n : null;
 
-    public IConfigurationSection Section(string key) => root.GetSection(key);
+    /// <summary>The merged value at <paramref name="key"/> (null: absent, or a table/array).</summary>
+    public string? Value(string key) => root.Value(key);
 
-    public IEnumerable<IConfigurationSection> Children(string key) => key.Length == 0 ? root.GetChildren() : root.GetSection(key).GetChildren();
+    /// <summary>The names directly under <paramref name="key"/> ("" for the top), in configuration key order.</summary>
+    public IReadOnlyList<string> ChildKeys(string key) => root.ChildKeys(key);
 
-    public bool Has(string key) => origins.ContainsKey(key) || root.GetSection(key).Exists();
+    public bool Has(string key) => origins.ContainsKey(key) || root.Exists(key);
 
     /// <summary>~ and $VAR expanded; relative paths resolved against the config file's folder when written there, else the working directory.</summary>
     public string ResolvePath(string key, string value)
@@ -89,10 +89,10 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         _known.Add(name);
         var key = Key(name);
         var node = ctx.FileNode(key);
-        var section = ctx.Section(key);
-        if ((node is not null and not TomlTable) || section.Value is not null)
+        var value = ctx.Value(key);
+        if ((node is not null and not TomlTable) || value is not null)
         {
-            ctx.Error(key, $"expected a table, got {Describe(key, node, section.Value)}");
+            ctx.Error(key, $"expected a table, got {Describe(key, node, value)}");
         }
 
         return new SectionReader(ctx, key);
@@ -386,30 +386,31 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
 
         var key = Key(name);
         var node = ctx.FileNode(key);
-        if ((node is not null and not TomlTable) || ctx.Section(key).Value is not null)
+        if ((node is not null and not TomlTable) || ctx.Value(key) is not null)
         {
-            ctx.Error(key, $"expected a table, got {Describe(key, node, ctx.Section(key).Value)}");
+            ctx.Error(key, $"expected a table, got {Describe(key, node, ctx.Value(key))}");
             return result;
         }
 
-        foreach (var child in ctx.Children(key))
+        foreach (var child in ctx.ChildKeys(key))
         {
-            var childKey = key + ":" + child.Key;
+            var childKey = key + ":" + child;
             var childNode = ctx.FileNode(childKey);
-            if (childNode is TomlTable or TomlArray || (child.Value is null && child.GetChildren().Any()))
+            var childValue = ctx.Value(childKey);
+            if (childNode is TomlTable or TomlArray || (childValue is null && ctx.ChildKeys(childKey).Count > 0))
             {
                 ctx.Error(childKey, $"expected a string, got {Describe(childKey, childNode, null)}");
                 continue;
             }
 
-            var problem = checkName(child.Key);
+            var problem = checkName(child);
             if (problem is not null)
             {
                 ctx.Error(childKey, problem);
                 continue;
             }
 
-            result[child.Key] = child.Value ?? "";
+            result[child] = childValue ?? "";
         }
 
         return result;
@@ -418,21 +419,21 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
     /// <summary>Reports every key of this table nobody asked for, with a suggestion.</summary>
     public void Finish()
     {
-        foreach (var child in ctx.Children(prefix))
+        foreach (var child in ctx.ChildKeys(prefix))
         {
-            if (_known.Contains(child.Key))
+            if (_known.Contains(child))
             {
                 continue;
             }
 
-            var key = Key(child.Key);
-            if (child.Key.Equals("password", StringComparison.OrdinalIgnoreCase))
+            var key = Key(child);
+            if (child.Equals("password", StringComparison.OrdinalIgnoreCase))
             {
                 ctx.Error(key, "inline passwords are not accepted: put the password in a file only you can read (chmod 600) and set password_file, or name an environment variable in password_env");
                 continue;
             }
 
-            var hint = Suggest.Closest(child.Key, _known);
+            var hint = Suggest.Closest(child, _known);
             ctx.Error(key, hint is null ? "unknown key" : $"unknown key; did you mean '{hint}'?");
         }
     }
@@ -446,40 +447,42 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
 
         var key = Key(name);
         var node = ctx.FileNode(key);
-        var section = ctx.Section(key);
-        if ((node is not null and not TomlArray) || section.Value is not null)
+        var listValue = ctx.Value(key);
+        if ((node is not null and not TomlArray) || listValue is not null)
         {
-            ctx.Error(key, $"expected an array of {what}, got {Describe(key, node, section.Value)}"
+            ctx.Error(key, $"expected an array of {what}, got {Describe(key, node, listValue)}"
                 + (node is null ? $" (from the environment or command line, give each element: {key}:0, {key}:1, ...)" : ""));
             return fallback;
         }
 
-        var items = new List<(int Index, T Value)>();
+        // ChildKeys lists integer names first, in numeric order: the items come in index order.
+        var items = new List<T>();
         var ok = true;
-        foreach (var child in section.GetChildren())
+        foreach (var child in ctx.ChildKeys(key))
         {
-            var childKey = key + ":" + child.Key;
-            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            var childKey = key + ":" + child;
+            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
-                ctx.Error(childKey, $"expected an array index, got '{child.Key}'");
+                ctx.Error(childKey, $"expected an array index, got '{child}'");
                 ok = false;
                 continue;
             }
 
             var childNode = ctx.FileNode(childKey);
-            if (childNode is TomlTable or TomlArray || child.Value is null)
+            var childValue = ctx.Value(childKey);
+            if (childNode is TomlTable or TomlArray || childValue is null)
             {
-                ctx.Error(childKey, $"expected one of {what}, got {Describe(childKey, childNode, child.Value)}");
+                ctx.Error(childKey, $"expected one of {what}, got {Describe(childKey, childNode, childValue)}");
                 ok = false;
                 continue;
             }
 
-            var (good, value) = item(childKey, child.Value, childNode);
+            var (good, value) = item(childKey, childValue, childNode);
             ok &= good;
-            items.Add((index, value));
+            items.Add(value);
         }
 
-        return ok ? items.OrderBy(i => i.Index).Select(i => i.Value).ToList() : fallback;
+        return ok ? items : fallback;
     }
 
     private bool TryScalar(string name, string expected, out string raw, out TomlNode? node)
@@ -487,20 +490,20 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         _known.Add(name);
         var key = Key(name);
         node = ctx.FileNode(key);
-        var section = ctx.Section(key);
+        var value = ctx.Value(key);
         raw = "";
-        if (node is TomlTable or TomlArray || (section.Value is null && section.GetChildren().Any()))
+        if (node is TomlTable or TomlArray || (value is null && ctx.ChildKeys(key).Count > 0))
         {
             ctx.Error(key, $"expected {expected}, got {Describe(key, node, null)}");
             return false;
         }
 
-        if (section.Value is null)
+        if (value is null)
         {
             return false;
         }
 
-        raw = section.Value;
+        raw = value;
         return true;
     }
 
@@ -509,7 +512,7 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         TomlString s => $"string \"{s.Value}\"",
         TomlTable => "a table",
         TomlArray => "an array",
-        null when raw is null => ctx.Section(key).GetChildren().Any() ? "a table" : "nothing",
+        null when raw is null => ctx.ChildKeys(key).Count > 0 ? "a table" : "nothing",
         null => $"'{raw}'",
         _ => $"{node.TypeName} {node}",
     };

@@ -8,6 +8,10 @@ namespace Autopilot.Configuration;
 /// <summary>
 /// Finds, reads, merges and validates the configuration. Layers, later wins: defaults, the TOML
 /// file, <c>AUTOPILOT__*</c> environment variables (<c>__</c> separates keys), <c>--set</c> overrides.
+/// The layers are Microsoft.Extensions.Configuration's key model (<see cref="TomlConfigurationProvider"/>
+/// and <see cref="LayerConfigurationProvider"/> serve the same keys); they are merged here into one
+/// <see cref="ConfigTree"/>, which answers as a ConfigurationRoot over those providers would, without
+/// its start-up cost for every cron tick (docs/performance.md, "Whole-process tick").
 /// </summary>
 public static class ConfigLoader
 {
@@ -56,21 +60,26 @@ public static class ConfigLoader
             }
         }
 
-        var envLayer = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in env.OrderBy(e => e.Key, StringComparer.Ordinal))
+        // Sorted names, not LINQ over the pairs: ordering KeyValuePair<string, string> is generic code
+        // over a struct that ReadyToRun leaves to the JIT at every start.
+        var names = new List<string>();
+        foreach (var name in env.Keys)
         {
-            if (!name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) || name.Length == EnvironmentPrefix.Length)
+            if (name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && name.Length > EnvironmentPrefix.Length)
             {
-                continue;
+                names.Add(name);
             }
+        }
 
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var value = env[name];
             var key = name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal).ToLowerInvariant();
-            envLayer[key] = value;
             merged[key] = value;
             origins[key] = new ConfigOrigin(ConfigOriginKind.Environment, "env " + name);
         }
 
-        var commandLayer = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var item in request.Overrides)
         {
             var eq = item.IndexOf('=');
@@ -90,22 +99,11 @@ public static class ConfigLoader
                 continue;
             }
 
-            commandLayer[key] = item[(eq + 1)..];
             merged[key] = item[(eq + 1)..];
             origins[key] = new ConfigOrigin(ConfigOriginKind.CommandLine, $"--set {written}");
         }
 
-        var builder = new ConfigurationBuilder();
-        if (document is not null)
-        {
-            builder.Add(new TomlConfigurationSource(document, path));
-        }
-
-        builder.Add(new LayerConfigurationSource(envLayer));
-        builder.Add(new LayerConfigurationSource(commandLayer));
-        var root = builder.Build();
-
-        var ctx = new BindContext(root, origins, flat?.Nodes ?? new Dictionary<string, TomlNode>(), path, cwd);
+        var ctx = new BindContext(new ConfigTree(merged), origins, flat?.Nodes ?? new Dictionary<string, TomlNode>(), path, cwd);
         var options = OptionsBinder.Bind(ctx);
         errors.AddRange(ctx.Errors);
         if (request.CheckSecrets)
@@ -228,7 +226,8 @@ public static class ConfigLoader
     }
 
     // File problems in file order, then the rest (environment, command line) in the order found.
-    private static List<ConfigError> SortErrors(List<ConfigError> errors) =>
+    // (No sorting machinery for the usual zero or one error: it is JIT-compiled code at every start.)
+    private static List<ConfigError> SortErrors(List<ConfigError> errors) => errors.Count < 2 ? errors :
         errors.Select((e, i) => (Error: e, Index: i, Position: FilePosition(e.Location)))
             .OrderBy(x => x.Position.HasValue ? 0 : 1)
             .ThenBy(x => x.Position?.File, StringComparer.Ordinal)

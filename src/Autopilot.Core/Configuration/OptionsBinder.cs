@@ -130,26 +130,27 @@ internal static partial class OptionsBinder
             return pools;
         }
 
-        if (ctx.Section("pool").Value is not null || (node is not null and not TomlArray))
+        if (ctx.Value("pool") is not null || (node is not null and not TomlArray))
         {
             ctx.Error("pool", "pools are an array of tables: write [[pool]] sections");
             return pools;
         }
 
-        var indexed = new List<(int Index, string Key)>();
-        foreach (var child in ctx.Children("pool"))
+        // ChildKeys lists integer names first, in numeric order, so the pools come in index order.
+        var indexed = new List<string>();
+        foreach (var child in ctx.ChildKeys("pool"))
         {
-            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            if (!int.TryParse(child, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
-                ctx.Error("pool:" + child.Key, "expected a pool index (pool:0, pool:1, ...)");
+                ctx.Error("pool:" + child, "expected a pool index (pool:0, pool:1, ...)");
                 continue;
             }
 
-            indexed.Add((index, "pool:" + child.Key));
+            indexed.Add("pool:" + child);
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (_, key) in indexed.OrderBy(i => i.Index))
+        foreach (var key in indexed)
         {
             if (ctx.FileNode(key) is { } poolNode and not TomlTable)
             {

@@ -8,7 +8,10 @@ public static partial class PathExpander
     public static string Expand(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var expanded = EnvVar().Replace(path, m =>
+
+        // Most paths name no variable; Regex.Replace with an evaluator is generic code that
+        // ReadyToRun leaves to the JIT at every process start.
+        var expanded = !path.Contains('$', StringComparison.Ordinal) ? path : EnvVar().Replace(path, m =>
         {
             var name = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
             return Environment.GetEnvironmentVariable(name) ?? "";

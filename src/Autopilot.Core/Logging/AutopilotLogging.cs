@@ -33,9 +33,13 @@ public static class AutopilotLogging
     {
         ArgumentNullException.ThrowIfNull(options);
         var level = MinimumLevel(options.Level, verbose, quiet);
+
+        // Microsoft.* categories (the hosting stack of `run`) log at Warning and above whatever the
+        // level, as MinimumLevel.Override("Microsoft", Warning) would; a filter does it without the
+        // override map's LINQ over structs, which is JIT-compiled at every start of a cron tick.
         var configuration = new LoggerConfiguration()
-            .MinimumLevel.Is(level)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Is(level < MicrosoftLevel ? level : MicrosoftLevel)
+            .Filter.With(new MicrosoftOverride(level))
             .Enrich.FromLogContext();
 
         ITextFormatter consoleFormatter = journal
@@ -50,12 +54,9 @@ public static class AutopilotLogging
             try
             {
                 CreatePrivateDirectory(logDir);
-                configuration.WriteTo.File(
-                    Path.Combine(logDir, "autopilot-.log"),
-                    outputTemplate: FileTemplate,
-                    rollingInterval: RollingInterval.Day,
-                    retainedFileCountLimit: options.RetainedFiles,
-                    shared: true);
+
+                // autopilot-yyyyMMdd.log, shared by concurrent processes, the newest RetainedFiles kept.
+                configuration.WriteTo.Sink(new DailyFileSink(logDir, "autopilot-", FileTemplate, options.RetainedFiles));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -122,6 +123,21 @@ public static class AutopilotLogging
             // Logs name hosts, users and job ids: keep them to the owner.
             Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
+    }
+
+    private const LogEventLevel MicrosoftLevel = LogEventLevel.Warning;
+
+    /// <summary>Microsoft or Microsoft.*: Warning and above; every other source: the configured level.</summary>
+    private sealed class MicrosoftOverride(LogEventLevel level) : ILogEventFilter
+    {
+        public bool IsEnabled(LogEvent logEvent) =>
+            logEvent.Level >= (IsMicrosoft(logEvent) ? MicrosoftLevel : level);
+
+        private static bool IsMicrosoft(LogEvent logEvent) =>
+            logEvent.Properties.TryGetValue("SourceContext", out var value)
+            && value is ScalarValue { Value: string source }
+            && source.StartsWith("Microsoft", StringComparison.Ordinal)
+            && (source.Length == "Microsoft".Length || source["Microsoft".Length] == '.');
     }
 
     /// <summary>Prefixes every line of an event (exceptions included) with its syslog priority.</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Autopilot.Policy;
 using Microsoft.Data.Sqlite;
 
@@ -13,13 +11,6 @@ namespace Autopilot.State;
 public sealed class SqliteStateStore : IStateStore
 {
     private const int SchemaVersion = 1;
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
 
     private readonly SqliteConnection _connection;
 
@@ -88,7 +79,7 @@ public sealed class SqliteStateStore : IStateStore
         cmd.CommandText = "SELECT memory FROM pool_memory WHERE pool = $pool";
         cmd.Parameters.AddWithValue("$pool", pool);
         var text = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        return text is null ? PoolMemory.Empty : JsonSerializer.Deserialize<PoolMemory>(text, Json) ?? PoolMemory.Empty;
+        return text is null ? PoolMemory.Empty : StateRecordJson.ReadMemory(text);
     }
 
     public async Task SaveMemoryAsync(string pool, PoolMemory memory, CancellationToken cancellationToken)
@@ -99,7 +90,7 @@ public sealed class SqliteStateStore : IStateStore
             ON CONFLICT(pool) DO UPDATE SET memory = excluded.memory, updated = excluded.updated
             """;
         cmd.Parameters.AddWithValue("$pool", pool);
-        cmd.Parameters.AddWithValue("$memory", JsonSerializer.Serialize(memory, Json));
+        cmd.Parameters.AddWithValue("$memory", StateRecordJson.Write(memory));
         cmd.Parameters.AddWithValue("$updated", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -146,7 +137,7 @@ public sealed class SqliteStateStore : IStateStore
             ON CONFLICT(pool) DO UPDATE SET record = excluded.record
             """;
         cmd.Parameters.AddWithValue("$pool", record.Pool);
-        cmd.Parameters.AddWithValue("$record", JsonSerializer.Serialize(record, Json));
+        cmd.Parameters.AddWithValue("$record", StateRecordJson.Write(record));
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -156,7 +147,7 @@ public sealed class SqliteStateStore : IStateStore
         cmd.CommandText = "SELECT record FROM ticks WHERE pool = $pool";
         cmd.Parameters.AddWithValue("$pool", pool);
         var text = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        return text is null ? null : JsonSerializer.Deserialize<PoolTickRecord>(text, Json);
+        return text is null ? null : StateRecordJson.ReadTick(text);
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
