@@ -36,28 +36,9 @@ cleanup() {
 trap cleanup EXIT
 
 # A HyperShell (classic schema) task database with 5 pending tasks: one pilot's worth.
+sqlite3 "$dir/main.db" < "$repo/tests/bench/hypershell-classic-tables.sql"
+sqlite3 "$dir/main.db" < "$repo/tests/bench/hypershell-classic-indexes.sql"
 sqlite3 "$dir/main.db" <<'SQL'
-CREATE TABLE task (
-  id TEXT NOT NULL, args TEXT NOT NULL,
-  submit_id TEXT NOT NULL, submit_time DATETIME NOT NULL, submit_host TEXT,
-  server_id TEXT, server_host TEXT, schedule_time DATETIME,
-  client_id TEXT, client_host TEXT,
-  command TEXT, start_time DATETIME, completion_time DATETIME, exit_status SMALLINT,
-  outpath TEXT, errpath TEXT,
-  attempt SMALLINT NOT NULL, retried BOOLEAN NOT NULL,
-  waited INTEGER, duration INTEGER,
-  previous_id TEXT, next_id TEXT,
-  tag JSON NOT NULL,
-  PRIMARY KEY (id), UNIQUE (previous_id), UNIQUE (next_id)
-);
-CREATE INDEX task_scheduled_index ON task (schedule_time);
-CREATE INDEX task_retries_index ON task (exit_status, retried);
-CREATE INDEX task_client_completed_index ON task (client_id, completion_time);
-CREATE TABLE client (
-  id TEXT NOT NULL, host TEXT NOT NULL, server_id TEXT NOT NULL, server_host TEXT NOT NULL,
-  connected_at DATETIME, disconnected_at DATETIME, evicted BOOLEAN NOT NULL,
-  PRIMARY KEY (id)
-);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
 INSERT INTO task (id, args, submit_id, submit_time, attempt, retried, tag)
 SELECT printf('soak-%04d', i), 'sleep 1', 'soak', '2024-01-01 00:00:00', 1, 0, '{}' FROM n;

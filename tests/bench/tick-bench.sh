@@ -66,25 +66,8 @@ echo "build: $BUILD, $(du -sh "$PUB" | cut -f1)"
 if [ ! -s "$DB" ]; then
   say "generating $DB (1,000,000 tasks, 100,000 pending)"
   rm -f "$DB"
+  sqlite3 "$DB" < "$ROOT/tests/bench/hypershell-classic-tables.sql"
   sqlite3 "$DB" <<'SQL'
-CREATE TABLE task (
-  id TEXT NOT NULL, args TEXT NOT NULL,
-  submit_id TEXT NOT NULL, submit_time DATETIME NOT NULL, submit_host TEXT,
-  server_id TEXT, server_host TEXT, schedule_time DATETIME,
-  client_id TEXT, client_host TEXT,
-  command TEXT, start_time DATETIME, completion_time DATETIME, exit_status SMALLINT,
-  outpath TEXT, errpath TEXT,
-  attempt SMALLINT NOT NULL, retried BOOLEAN NOT NULL,
-  waited INTEGER, duration INTEGER,
-  previous_id TEXT, next_id TEXT,
-  tag JSON NOT NULL,
-  PRIMARY KEY (id), UNIQUE (previous_id), UNIQUE (next_id)
-);
-CREATE TABLE client (
-  id TEXT NOT NULL, host TEXT NOT NULL, server_id TEXT NOT NULL, server_host TEXT NOT NULL,
-  connected_at DATETIME, disconnected_at DATETIME, evicted BOOLEAN NOT NULL,
-  PRIMARY KEY (id)
-);
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
 INSERT INTO task (id, args, submit_id, submit_time, submit_host, server_id, server_host, schedule_time,
@@ -105,11 +88,9 @@ SELECT printf('%08x-0000-4000-8000-%012x', i, i), 'echo ' || i, '00000000-0000-0
        CASE WHEN i < 900000 THEN 2 END, CASE WHEN i < 900000 THEN 1 END, '{}'
 FROM n;
 COMMIT;
-CREATE INDEX task_scheduled_index ON task (schedule_time);
-CREATE INDEX task_retries_index ON task (exit_status, retried);
-CREATE INDEX task_client_completed_index ON task (client_id, completion_time);
-ANALYZE;
 SQL
+  sqlite3 "$DB" < "$ROOT/tests/bench/hypershell-classic-indexes.sql"
+  sqlite3 "$DB" 'ANALYZE;'
 fi
 echo "tasks: $(sqlite3 "$DB" 'SELECT count(*) FROM task'), pending: $(sqlite3 "$DB" 'SELECT count(*) FROM task WHERE schedule_time IS NULL'), file $(du -h "$DB" | cut -f1)"
 
