@@ -78,14 +78,30 @@ public class PbsLsfParserBenchmarks
         _lsfDelimited = sb.ToString();
     }
 
+    // The tick's path (PbsScheduler.ListAsync): each job read goes straight to the pilot collector.
     [Benchmark]
-    public int PbsJson() => PbsParsers.ToPilots(PbsParsers.ParseJson(_pbsJson, TimeZoneInfo.Utc).Jobs, _names, PbsFlavor.PbsPro).Count;
+    public int PbsJson()
+    {
+        var pilots = new PbsPilotCollector(_names, PbsFlavor.PbsPro);
+        PbsParsers.ParseJson(_pbsJson, TimeZoneInfo.Utc, pilots);
+        return pilots.Pilots().Count;
+    }
 
     [Benchmark]
-    public int PbsFullText() => PbsParsers.ToPilots(PbsParsers.ParseFullText(_pbsText, TimeZoneInfo.Utc), _names, PbsFlavor.PbsPro).Count;
+    public int PbsFullText()
+    {
+        var pilots = new PbsPilotCollector(_names, PbsFlavor.PbsPro);
+        PbsParsers.ParseFullText(_pbsText, TimeZoneInfo.Utc, pilots);
+        return pilots.Pilots().Count;
+    }
 
     [Benchmark]
-    public int TorqueXml() => PbsParsers.ToPilots(TorqueXmlParser.Parse(_torqueXml, TimeZoneInfo.Utc), _names, PbsFlavor.Torque).Count;
+    public int TorqueXml()
+    {
+        var pilots = new PbsPilotCollector(_names, PbsFlavor.Torque);
+        TorqueXmlParser.Parse(_torqueXml, TimeZoneInfo.Utc, pilots);
+        return pilots.Pilots().Count;
+    }
 
     [Benchmark]
     public int LsfJson() => LsfParsers.ToPilots(LsfParsers.ParseJson(_lsfJson, Now, TimeZoneInfo.Utc), _names).Count;

@@ -326,7 +326,7 @@ internal sealed class LenientJsonReader
         var start = _pos + 1;
         var escaped = false;
 
-        if (!isKey && t.AsSpan(start).StartsWith("() {", StringComparison.Ordinal))
+        if (!isKey && start < t.Length && t[start] == '(' && t.AsSpan(start).StartsWith("() {", StringComparison.Ordinal))
         {
             // An exported bash function: its body ends with a newline and '}' just before the closing quote.
             var close = t.IndexOf("\n}\"", start, StringComparison.Ordinal);
@@ -340,7 +340,24 @@ internal sealed class LenientJsonReader
         var i = start;
         while (true)
         {
-            var rel = t.AsSpan(i).IndexOfAny(QuoteOrBackslash);
+            // Keys and most values are short: look at the first characters one by one before a vector search.
+            var rel = -1;
+            var stop = Math.Min(t.Length, i + 24);
+            for (var k = i; k < stop; k++)
+            {
+                if (t[k] is '"' or '\\')
+                {
+                    rel = k - i;
+                    break;
+                }
+            }
+
+            if (rel < 0)
+            {
+                rel = stop < t.Length ? t.AsSpan(stop).IndexOfAny(QuoteOrBackslash) : -1;
+                rel = rel < 0 ? -1 : rel + (stop - i);
+            }
+
             if (rel < 0)
             {
                 _pos = t.Length;

@@ -29,44 +29,65 @@ public sealed record PbsJob(
     int? ExitStatus = null)
 {
     /// <summary>An array's parent (<c>123[]</c>): a container, not a pilot itself.</summary>
-    public bool IsArrayParent => Id.Contains("[]", StringComparison.Ordinal);
+    public bool IsArrayParent => PbsJobIds.IsArrayParent(Id);
 
     /// <summary>The subjob index of <c>123[7].server</c>; null for other ids.</summary>
-    public int? ArrayIndex
-    {
-        get
-        {
-            var open = Id.IndexOf('[', StringComparison.Ordinal);
-            var close = open < 0 ? -1 : Id.IndexOf(']', open);
-            return close > open + 1 && int.TryParse(Id.AsSpan(open + 1, close - open - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
-        }
-    }
+    public int? ArrayIndex => PbsJobIds.ArrayIndex(Id);
 
     /// <summary>The parent id <c>123[].server</c> of subjob <c>123[7].server</c>.</summary>
-    public string? ArrayParentId => _parent ??= ComputeParent();
+    public string? ArrayParentId => _parent ??= PbsJobIds.ArrayParentId(Id);
 
     private string? _parent;
-
-    private string? ComputeParent()
-    {
-        var open = Id.IndexOf('[', StringComparison.Ordinal);
-        var close = open < 0 ? -1 : Id.IndexOf(']', open);
-        return close > open + 1 ? string.Concat(Id.AsSpan(0, open + 1), Id.AsSpan(close)) : null;
-    }
 
     /// <summary>The user part of <see cref="Owner"/>.</summary>
     public string? OwnerUser => Owner is null ? null : Owner.Split('@', 2)[0];
 
     /// <summary>True when <see cref="Owner"/>'s user part is <paramref name="user"/>, or the format shows no owner.</summary>
-    internal bool IsOwnedBy(string user)
+    internal bool IsOwnedBy(string user) => PbsJobIds.IsOwnedBy(Owner, user);
+}
+
+/// <summary>What a PBS job id and owner say, shared by <see cref="PbsJob"/> and the parsers' direct path.</summary>
+internal static class PbsJobIds
+{
+    public static bool IsArrayParent(string id) => id.Contains("[]", StringComparison.Ordinal);
+
+    public static int? ArrayIndex(string id)
     {
-        if (Owner is null)
+        var open = id.IndexOf('[', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : id.IndexOf(']', open);
+        return close > open + 1 && int.TryParse(id.AsSpan(open + 1, close - open - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
+    }
+
+    public static string? ArrayParentId(string id, string? previous = null)
+    {
+        var open = id.IndexOf('[', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : id.IndexOf(']', open);
+        if (close <= open + 1)
+        {
+            return null;
+        }
+
+        // Subjobs of one array are listed together: the previous parent is reused when it is this one.
+        if (previous is not null && previous.Length == id.Length - (close - open - 1)
+            && previous.AsSpan(0, open + 1).SequenceEqual(id.AsSpan(0, open + 1))
+            && previous.AsSpan(open + 1).SequenceEqual(id.AsSpan(close)))
+        {
+            return previous;
+        }
+
+        return string.Concat(id.AsSpan(0, open + 1), id.AsSpan(close));
+    }
+
+    /// <summary>True when the user part of <paramref name="owner"/> (<c>user@host</c>) is <paramref name="user"/>, or no owner is shown.</summary>
+    public static bool IsOwnedBy(string? owner, string user)
+    {
+        if (owner is null)
         {
             return true;
         }
 
-        var at = Owner.IndexOf('@', StringComparison.Ordinal);
-        return (at < 0 ? Owner.AsSpan() : Owner.AsSpan(0, at)).SequenceEqual(user);
+        var at = owner.IndexOf('@', StringComparison.Ordinal);
+        return (at < 0 ? owner.AsSpan() : owner.AsSpan(0, at)).SequenceEqual(user);
     }
 }
 
@@ -167,29 +188,63 @@ internal sealed class PbsJobBuilder(TimeZoneInfo zone)
         return _lastDuration;
     }
 
-    public PbsJob Build()
+    /// <summary>The job's id; a job without one is an error.</summary>
+    public string RequireId() => Id ?? throw new FormatException("a job without an id");
+
+    /// <summary>The job's state, trimmed; a job without one is an error.</summary>
+    public string RequireState()
     {
-        var id = Id ?? throw new FormatException("a job without an id");
         var state = _values[State];
         if (string.IsNullOrWhiteSpace(state))
         {
-            throw new FormatException($"job {id} has no job_state");
+            throw new FormatException($"job {RequireId()} has no job_state");
         }
 
+        return state.Trim();
+    }
+
+    public string JobName => _values[Name] ?? "";
+
+    public string? JobOwner => _values[Owner];
+
+    public string? JobComment => _values[Comment];
+
+    public DateTimeOffset? QueueTime => Time(_values[QTime] ?? _values[CTime]);
+
+    public DateTimeOffset? StartTime => Time(_values[STime]);
+
+    public TimeSpan? RequestedWalltime => Duration(_values[Walltime]);
+
+    public PbsJob Build()
+    {
+        var id = RequireId();
+        var state = RequireState();
         return new PbsJob(
             id,
-            _values[Name] ?? "",
-            state.Trim(),
-            _values[Owner],
+            JobName,
+            state,
+            JobOwner,
             _values[Queue],
-            _values[Comment],
+            JobComment,
             _values[Hold],
-            Time(_values[QTime] ?? _values[CTime]),
-            Time(_values[STime]),
+            QueueTime,
+            StartTime,
             Time(_values[EndTime]),
-            Duration(_values[Walltime]),
+            RequestedWalltime,
             int.TryParse(_values[Exit], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var e) ? e : null);
     }
+}
+
+/// <summary>Receives each job a PBS parser reads, as the builder holds it (valid until the next job starts).</summary>
+internal interface IPbsJobSink
+{
+    void Add(PbsJobBuilder job);
+}
+
+/// <summary>Every job of a listing as a <see cref="PbsJob"/> (tests, outcomes, the public parsers).</summary>
+internal sealed class PbsJobList : List<PbsJob>, IPbsJobSink
+{
+    void IPbsJobSink.Add(PbsJobBuilder job) => Add(job.Build());
 }
 
 /// <summary>PBS time stamps: <c>Wed Apr 14 23:34:17 2021</c> (local time) or epoch seconds (Torque XML).</summary>

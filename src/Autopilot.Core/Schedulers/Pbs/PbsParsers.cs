@@ -16,8 +16,15 @@ public static partial class PbsParsers
     /// <exception cref="FormatException">Empty, binary, truncated or structurally broken output.</exception>
     public static PbsJsonListing ParseJson(string stdout, TimeZoneInfo? zone = null)
     {
+        var jobs = new PbsJobList();
+        var (hasJobs, prefix, server) = ParseJson(stdout, zone ?? TimeZoneInfo.Local, jobs);
+        return new PbsJsonListing(jobs, hasJobs, prefix, server);
+    }
+
+    /// <summary>Reads <c>qstat -f -F json</c>, handing each job to <paramref name="sink"/>.</summary>
+    internal static (bool HasJobsKey, string? PlainTextPrefix, string? Server) ParseJson(string stdout, TimeZoneInfo zone, IPbsJobSink sink)
+    {
         ArgumentNullException.ThrowIfNull(stdout);
-        zone ??= TimeZoneInfo.Local;
         if (LenientJsonReader.LooksBinary(stdout))
         {
             throw new FormatException("qstat printed binary data, not JSON");
@@ -32,7 +39,6 @@ public static partial class PbsParsers
         var prefix = stdout[..start].Trim();
         var reader = new LenientJsonReader(stdout, start, new StringPool());
         reader.ReadObjectStart();
-        var jobs = new List<PbsJob>();
         var hasJobs = false;
         string? server = null;
         var first = true;
@@ -41,7 +47,7 @@ public static partial class PbsParsers
             if (key is "Jobs")
             {
                 hasJobs = true;
-                ReadJobs(reader, jobs, zone);
+                ReadJobs(reader, sink, zone);
             }
             else if (key is "pbs_server")
             {
@@ -53,10 +59,10 @@ public static partial class PbsParsers
             }
         }
 
-        return new PbsJsonListing(jobs, hasJobs, prefix.Length == 0 ? null : prefix, server);
+        return (hasJobs, prefix.Length == 0 ? null : prefix, server);
     }
 
-    private static void ReadJobs(LenientJsonReader reader, List<PbsJob> jobs, TimeZoneInfo zone)
+    private static void ReadJobs(LenientJsonReader reader, IPbsJobSink sink, TimeZoneInfo zone)
     {
         reader.ReadObjectStart();
         var builder = new PbsJobBuilder(zone);
@@ -99,7 +105,7 @@ public static partial class PbsParsers
                 }
             }
 
-            jobs.Add(builder.Build());
+            sink.Add(builder);
         }
     }
 
@@ -115,14 +121,20 @@ public static partial class PbsParsers
     /// </summary>
     public static IReadOnlyList<PbsJob> ParseFullText(string stdout, TimeZoneInfo? zone = null)
     {
+        var jobs = new PbsJobList();
+        ParseFullText(stdout, zone ?? TimeZoneInfo.Local, jobs);
+        return jobs;
+    }
+
+    /// <summary>Reads <c>qstat -f</c> text, handing each job to <paramref name="sink"/>.</summary>
+    internal static void ParseFullText(string stdout, TimeZoneInfo zone, IPbsJobSink sink)
+    {
         ArgumentNullException.ThrowIfNull(stdout);
-        zone ??= TimeZoneInfo.Local;
         if (LenientJsonReader.LooksBinary(stdout))
         {
             throw new FormatException("qstat printed binary data, not `qstat -f` text");
         }
 
-        var jobs = new List<PbsJob>();
         var pool = new StringPool();
         var builder = new PbsJobBuilder(zone);
         var inJob = false;
@@ -181,7 +193,7 @@ public static partial class PbsParsers
                 Flush();
                 if (inJob)
                 {
-                    jobs.Add(builder.Build());
+                    sink.Add(builder);
                 }
 
                 var id = line["Job Id:".Length..].Trim().ToString();
@@ -258,10 +270,8 @@ public static partial class PbsParsers
         Flush();
         if (inJob)
         {
-            jobs.Add(builder.Build());
+            sink.Add(builder);
         }
-
-        return jobs;
     }
 
     /// <summary>
@@ -411,129 +421,23 @@ public static partial class PbsParsers
     /// parents are dropped when any of their subjobs is listed (the subjobs are the pilots); a parent
     /// listed alone stands for its array.
     /// </summary>
-    /// <summary>
-    /// The requested name a listed job carries, or null when it is not one of ours. Torque names an
-    /// array's subjobs &lt;name&gt;-&lt;index&gt; (PBS_JOBNAME differs per element), so job 7[3] of
-    /// array "autopilot-main" is listed as "autopilot-main-3" and must still count as that pool's pilot.
-    /// </summary>
-    internal static string? OurName(PbsJob job, IReadOnlySet<string> wanted, PbsFlavor flavor)
-    {
-        if (wanted.Contains(job.Name))
-        {
-            return job.Name;
-        }
-
-        if (flavor == PbsFlavor.Torque && job.ArrayIndex is { } index)
-        {
-            var suffix = "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (job.Name.EndsWith(suffix, StringComparison.Ordinal) && job.Name[..^suffix.Length] is var name && wanted.Contains(name))
-            {
-                return name;
-            }
-        }
-
-        return null;
-    }
-
     public static IReadOnlyList<Pilot> ToPilots(IEnumerable<PbsJob> jobs, IReadOnlyCollection<string> names, PbsFlavor flavor, string? user = null, bool includeFinished = false)
     {
-        var wanted = names as IReadOnlySet<string> ?? new HashSet<string>(names, StringComparer.Ordinal);
-        var capacity = jobs is IReadOnlyCollection<PbsJob> c ? c.Count : 0;
-        var pilots = new List<Pilot>(capacity);
-        var pilotJobs = new List<PbsJob>(capacity);
-        var anyParent = false;
-        List<string>? finishedSubjobParents = null;
-        // A listing repeats a handful of (state, comment) pairs; reading a comment costs a dozen
-        // case-insensitive searches, so each pair is mapped once (and pooled strings repeat by reference).
-        var mapped = new Dictionary<(string State, string? Comment), (PilotState, PendingKind, string?)>();
-        string? lastState = null;
-        string? lastComment = null;
-        (PilotState State, PendingKind Kind, string? Reason) map = default;
-        foreach (var listed in jobs)
+        ArgumentNullException.ThrowIfNull(jobs);
+        var collector = new PbsPilotCollector(names, flavor, user, includeFinished);
+        foreach (var job in jobs)
         {
-            if (OurName(listed, wanted, flavor) is not { } name)
-            {
-                continue;
-            }
-
-            var job = ReferenceEquals(name, listed.Name) ? listed : listed with { Name = name };
-            if (user is not null && !job.IsOwnedBy(user))
-            {
-                continue;
-            }
-
-            if (!ReferenceEquals(job.State, lastState) || !ReferenceEquals(job.Comment, lastComment))
-            {
-                if (!mapped.TryGetValue((job.State, job.Comment), out map))
-                {
-                    map = PbsStates.Map(job.State, flavor, job.Comment);
-                    mapped[(job.State, job.Comment)] = map;
-                }
-
-                lastState = job.State;
-                lastComment = job.Comment;
-            }
-
-            if (!includeFinished && map.State is PilotState.Finished)
-            {
-                // A finished subjob still shows that its parent has subjobs listed.
-                if (job.ArrayParentId is { } finishedParent)
-                {
-                    (finishedSubjobParents ??= []).Add(finishedParent);
-                }
-
-                continue;
-            }
-
-            anyParent |= job.IsArrayParent;
-            pilots.Add(ToPilot(job, map));
-            pilotJobs.Add(job);
+            collector.Add(job);
         }
 
-        if (!anyParent)
-        {
-            return pilots;
-        }
-
-        // Only a listing that shows array parents needs to know which of them have subjobs listed.
-        var parentsWithSubjobs = new HashSet<string>(finishedSubjobParents ?? [], StringComparer.Ordinal);
-        foreach (var job in pilotJobs)
-        {
-            if (job.ArrayParentId is { } parent)
-            {
-                parentsWithSubjobs.Add(parent);
-            }
-        }
-
-        var kept = new List<Pilot>(pilots.Count);
-        for (var i = 0; i < pilots.Count; i++)
-        {
-            if (!(pilotJobs[i].IsArrayParent && parentsWithSubjobs.Contains(pilotJobs[i].Id)))
-            {
-                kept.Add(pilots[i]);
-            }
-        }
-
-        return kept;
+        return collector.Pilots();
     }
 
-    public static Pilot ToPilot(PbsJob job, PbsFlavor flavor) => ToPilot(job, PbsStates.Map(job.State, flavor, job.Comment));
-
-    private static Pilot ToPilot(PbsJob job, (PilotState State, PendingKind Kind, string? Reason) map)
+    public static Pilot ToPilot(PbsJob job, PbsFlavor flavor)
     {
-        var (state, kind, reason) = map;
-        return new Pilot(
-            job.Id,
-            job.Name,
-            state,
-            job.State,
-            reason,
-            kind,
-            job.QueueTime,
-            job.StartTime,
-            job.ArrayIndex,
-            job.ArrayParentId,
-            job.Walltime);
+        ArgumentNullException.ThrowIfNull(job);
+        var (state, kind, reason) = PbsStates.Map(job.State, flavor, job.Comment);
+        return new Pilot(job.Id, job.Name, state, job.State, reason, kind, job.QueueTime, job.StartTime, job.ArrayIndex, job.ArrayParentId, job.Walltime);
     }
 
     /// <summary>Finished jobs of the given names that ended at or after <paramref name="since"/> (or whose end time is unknown).</summary>
@@ -543,7 +447,7 @@ public static partial class PbsParsers
         var outcomes = new List<PilotOutcome>();
         foreach (var job in jobs)
         {
-            if (OurName(job, wanted, flavor) is null || job.IsArrayParent)
+            if (PbsPilotCollector.OurName(job.Id, job.Name, wanted, flavor) is null || job.IsArrayParent)
             {
                 continue;
             }

@@ -53,8 +53,8 @@ public sealed class PbsScheduler : IScheduler
 
         var flavor = await ResolveFlavorAsync(_defaults, cancellationToken).ConfigureAwait(false);
         var user = query.User ?? Environment.UserName;
-        var (jobs, _) = await QueryJobsAsync(flavor, user, query.IncludeFinished, cancellationToken).ConfigureAwait(false);
-        return PbsParsers.ToPilots(jobs, query.JobNames, flavor, user, query.IncludeFinished);
+        var pilots = await QueryJobsAsync(flavor, user, query.IncludeFinished, () => new PbsPilotCollector(query.JobNames, flavor, user, query.IncludeFinished), cancellationToken).ConfigureAwait(false);
+        return pilots.Pilots();
     }
 
     public async Task<SubmitResult> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
@@ -124,7 +124,7 @@ public sealed class PbsScheduler : IScheduler
         var user = query.User ?? Environment.UserName;
         try
         {
-            var (jobs, _) = await QueryJobsAsync(flavor, user, includeHistory: true, cancellationToken).ConfigureAwait(false);
+            var jobs = await QueryJobsAsync(flavor, user, includeHistory: true, () => new PbsJobList(), cancellationToken).ConfigureAwait(false);
             var outcomes = PbsParsers.ToOutcomes(jobs, query.JobNames, flavor, query.Since, user);
             return flavor == PbsFlavor.Torque
                 ? new OutcomeReport(true, outcomes, "Torque keeps finished jobs only for keep_completed seconds")
@@ -279,23 +279,25 @@ public sealed class PbsScheduler : IScheduler
     /// text into the JSON or calls -u a conflict (OpenPBS PR #2675) the same without -u, filtered by
     /// Job_Owner here; when -F json is unknown (PBS Pro before 13), <c>qstat -f -t</c> text.
     /// Torque: <c>qstat -x -t</c> (XML), or <c>qstat -f -t</c> text where -x is unknown.
+    /// Each job read goes to a new sink per attempt (the pilots of a tick are collected without a job record each).
     /// </summary>
-    private async Task<(IReadOnlyList<PbsJob> Jobs, string Command)> QueryJobsAsync(PbsFlavor flavor, string user, bool includeHistory, CancellationToken cancellationToken)
+    private async Task<TSink> QueryJobsAsync<TSink>(PbsFlavor flavor, string user, bool includeHistory, Func<TSink> newSink, CancellationToken cancellationToken)
+        where TSink : IPbsJobSink
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             List<string> args;
-            Func<string, IReadOnlyList<PbsJob>> parse;
+            Action<string, IPbsJobSink> parse;
             var json = false;
             if (flavor == PbsFlavor.Torque)
             {
                 args = _jsonUnsupported ? ["-f", "-t"] : ["-x", "-t"];
-                parse = _jsonUnsupported ? s => PbsParsers.ParseFullText(s, _zone) : s => TorqueXmlParser.Parse(s, _zone);
+                parse = _jsonUnsupported ? (s, sink) => PbsParsers.ParseFullText(s, _zone, sink) : (s, sink) => TorqueXmlParser.Parse(s, _zone, sink);
             }
             else if (_jsonUnsupported)
             {
                 args = ["-f", "-t"];
-                parse = s => PbsParsers.ParseFullText(s, _zone);
+                parse = (s, sink) => PbsParsers.ParseFullText(s, _zone, sink);
             }
             else
             {
@@ -342,18 +344,20 @@ public sealed class PbsScheduler : IScheduler
 
             try
             {
+                var sink = newSink();
                 if (!json)
                 {
-                    return (parse(result.StandardOutput), result.Spec.Display());
+                    parse(result.StandardOutput, sink);
+                    return sink;
                 }
 
-                if (result.StandardOutput.Trim().Length == 0)
+                if (result.StandardOutput.AsSpan().IsWhiteSpace())
                 {
                     // qstat -u with no matching job prints nothing.
-                    return ([], result.Spec.Display());
+                    return sink;
                 }
 
-                var listing = PbsParsers.ParseJson(result.StandardOutput, _zone);
+                var listing = PbsParsers.ParseJson(result.StandardOutput, _zone, sink);
                 if (listing.PlainTextPrefix is not null && !_userFilterBroken)
                 {
                     _logger.LogInformation("qstat printed plain text before its JSON (OpenPBS PR 2675); listing all jobs and filtering by owner");
@@ -372,7 +376,7 @@ public sealed class PbsScheduler : IScheduler
                     throw new SchedulerException($"{Kind}: listing failed: {result.Describe()}");
                 }
 
-                return (listing.Jobs, result.Spec.Display());
+                return sink;
             }
             catch (FormatException ex)
             {

@@ -7,10 +7,14 @@ namespace Autopilot.Schedulers.Pbs;
 /// </summary>
 internal sealed class StringPool
 {
-    private const int MaxLength = 64;
+    private const int MaxLength = 160;
     private const int MaxEntries = 8192;
     private readonly HashSet<string> _set = new(StringComparer.Ordinal);
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    // Values recently returned, by length and end characters: a listing repeats the same few values,
+    // and comparing against one candidate is cheaper than hashing the value.
+    private readonly string?[] _recent = new string?[256];
 
     public StringPool() => _lookup = _set.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -26,17 +30,22 @@ internal sealed class StringPool
             return value.ToString();
         }
 
-        if (_lookup.TryGetValue(value, out var pooled))
+        var slot = ((value.Length * 31) + (value[0] * 7) + value[^1]) & 255;
+        if (_recent[slot] is { } recent && value.SequenceEqual(recent))
         {
-            return pooled;
+            return recent;
         }
 
-        var s = value.ToString();
-        if (_set.Count < MaxEntries)
+        if (!_lookup.TryGetValue(value, out var pooled))
         {
-            _set.Add(s);
+            pooled = value.ToString();
+            if (_set.Count < MaxEntries)
+            {
+                _set.Add(pooled);
+            }
         }
 
-        return s;
+        _recent[slot] = pooled;
+        return pooled;
     }
 }

@@ -11,8 +11,15 @@ public static class TorqueXmlParser
 {
     public static IReadOnlyList<PbsJob> Parse(string stdout, TimeZoneInfo? zone = null)
     {
+        var jobs = new PbsJobList();
+        Parse(stdout, zone ?? TimeZoneInfo.Local, jobs);
+        return jobs;
+    }
+
+    /// <summary>Reads <c>qstat -x</c>, handing each job to <paramref name="sink"/>.</summary>
+    internal static void Parse(string stdout, TimeZoneInfo zone, IPbsJobSink sink)
+    {
         ArgumentNullException.ThrowIfNull(stdout);
-        zone ??= TimeZoneInfo.Local;
         if (LenientJsonReader.LooksBinary(stdout))
         {
             throw new FormatException("qstat -x printed binary data, not XML");
@@ -23,7 +30,7 @@ public static class TorqueXmlParser
         if (text.AsSpan().IsWhiteSpace())
         {
             // Torque prints nothing at all when no job exists.
-            return [];
+            return;
         }
 
         var dataStart = text.IndexOf("<Data>", StringComparison.Ordinal);
@@ -38,7 +45,6 @@ public static class TorqueXmlParser
             throw new FormatException("qstat -x output ends before </Data> (truncated output?)");
         }
 
-        var jobs = new List<PbsJob>();
         var pool = new StringPool();
         var builder = new PbsJobBuilder(zone);
         var pos = dataStart + "<Data>".Length;
@@ -91,11 +97,9 @@ public static class TorqueXmlParser
             }
 
             builder.Set(PbsJobBuilder.WalltimeSlot, walltime);
-            jobs.Add(builder.Build());
+            sink.Add(builder);
             pos = jobEnd + 6;
         }
-
-        return jobs;
     }
 
     private static string Decode(ReadOnlySpan<char> value, StringPool? pool = null) =>
