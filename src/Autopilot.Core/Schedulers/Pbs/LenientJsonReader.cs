@@ -13,7 +13,6 @@ namespace Autopilot.Schedulers.Pbs;
 /// </summary>
 internal sealed class LenientJsonReader
 {
-    private static readonly System.Buffers.SearchValues<char> QuoteOrBackslash = System.Buffers.SearchValues.Create("\"\\");
     private static readonly System.Buffers.SearchValues<char> Blank = System.Buffers.SearchValues.Create(" \n\r\t");
 
     private readonly string _text;
@@ -340,24 +339,7 @@ internal sealed class LenientJsonReader
         var i = start;
         while (true)
         {
-            // Keys and most values are short: look at the first characters one by one before a vector search.
-            var rel = -1;
-            var stop = Math.Min(t.Length, i + 24);
-            for (var k = i; k < stop; k++)
-            {
-                if (t[k] is '"' or '\\')
-                {
-                    rel = k - i;
-                    break;
-                }
-            }
-
-            if (rel < 0)
-            {
-                rel = stop < t.Length ? t.AsSpan(stop).IndexOfAny(QuoteOrBackslash) : -1;
-                rel = rel < 0 ? -1 : rel + (stop - i);
-            }
-
+            var rel = ShortScan.IndexOfAny(t.AsSpan(i), '"', '\\');
             if (rel < 0)
             {
                 _pos = t.Length;

@@ -115,7 +115,7 @@ public static class TorqueXmlParser
         content = default;
         while (p < xml.Length)
         {
-            var lt = xml[p..].IndexOf('<');
+            var lt = ShortScan.IndexOf(xml[p..], '<');
             if (lt < 0)
             {
                 p = xml.Length;
@@ -123,7 +123,7 @@ public static class TorqueXmlParser
             }
 
             p += lt;
-            var gt = xml[p..].IndexOf('>');
+            var gt = ShortScan.IndexOf(xml[p..], '>');
             if (gt < 0)
             {
                 throw new FormatException("an XML tag has no '>' (truncated output?)");
@@ -148,10 +148,16 @@ public static class TorqueXmlParser
             var q = contentStart;
             while (true)
             {
-                var close = xml[q..].IndexOf("</", StringComparison.Ordinal);
-                if (close < 0)
+                var close = ShortScan.IndexOf(xml[q..], '<');
+                if (close < 0 || q + close + 1 >= xml.Length)
                 {
                     throw new FormatException($"<{tag}> has no closing tag (truncated output?)");
+                }
+
+                if (xml[q + close + 1] != '/')
+                {
+                    q += close + 1;
+                    continue;
                 }
 
                 q += close;
