@@ -59,8 +59,11 @@ public static partial class LsfParsers
         ArgumentNullException.ThrowIfNull(names);
         var pilots = new LsfPilotCollector(names, includeFinished);
         ReadJson(stdout, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), pilots);
-        return pilots.Pilots;
+        return pilots.Result();
     }
+
+    // {"JOBID":"1","STAT":"RUN"} is about the shortest record a listing can hold.
+    private const int MinJsonRecordChars = 24;
 
     private static void ReadJson(string stdout, LsfRecord record, ILsfJobSink sink)
     {
@@ -90,21 +93,7 @@ public static partial class LsfParsers
                 var firstItem = true;
                 while (reader.NextItem(ref firstItem))
                 {
-                    record.Clear();
-                    reader.ReadObjectStart();
-                    var firstField = true;
-                    while (reader.NextMember(ref firstField, out var field))
-                    {
-                        var slot = LsfSlot.Of(field);
-                        if (slot < 0 || reader.Peek() is '{' or '[')
-                        {
-                            reader.SkipValue();
-                            continue;
-                        }
-
-                        ReadScalar(reader, stdout, record, slot);
-                    }
-
+                    ReadRecord(reader, stdout, record);
                     if (record.IsPresent(LsfSlot.Error))
                     {
                         continue;
@@ -116,6 +105,11 @@ public static partial class LsfParsers
             else if (key is "JOBS")
             {
                 declared = long.TryParse(reader.ReadScalar(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+                if (!sawRecords && declared > 0)
+                {
+                    // bjobs prints JOBS before RECORDS; the text's length bounds a wrong count.
+                    sink.Expect((int)Math.Min(declared.Value, stdout.Length / MinJsonRecordChars));
+                }
             }
             else
             {
@@ -126,6 +120,26 @@ public static partial class LsfParsers
         if (!sawRecords && declared is not 0)
         {
             throw new FormatException("bjobs JSON has no RECORDS");
+        }
+    }
+
+    // One call per record, not a loop inside ReadJson: a method called once per listing runs its hot
+    // loop as on-stack-replacement code, which the JIT optimises less than a method called often.
+    private static void ReadRecord(LenientJsonReader reader, string text, LsfRecord record)
+    {
+        record.Clear();
+        reader.ReadObjectStart();
+        var firstField = true;
+        while (reader.NextMember(ref firstField, out var field))
+        {
+            var slot = LsfSlot.Of(field);
+            if (slot < 0 || reader.Peek() is '{' or '[')
+            {
+                reader.SkipValue();
+                continue;
+            }
+
+            ReadScalar(reader, text, record, slot);
         }
     }
 
@@ -183,7 +197,7 @@ public static partial class LsfParsers
         ArgumentNullException.ThrowIfNull(names);
         var pilots = new LsfPilotCollector(names, includeFinished);
         ReadDelimited(stdout, fieldList, delimiter, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), pilots);
-        return pilots.Pilots;
+        return pilots.Result();
     }
 
     // The line ends MemoryExtensions.EnumerateLines knows; lines are cut by hand here to keep their offsets.
@@ -196,19 +210,10 @@ public static partial class LsfParsers
             throw new FormatException("bjobs printed binary data");
         }
 
-        var names = fieldList.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Where(f => !f.StartsWith("delimiter=", StringComparison.Ordinal))
-            .Select(f => f.Split(':')[0].ToLowerInvariant() switch
-            {
-                "id" => "JOBID",
-                "name" => "JOB_NAME",
-                var other => other.ToUpperInvariant(),
-            })
-            .ToArray();
-        var slots = names.Select(n => LsfSlot.Of(n)).ToArray();
-        var nameIndex = Array.IndexOf(names, "JOB_NAME");
+        var layout = new DelimitedLayout(fieldList, delimiter);
+        // One line per job: counting them is one vectorised pass over the text.
+        sink.Expect(stdout.AsSpan().Count('\n') + 1);
         var lineNo = 0;
-        Span<Range> ranges = stackalloc Range[names.Length + 1];
         var next = 0;
         var more = true;
         while (more)
@@ -219,15 +224,57 @@ public static partial class LsfParsers
             more = rel >= 0;
             next = lineEnd + (more && stdout[lineEnd] == '\r' && lineEnd + 1 < stdout.Length && stdout[lineEnd + 1] == '\n' ? 2 : 1);
             lineNo++;
-            var line = stdout.AsSpan(lineStart, lineEnd - lineStart);
+            if (layout.Read(stdout, lineStart, lineEnd - lineStart, lineNo, record))
+            {
+                sink.Add(record);
+            }
+        }
+    }
+
+    /// <summary>The columns of a delimited listing, and the reading of one line of it.</summary>
+    private sealed class DelimitedLayout
+    {
+        private readonly string[] _names;
+        private readonly int[] _slots;
+        private readonly int _nameIndex;
+        private readonly char _delimiter;
+        private readonly Range[] _ranges;
+
+        public DelimitedLayout(string fieldList, char delimiter)
+        {
+            _names = fieldList.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Where(f => !f.StartsWith("delimiter=", StringComparison.Ordinal))
+                .Select(f => f.Split(':')[0].ToLowerInvariant() switch
+                {
+                    "id" => "JOBID",
+                    "name" => "JOB_NAME",
+                    var other => other.ToUpperInvariant(),
+                })
+                .ToArray();
+            _slots = _names.Select(n => LsfSlot.Of(n)).ToArray();
+            _nameIndex = Array.IndexOf(_names, "JOB_NAME");
+            _delimiter = delimiter;
+            _ranges = new Range[_names.Length + 1];
+        }
+
+        /// <summary>
+        /// Fills the record from <c>text[start..start+length]</c>; false for a blank or banner line. One call
+        /// per line rather than a loop in the caller, which the JIT would optimise less (on-stack replacement).
+        /// </summary>
+        public bool Read(string text, int start, int length, int lineNo, LsfRecord record)
+        {
+            var line = text.AsSpan(start, length);
             if (line.IsWhiteSpace() || IsBanner(line))
             {
-                continue;
+                return false;
             }
 
             record.Clear();
-            var n = line.Split(ranges, delimiter);
-            if (n == names.Length && line[ranges[n - 1]].Contains(delimiter))
+            var names = _names;
+            var slots = _slots;
+            var ranges = _ranges.AsSpan();
+            var n = line.Split(ranges, _delimiter);
+            if (n == names.Length && line[ranges[n - 1]].Contains(_delimiter))
             {
                 n = names.Length + 1;
             }
@@ -238,36 +285,36 @@ public static partial class LsfParsers
                 {
                     if (slots[i] >= 0)
                     {
-                        var (offset, length) = ranges[i].GetOffsetAndLength(line.Length);
-                        record.Set(slots[i], lineStart + offset, length);
+                        var (offset, fieldLength) = ranges[i].GetOffsetAndLength(line.Length);
+                        record.Set(slots[i], start + offset, fieldLength);
                     }
                 }
+
+                return true;
+            }
+
+            // Only the job name could hold the delimiter: glue the surplus back into it.
+            var parts = line.ToString().Split(_delimiter);
+            if (parts.Length > names.Length && _nameIndex >= 0)
+            {
+                var extra = parts.Length - names.Length;
+                var glued = string.Join(_delimiter, parts[_nameIndex..(_nameIndex + extra + 1)]);
+                parts = [.. parts[.._nameIndex], glued, .. parts[(_nameIndex + extra + 1)..]];
             }
             else
             {
-                // Only the job name could hold the delimiter: glue the surplus back into it.
-                var parts = line.ToString().Split(delimiter);
-                if (parts.Length > names.Length && nameIndex >= 0)
-                {
-                    var extra = parts.Length - names.Length;
-                    var glued = string.Join(delimiter, parts[nameIndex..(nameIndex + extra + 1)]);
-                    parts = [.. parts[..nameIndex], glued, .. parts[(nameIndex + extra + 1)..]];
-                }
-                else
-                {
-                    throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
-                }
+                throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
+            }
 
-                for (var i = 0; i < names.Length; i++)
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (slots[i] >= 0)
                 {
-                    if (slots[i] >= 0)
-                    {
-                        record.SetString(slots[i], parts[i]);
-                    }
+                    record.SetString(slots[i], parts[i]);
                 }
             }
 
-            sink.Add(record);
+            return true;
         }
     }
 
@@ -405,6 +452,8 @@ public static partial class LsfParsers
     private sealed class JobList : ILsfJobSink
     {
         public List<LsfJob> Jobs { get; } = [];
+
+        public void Expect(int records) => Jobs.Capacity = Math.Max(Jobs.Capacity, records);
 
         public void Add(LsfRecord record)
         {

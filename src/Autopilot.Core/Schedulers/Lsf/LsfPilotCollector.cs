@@ -31,6 +31,19 @@ internal sealed class LsfPilotCollector : ILsfJobSink
 
     public List<Pilot> Pilots { get; } = [];
 
+    void ILsfJobSink.Expect(int records) => Pilots.Capacity = Math.Max(Pilots.Capacity, records);
+
+    /// <summary>The pilots, without the room kept for jobs that were not ours when most were not.</summary>
+    public List<Pilot> Result()
+    {
+        if (Pilots.Count < Pilots.Capacity / 2)
+        {
+            Pilots.TrimExcess();
+        }
+
+        return Pilots;
+    }
+
     public void Add(LsfJob job)
     {
         if ((SameName(job.Name) ? _lastWanted : Wanted(job.Name)) && TryMap(job.Stat, job.PendReason, out var map))

@@ -6,6 +6,12 @@ namespace Autopilot.Schedulers.Lsf;
 /// <summary>Takes the records of one bjobs listing, one at a time, as a parser reads them.</summary>
 internal interface ILsfJobSink
 {
+    /// <summary>
+    /// About how many records follow: a list sized once is cheaper than one grown by doubling, whose
+    /// discarded arrays for a large listing are large-object allocations.
+    /// </summary>
+    void Expect(int records);
+
     /// <summary>The record is refilled for the next job: keep only what is made from it, never the record.</summary>
     void Add(LsfRecord record);
 }
@@ -41,8 +47,8 @@ internal static class LsfSlot
 /// The current record of one bjobs listing. Its fields are ranges of the output, so a sink pays for a
 /// string only where it keeps one (a job that is not ours by name costs none); the rare value that had
 /// to be rewritten (a JSON escape, a delimited name glued back together) is held as a string. Values
-/// repeat down a listing (names, states, queues, reasons, times): each field remembers its last value
-/// and reuses it when the next one has the same text, which is cheaper than the pool's hash lookup.
+/// repeat down a listing (names, states, queues, reasons, times): each field remembers its last values
+/// and reuses them when the next one has the same text, which is cheaper than the pool's hash lookup.
 /// </summary>
 internal sealed class LsfRecord
 {
@@ -54,6 +60,7 @@ internal sealed class LsfRecord
     private readonly string?[] _rewritten = new string?[LsfSlot.Count];
     private readonly StringPool _pool = new();
     private readonly string?[] _last = new string?[LsfSlot.Count];
+    private readonly string?[] _previous = new string?[LsfSlot.Count];
     private readonly string?[] _parsedText = new string?[LsfSlot.Count];
     private readonly DateTimeOffset?[] _time = new DateTimeOffset?[LsfSlot.Count];
     private readonly TimeSpan?[] _duration = new TimeSpan?[LsfSlot.Count];
@@ -142,6 +149,14 @@ internal sealed class LsfRecord
             return last;
         }
 
+        // Two values taking turns (RUN and PEND, two pools' names) are as cheap as one.
+        var previous = _previous[slot];
+        _previous[slot] = last;
+        if (previous is not null && value.SequenceEqual(previous))
+        {
+            return _last[slot] = previous;
+        }
+
         return _last[slot] = _pool.Get(value);
     }
 
@@ -200,8 +215,33 @@ internal sealed class LsfRecord
     }
 
     /// <summary><c>N</c>, or <c>N[i]</c> for an array element.</summary>
-    public static string ElementId(string jobId, int? index) =>
-        index is null ? jobId : string.Create(CultureInfo.InvariantCulture, $"{jobId}[{index.Value}]");
+    public static string ElementId(string jobId, int? index)
+    {
+        if (index is not { } i)
+        {
+            return jobId;
+        }
+
+        if (i < 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{jobId}[{i}]");
+        }
+
+        // Made once per array element: sized up front, cheaper than through a format handler.
+        var digits = 1;
+        for (var v = i; v >= 10; v /= 10)
+        {
+            digits++;
+        }
+
+        return string.Create(jobId.Length + digits + 2, (jobId, i), static (span, s) =>
+        {
+            s.jobId.CopyTo(span);
+            span[s.jobId.Length] = '[';
+            s.i.TryFormat(span[(s.jobId.Length + 1)..^1], out _, default, CultureInfo.InvariantCulture);
+            span[^1] = ']';
+        });
+    }
 
     private TimeSpan? Duration(int slot)
     {

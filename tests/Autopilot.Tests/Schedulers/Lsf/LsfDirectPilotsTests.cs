@@ -79,6 +79,7 @@ public sealed class LsfDirectPilotsTests
     [InlineData(ArrayListing)]
     [InlineData(QuirkyListing)]
     [InlineData(OwnDelimited)]
+    [InlineData("{\"COMMAND\":\"bjobs\",\"JOBS\":2147483648,\"RECORDS\":[{\"JOBID\":\"1\",\"JOB_NAME\":\"autopilot-a\",\"STAT\":\"RUN\"}]}")]
     public void Inline_listings_give_the_same_pilots(string text)
     {
         AssertAllForms(text);
