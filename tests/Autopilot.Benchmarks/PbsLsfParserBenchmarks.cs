@@ -104,8 +104,8 @@ public class PbsLsfParserBenchmarks
     }
 
     [Benchmark]
-    public int LsfJson() => LsfParsers.ToPilots(LsfParsers.ParseJson(_lsfJson, Now, TimeZoneInfo.Utc), _names).Count;
+    public int LsfJson() => LsfParsers.PilotsFromJson(_lsfJson, _names, includeFinished: false, Now, TimeZoneInfo.Utc).Count;
 
     [Benchmark]
-    public int LsfDelimited() => LsfParsers.ToPilots(LsfParsers.ParseDelimited(_lsfDelimited, LsfParsers.ListFields, Now, TimeZoneInfo.Utc), _names).Count;
+    public int LsfDelimited() => LsfParsers.PilotsFromDelimited(_lsfDelimited, LsfParsers.ListFields, _names, includeFinished: false, Now, TimeZoneInfo.Utc).Count;
 }

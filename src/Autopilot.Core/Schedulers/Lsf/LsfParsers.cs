@@ -44,7 +44,29 @@ public static partial class LsfParsers
     public static IReadOnlyList<LsfJob> ParseJson(string stdout, DateTimeOffset now, TimeZoneInfo? zone = null)
     {
         ArgumentNullException.ThrowIfNull(stdout);
-        zone ??= TimeZoneInfo.Local;
+        var jobs = new JobList();
+        ReadJson(stdout, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), jobs);
+        return jobs.Jobs;
+    }
+
+    /// <summary>
+    /// <see cref="ParseJson"/> then <see cref="ToPilots"/> in one pass, without a job record per job:
+    /// the listing of every tick. Fails exactly where <see cref="ParseJson"/> fails.
+    /// </summary>
+    public static IReadOnlyList<Pilot> PilotsFromJson(string stdout, IReadOnlyCollection<string> names, bool includeFinished, DateTimeOffset now, TimeZoneInfo? zone = null)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(names);
+        var pilots = new LsfPilotCollector(names, includeFinished);
+        ReadJson(stdout, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), pilots);
+        return pilots.Result();
+    }
+
+    // {"JOBID":"1","STAT":"RUN"} is about the shortest record a listing can hold.
+    private const int MinJsonRecordChars = 24;
+
+    private static void ReadJson(string stdout, LsfRecord record, ILsfJobSink sink)
+    {
         if (LenientJsonReader.LooksBinary(stdout))
         {
             throw new FormatException("bjobs printed binary data, not JSON");
@@ -57,10 +79,8 @@ public static partial class LsfParsers
         }
 
         CheckPrefix(stdout[..start]);
-        var reader = new LenientJsonReader(stdout, start, new StringPool());
-        // One record's fields at a time: the array is reused.
+        var reader = new LenientJsonReader(stdout, start);
         reader.ReadObjectStart();
-        var jobs = new List<LsfJob>();
         long? declared = null;
         var sawRecords = false;
         var first = true;
@@ -71,36 +91,25 @@ public static partial class LsfParsers
                 sawRecords = true;
                 reader.ReadArrayStart();
                 var firstItem = true;
-                var fields = new string?[Slot.Count];
-                var cache = new ParseCache();
                 while (reader.NextItem(ref firstItem))
                 {
-                    Array.Clear(fields);
-                    reader.ReadObjectStart();
-                    var firstField = true;
-                    while (reader.NextMember(ref firstField, out var field))
-                    {
-                        var slot = Slot.Of(field);
-                        if (slot < 0 || reader.Peek() is '{' or '[')
-                        {
-                            reader.SkipValue();
-                            continue;
-                        }
-
-                        fields[slot] = reader.ReadScalar();
-                    }
-
-                    if (fields[Slot.Error] is not null)
+                    ReadRecord(reader, stdout, record);
+                    if (record.IsPresent(LsfSlot.Error))
                     {
                         continue;
                     }
 
-                    jobs.Add(FromFields(fields, now, zone, reader.Pool, cache));
+                    sink.Add(record);
                 }
             }
             else if (key is "JOBS")
             {
                 declared = long.TryParse(reader.ReadScalar(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+                if (!sawRecords && declared > 0)
+                {
+                    // bjobs prints JOBS before RECORDS; the text's length bounds a wrong count.
+                    sink.Expect((int)Math.Min(declared.Value, stdout.Length / MinJsonRecordChars));
+                }
             }
             else
             {
@@ -112,8 +121,57 @@ public static partial class LsfParsers
         {
             throw new FormatException("bjobs JSON has no RECORDS");
         }
+    }
 
-        return jobs;
+    // One call per record, not a loop inside ReadJson: a method called once per listing runs its hot
+    // loop as on-stack-replacement code, which the JIT optimises less than a method called often.
+    private static void ReadRecord(LenientJsonReader reader, string text, LsfRecord record)
+    {
+        record.Clear();
+        reader.ReadObjectStart();
+        var firstField = true;
+        while (reader.NextMember(ref firstField, out var field))
+        {
+            var slot = LsfSlot.Of(field);
+            if (slot < 0 || reader.Peek() is '{' or '[')
+            {
+                reader.SkipValue();
+                continue;
+            }
+
+            ReadScalar(reader, text, record, slot);
+        }
+    }
+
+    /// <summary>
+    /// Takes the scalar at the reader (which has peeked past the blanks before it) as a range of the
+    /// text: skipping it checks it exactly as reading it would, without making a string. Only a
+    /// value with an escape is read again, as a string.
+    /// </summary>
+    private static void ReadScalar(LenientJsonReader reader, string text, LsfRecord record, int slot)
+    {
+        var start = reader.Position;
+        reader.SkipValue();
+        var end = reader.Position;
+        if (text[start] == '"')
+        {
+            if (text.AsSpan(start + 1, end - start - 2).Contains('\\'))
+            {
+                record.SetString(slot, new LenientJsonReader(text, start).ReadScalar());
+            }
+            else
+            {
+                record.Set(slot, start + 1, end - start - 2);
+            }
+        }
+        else if (text.AsSpan(start, end - start).Trim() is "null")
+        {
+            record.SetString(slot, null);
+        }
+        else
+        {
+            record.Set(slot, start, end - start);
+        }
     }
 
     /// <summary>
@@ -123,41 +181,100 @@ public static partial class LsfParsers
     public static IReadOnlyList<LsfJob> ParseDelimited(string stdout, string fieldList, DateTimeOffset now, TimeZoneInfo? zone = null, char delimiter = '|')
     {
         ArgumentNullException.ThrowIfNull(stdout);
-        zone ??= TimeZoneInfo.Local;
+        var jobs = new JobList();
+        ReadDelimited(stdout, fieldList, delimiter, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), jobs);
+        return jobs.Jobs;
+    }
+
+    /// <summary>
+    /// <see cref="ParseDelimited"/> then <see cref="ToPilots"/> in one pass, without a job record per job:
+    /// the listing of every tick where bjobs has no -json. Fails exactly where <see cref="ParseDelimited"/> fails.
+    /// </summary>
+    public static IReadOnlyList<Pilot> PilotsFromDelimited(
+        string stdout, string fieldList, IReadOnlyCollection<string> names, bool includeFinished, DateTimeOffset now, TimeZoneInfo? zone = null, char delimiter = '|')
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(names);
+        var pilots = new LsfPilotCollector(names, includeFinished);
+        ReadDelimited(stdout, fieldList, delimiter, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), pilots);
+        return pilots.Result();
+    }
+
+    // The line ends MemoryExtensions.EnumerateLines knows; lines are cut by hand here to keep their offsets.
+    private static readonly System.Buffers.SearchValues<char> LineEnds = System.Buffers.SearchValues.Create("\r\n\f\u0085\u2028\u2029");
+
+    private static void ReadDelimited(string stdout, string fieldList, char delimiter, LsfRecord record, ILsfJobSink sink)
+    {
         if (LenientJsonReader.LooksBinary(stdout))
         {
             throw new FormatException("bjobs printed binary data");
         }
 
-        var names = fieldList.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Where(f => !f.StartsWith("delimiter=", StringComparison.Ordinal))
-            .Select(f => f.Split(':')[0].ToLowerInvariant() switch
-            {
-                "id" => "JOBID",
-                "name" => "JOB_NAME",
-                var other => other.ToUpperInvariant(),
-            })
-            .ToArray();
-        var slots = names.Select(n => Slot.Of(n)).ToArray();
-        var nameIndex = Array.IndexOf(names, "JOB_NAME");
-        var jobs = new List<LsfJob>();
-        var pool = new StringPool();
+        var layout = new DelimitedLayout(fieldList, delimiter);
+        // One line per job: counting them is one vectorised pass over the text.
+        sink.Expect(stdout.AsSpan().Count('\n') + 1);
         var lineNo = 0;
-        Span<Range> ranges = stackalloc Range[names.Length + 1];
-        var fields = new string?[Slot.Count];
-        var cache = new ParseCache();
-        foreach (var raw in stdout.AsSpan().EnumerateLines())
+        var next = 0;
+        var more = true;
+        while (more)
         {
+            var lineStart = next;
+            var rel = stdout.AsSpan(lineStart).IndexOfAny(LineEnds);
+            var lineEnd = rel < 0 ? stdout.Length : lineStart + rel;
+            more = rel >= 0;
+            next = lineEnd + (more && stdout[lineEnd] == '\r' && lineEnd + 1 < stdout.Length && stdout[lineEnd + 1] == '\n' ? 2 : 1);
             lineNo++;
-            var line = raw.TrimEnd('\r');
+            if (layout.Read(stdout, lineStart, lineEnd - lineStart, lineNo, record))
+            {
+                sink.Add(record);
+            }
+        }
+    }
+
+    /// <summary>The columns of a delimited listing, and the reading of one line of it.</summary>
+    private sealed class DelimitedLayout
+    {
+        private readonly string[] _names;
+        private readonly int[] _slots;
+        private readonly int _nameIndex;
+        private readonly char _delimiter;
+        private readonly Range[] _ranges;
+
+        public DelimitedLayout(string fieldList, char delimiter)
+        {
+            _names = fieldList.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Where(f => !f.StartsWith("delimiter=", StringComparison.Ordinal))
+                .Select(f => f.Split(':')[0].ToLowerInvariant() switch
+                {
+                    "id" => "JOBID",
+                    "name" => "JOB_NAME",
+                    var other => other.ToUpperInvariant(),
+                })
+                .ToArray();
+            _slots = _names.Select(n => LsfSlot.Of(n)).ToArray();
+            _nameIndex = Array.IndexOf(_names, "JOB_NAME");
+            _delimiter = delimiter;
+            _ranges = new Range[_names.Length + 1];
+        }
+
+        /// <summary>
+        /// Fills the record from <c>text[start..start+length]</c>; false for a blank or banner line. One call
+        /// per line rather than a loop in the caller, which the JIT would optimise less (on-stack replacement).
+        /// </summary>
+        public bool Read(string text, int start, int length, int lineNo, LsfRecord record)
+        {
+            var line = text.AsSpan(start, length);
             if (line.IsWhiteSpace() || IsBanner(line))
             {
-                continue;
+                return false;
             }
 
-            Array.Clear(fields);
-            var n = line.Split(ranges, delimiter);
-            if (n == names.Length && line[ranges[n - 1]].Contains(delimiter))
+            record.Clear();
+            var names = _names;
+            var slots = _slots;
+            var ranges = _ranges.AsSpan();
+            var n = line.Split(ranges, _delimiter);
+            if (n == names.Length && line[ranges[n - 1]].Contains(_delimiter))
             {
                 n = names.Length + 1;
             }
@@ -168,38 +285,37 @@ public static partial class LsfParsers
                 {
                     if (slots[i] >= 0)
                     {
-                        fields[slots[i]] = pool.Get(line[ranges[i]].Trim());
+                        var (offset, fieldLength) = ranges[i].GetOffsetAndLength(line.Length);
+                        record.Set(slots[i], start + offset, fieldLength);
                     }
                 }
+
+                return true;
+            }
+
+            // Only the job name could hold the delimiter: glue the surplus back into it.
+            var parts = line.ToString().Split(_delimiter);
+            if (parts.Length > names.Length && _nameIndex >= 0)
+            {
+                var extra = parts.Length - names.Length;
+                var glued = string.Join(_delimiter, parts[_nameIndex..(_nameIndex + extra + 1)]);
+                parts = [.. parts[.._nameIndex], glued, .. parts[(_nameIndex + extra + 1)..]];
             }
             else
             {
-                // Only the job name could hold the delimiter: glue the surplus back into it.
-                var parts = line.ToString().Split(delimiter);
-                if (parts.Length > names.Length && nameIndex >= 0)
-                {
-                    var extra = parts.Length - names.Length;
-                    var glued = string.Join(delimiter, parts[nameIndex..(nameIndex + extra + 1)]);
-                    parts = [.. parts[..nameIndex], glued, .. parts[(nameIndex + extra + 1)..]];
-                }
-                else
-                {
-                    throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
-                }
+                throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
+            }
 
-                for (var i = 0; i < names.Length; i++)
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (slots[i] >= 0)
                 {
-                    if (slots[i] >= 0)
-                    {
-                        fields[slots[i]] = parts[i];
-                    }
+                    record.SetString(slots[i], parts[i]);
                 }
             }
 
-            jobs.Add(FromFields(fields, now, zone, pool, cache));
+            return true;
         }
-
-        return jobs;
     }
 
     /// <summary>
@@ -332,137 +448,63 @@ public static partial class LsfParsers
         }
     }
 
-    /// <summary>The bjobs fields a pilot needs, by position in a record array.</summary>
-    private static class Slot
+    /// <summary>Builds the <see cref="LsfJob"/> of each record (for outcomes, tests and tools; the tick path needs none).</summary>
+    private sealed class JobList : ILsfJobSink
     {
-        public const int JobId = 0, JobIndex = 1, JobName = 2, Stat = 3, Queue = 4, User = 5, SubmitTime = 6, StartTime = 7,
-            FinishTime = 8, RunTimeLimit = 9, TimeLeft = 10, PendReason = 11, ExitCode = 12, ExitReason = 13, Error = 14, Count = 15;
+        public List<LsfJob> Jobs { get; } = [];
 
-        public static int Of(ReadOnlySpan<char> field) => field switch
-        {
-            "JOBID" => JobId,
-            "JOBINDEX" => JobIndex,
-            "JOB_NAME" => JobName,
-            "STAT" => Stat,
-            "QUEUE" => Queue,
-            "USER" => User,
-            "SUBMIT_TIME" => SubmitTime,
-            "START_TIME" => StartTime,
-            "FINISH_TIME" => FinishTime,
-            "RUNTIMELIMIT" => RunTimeLimit,
-            "TIME_LEFT" => TimeLeft,
-            "PEND_REASON" => PendReason,
-            "EXIT_CODE" => ExitCode,
-            "EXIT_REASON" => ExitReason,
-            "ERROR" => Error,
-            _ => -1,
-        };
-    }
+        public void Expect(int records) => Jobs.Capacity = Math.Max(Jobs.Capacity, records);
 
-    private static string? Field(string?[] f, int slot)
-    {
-        var v = f[slot];
-        if (v is null)
+        public void Add(LsfRecord record)
         {
-            return null;
+            var jobIdText = record.RequireJobId();
+            var statText = record.RequireStat(jobIdText);
+            var jobId = record.JobId(jobIdText);
+            var rawName = record.Value(LsfSlot.JobName);
+            var baseName = SplitArrayName(rawName, out var nameIndex);
+            var index = record.Index(nameIndex);
+            var start = record.Time(LsfSlot.StartTime);
+            Jobs.Add(new LsfJob(
+                LsfRecord.ElementId(jobId, index),
+                jobId,
+                index,
+                record.String(LsfSlot.JobName, baseName) ?? "",
+                record.String(LsfSlot.Stat, statText)!,
+                record.String(LsfSlot.Queue),
+                record.String(LsfSlot.User),
+                record.Time(LsfSlot.SubmitTime),
+                start,
+                record.Time(LsfSlot.FinishTime),
+                record.TimeLimit(start),
+                record.String(LsfSlot.PendReason),
+                record.ExitCode(),
+                record.String(LsfSlot.ExitReason),
+                rawName.StartsWith('*')));
         }
-
-        var t = v.AsSpan().Trim();
-        return t.Length == 0 || t is "-" ? null : t.Length == v.Length ? v : t.ToString();
-    }
-
-    /// <summary>
-    /// Pooled values repeat by reference (a burst shares its submit time and run limit): the last
-    /// text parsed for each field is remembered for the rest of one listing.
-    /// </summary>
-    private sealed class ParseCache
-    {
-        private readonly string?[] _timeText = new string?[3];
-        private readonly DateTimeOffset?[] _time = new DateTimeOffset?[3];
-        private readonly string?[] _durationText = new string?[2];
-        private readonly TimeSpan?[] _duration = new TimeSpan?[2];
-
-        public DateTimeOffset? Time(int which, string? text, DateTimeOffset now, TimeZoneInfo zone)
-        {
-            if (text is null)
-            {
-                return null;
-            }
-
-            if (!ReferenceEquals(text, _timeText[which]))
-            {
-                _time[which] = ParseTime(text, now, zone);
-                _timeText[which] = text;
-            }
-
-            return _time[which];
-        }
-
-        public TimeSpan? Duration(int which, string? text)
-        {
-            if (text is null)
-            {
-                return null;
-            }
-
-            if (!ReferenceEquals(text, _durationText[which]))
-            {
-                _duration[which] = ParseDuration(text);
-                _durationText[which] = text;
-            }
-
-            return _duration[which];
-        }
-    }
-
-    private static LsfJob FromFields(string?[] f, DateTimeOffset now, TimeZoneInfo zone, StringPool? pool, ParseCache cache)
-    {
-        var jobId = Field(f, Slot.JobId) ?? throw new FormatException("a bjobs record without JOBID");
-        var stat = Field(f, Slot.Stat) ?? throw new FormatException($"bjobs record {jobId} without STAT");
-        var rawName = Field(f, Slot.JobName) ?? "";
-        var (name, nameIndex) = SplitArrayName(rawName, pool);
-        int? index = int.TryParse(Field(f, Slot.JobIndex), NumberStyles.None, CultureInfo.InvariantCulture, out var ji) && ji > 0 ? ji : nameIndex;
-        var start = cache.Time(1, Field(f, Slot.StartTime), now, zone);
-        var limit = cache.Duration(0, Field(f, Slot.RunTimeLimit));
-        if (limit is null && start is not null && cache.Duration(1, Field(f, Slot.TimeLeft)) is { } left)
-        {
-            limit = now - start.Value + left;
-        }
-
-        return new LsfJob(
-            index is null ? jobId : string.Create(CultureInfo.InvariantCulture, $"{jobId}[{index.Value}]"),
-            jobId,
-            index,
-            name,
-            stat,
-            Field(f, Slot.Queue),
-            Field(f, Slot.User),
-            cache.Time(0, Field(f, Slot.SubmitTime), now, zone),
-            start,
-            cache.Time(2, Field(f, Slot.FinishTime), now, zone),
-            limit,
-            Field(f, Slot.PendReason),
-            int.TryParse(Field(f, Slot.ExitCode), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) ? code : null,
-            Field(f, Slot.ExitReason),
-            rawName.StartsWith('*'));
     }
 
     /// <summary><c>name[3]</c> → (name, 3).</summary>
-    public static (string Name, int? Index) SplitArrayName(string name) => SplitArrayName(name, null);
-
-    private static (string Name, int? Index) SplitArrayName(string name, StringPool? pool)
+    public static (string Name, int? Index) SplitArrayName(string name)
     {
+        var baseName = SplitArrayName(name.AsSpan(), out var index);
+        return (baseName.Length == name.Length ? name : baseName.ToString(), index);
+    }
+
+    /// <summary><c>name[3]</c> → name, with 3 as the index.</summary>
+    internal static ReadOnlySpan<char> SplitArrayName(ReadOnlySpan<char> name, out int? index)
+    {
+        index = null;
         if (name.EndsWith(']'))
         {
             var open = name.LastIndexOf('[');
-            if (open > 0 && int.TryParse(name.AsSpan(open + 1, name.Length - open - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var i))
+            if (open > 0 && int.TryParse(name[(open + 1)..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var i))
             {
-                // Every element of an array carries the same base name.
-                return (pool is null ? name[..open] : pool.Get(name.AsSpan(0, open)), i);
+                index = i;
+                return name[..open];
             }
         }
 
-        return (name, null);
+        return name;
     }
 
     private static readonly string[] TimeFormats =
@@ -575,7 +617,7 @@ public static partial class LsfParsers
     /// <summary><c>HH:MM:SS</c>, <c>HH:MM</c> (with an optional trailing flag letter), or minutes as <c>600.0 min</c>.</summary>
     public static TimeSpan? ParseDuration(string? text) => text is null ? null : ParseDuration(text.AsSpan());
 
-    private static TimeSpan? ParseDuration(ReadOnlySpan<char> text)
+    internal static TimeSpan? ParseDuration(ReadOnlySpan<char> text)
     {
         var t = text.Trim();
         if (t.IsEmpty)
@@ -616,42 +658,16 @@ public static partial class LsfParsers
     /// <summary>Jobs named as asked become pilots; finished ones only when asked for.</summary>
     public static IReadOnlyList<Pilot> ToPilots(IEnumerable<LsfJob> jobs, IReadOnlyCollection<string> names, bool includeFinished = false)
     {
-        var wanted = names as IReadOnlySet<string> ?? new HashSet<string>(names, StringComparer.Ordinal);
-        var pilots = new List<Pilot>();
-        // A listing repeats a handful of (state, reason) pairs: each is read once.
-        var mapped = new Dictionary<(string Stat, string? Reason), (PilotState, PendingKind, string?)>();
+        var pilots = new LsfPilotCollector(names, includeFinished);
         foreach (var job in jobs)
         {
-            if (!wanted.Contains(job.Name))
-            {
-                continue;
-            }
-
-            if (!mapped.TryGetValue((job.Stat, job.PendReason), out var map))
-            {
-                map = LsfStates.Map(job.Stat, job.PendReason);
-                mapped[(job.Stat, job.PendReason)] = map;
-            }
-
-            var pilot = ToPilot(job, map);
-            if (!includeFinished && pilot.State is PilotState.Finished)
-            {
-                continue;
-            }
-
-            pilots.Add(pilot);
+            pilots.Add(job);
         }
 
-        return pilots;
+        return pilots.Pilots;
     }
 
-    public static Pilot ToPilot(LsfJob job) => ToPilot(job, LsfStates.Map(job.Stat, job.PendReason));
-
-    private static Pilot ToPilot(LsfJob job, (PilotState State, PendingKind Kind, string? Reason) map)
-    {
-        var (state, kind, reason) = map;
-        return new Pilot(job.Id, job.Name, state, job.Stat, reason, kind, job.SubmitTime, job.StartTime, job.Index, job.Index is null ? null : job.JobId, job.TimeLimit);
-    }
+    public static Pilot ToPilot(LsfJob job) => LsfPilotCollector.Create(job, LsfStates.Map(job.Stat, job.PendReason));
 
     public static IReadOnlyList<PilotOutcome> ToOutcomes(IEnumerable<LsfJob> jobs, IReadOnlyCollection<string> names, DateTimeOffset since)
     {

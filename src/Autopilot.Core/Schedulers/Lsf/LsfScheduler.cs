@@ -40,8 +40,15 @@ public sealed class LsfScheduler : IScheduler
             return [];
         }
 
-        var jobs = await QueryAsync(LsfParsers.ListFields, query.User, query.IncludeFinished, cancellationToken).ConfigureAwait(false);
-        return LsfParsers.ToPilots(jobs, query.JobNames, query.IncludeFinished);
+        // Straight to pilots: a listing of every job on the cluster makes no job record per job.
+        return await QueryAsync(
+            LsfParsers.ListFields,
+            query.User,
+            query.IncludeFinished,
+            (stdout, json, now) => json
+                ? LsfParsers.PilotsFromJson(stdout, query.JobNames, query.IncludeFinished, now, _zone)
+                : LsfParsers.PilotsFromDelimited(stdout, LsfParsers.ListFields, query.JobNames, query.IncludeFinished, now, _zone),
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SubmitResult> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
@@ -100,7 +107,12 @@ public sealed class LsfScheduler : IScheduler
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var jobs = await QueryAsync(LsfParsers.OutcomeFields, query.User, includeFinished: true, cancellationToken).ConfigureAwait(false);
+        var jobs = await QueryAsync(
+            LsfParsers.OutcomeFields,
+            query.User,
+            includeFinished: true,
+            (stdout, json, now) => json ? LsfParsers.ParseJson(stdout, now, _zone) : LsfParsers.ParseDelimited(stdout, LsfParsers.OutcomeFields, now, _zone),
+            cancellationToken).ConfigureAwait(false);
         return new OutcomeReport(true, LsfParsers.ToOutcomes(jobs, query.JobNames, query.Since), "bjobs -a shows finished jobs for CLEAN_PERIOD (default 1 hour)");
     }
 
@@ -208,7 +220,9 @@ public sealed class LsfScheduler : IScheduler
     /// One bjobs call: <c>bjobs [-a] [-u user] -o "fields" -json</c>, or after bjobs rejected -json,
     /// <c>bjobs [-a] [-u user] -noheader -o "fields delimiter='|'"</c>. "No unfinished job found" is an empty listing.
     /// </summary>
-    private async Task<IReadOnlyList<LsfJob>> QueryAsync(string fields, string? user, bool includeFinished, CancellationToken cancellationToken)
+    /// <param name="parse">Reads the output (JSON when the flag says so, else the delimited form of <paramref name="fields"/>) as of now.</param>
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(
+        string fields, string? user, bool includeFinished, Func<string, bool, DateTimeOffset, IReadOnlyList<T>> parse, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -265,7 +279,7 @@ public sealed class LsfScheduler : IScheduler
             try
             {
                 var now = _time.GetUtcNow();
-                return json ? LsfParsers.ParseJson(stdout, now, _zone) : LsfParsers.ParseDelimited(stdout, fields, now, _zone);
+                return parse(stdout, json, now);
             }
             catch (FormatException ex)
             {
