@@ -254,7 +254,7 @@ internal sealed class LenientJsonReader
 
     private void SkipWhitespace()
     {
-        if (_pos >= _text.Length || !Blank.Contains(_text[_pos]))
+        if (_pos >= _text.Length || !IsBlank(_text[_pos]))
         {
             return;
         }
@@ -262,6 +262,8 @@ internal sealed class LenientJsonReader
         var rel = _text.AsSpan(_pos).IndexOfAnyExcept(Blank);
         _pos = rel < 0 ? _text.Length : _pos + rel;
     }
+
+    private static bool IsBlank(char c) => c <= ' ' && (c == ' ' || c == '\n' || c == '\r' || c == '\t');
 
     private string ReadBareWord()
     {
