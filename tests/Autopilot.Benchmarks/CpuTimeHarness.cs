@@ -30,7 +30,7 @@ public static class CpuTimeHarness
             ("LSF JSON", pbs.LsfJson),
             ("LSF delimited", pbs.LsfDelimited),
         ];
-        Console.WriteLine($"{"format",-24} {"jobs",7} {"CPU ms/parse",13} {"wall ms/parse",14} {"min wall ms",12} {"alloc MB/parse",15} {"GCs g0/g1/g2",14}");
+        Console.WriteLine($"{"format",-24} {"jobs",7} {"CPU ms/parse",13} {"wall ms/parse",14} {"min wall ms",12} {"alloc MB/parse",15} {"GCs g0/g1/g2",14} {"GC pause ms/parse",18}");
         foreach (var (name, parse) in cases)
         {
             if (filter.Length > 0 && !name.Contains(filter, StringComparison.OrdinalIgnoreCase))
@@ -54,6 +54,7 @@ public static class CpuTimeHarness
             var gc0 = GC.CollectionCount(0);
             var gc1 = GC.CollectionCount(1);
             var gc2 = GC.CollectionCount(2);
+            var pause0 = GC.GetTotalPauseDuration();
             var minWall = double.MaxValue;
             var total = Stopwatch.StartNew();
             for (var i = 0; i < iterations; i++)
@@ -67,7 +68,7 @@ public static class CpuTimeHarness
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds / iterations;
             var alloc = (GC.GetTotalAllocatedBytes(precise: true) - alloc0) / (double)iterations / (1024 * 1024);
-            Console.WriteLine($"{name,-24} {count,7} {cpu,13:F1} {wall,14:F1} {minWall,12:F1} {alloc,15:F2} {$"{GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}",14}");
+            Console.WriteLine($"{name,-24} {count,7} {cpu,13:F1} {wall,14:F1} {minWall,12:F1} {alloc,15:F2} {$"{GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}",14} {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / iterations,18:F1}");
         }
     }
 }
