@@ -21,7 +21,7 @@ import sys, statistics, re
 def load(path):
     rows = {}
     for line in open(path):
-        m = re.match(r'(.+?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\S+)$', line.rstrip())
+        m = re.match(r'(.+?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\S+)(\s+[\d.]+)?$', line.rstrip())
         if m:
             rows.setdefault(m.group(1).strip(), []).append((float(m.group(3)), float(m.group(5)), float(m.group(6))))
     return rows

@@ -82,7 +82,7 @@ public static partial class GridEngineParser
         }
 
         var scan = new ScanContext(jobNames is null ? null : new HashSet<string>(jobNames, StringComparer.Ordinal), zone);
-        var pilots = new List<Pilot>();
+        var pilots = new SegmentedList<Pilot>();
         var pos = root;
         while (true)
         {
@@ -128,7 +128,7 @@ public static partial class GridEngineParser
     /// one pass), falling back to the part before when a fork orders them differently. Returns
     /// the offset after the end tag.
     /// </summary>
-    private static int ScanJob(ReadOnlySpan<char> text, int open, ScanContext scan, List<Pilot> pilots)
+    private static int ScanJob(ReadOnlySpan<char> text, int open, ScanContext scan, SegmentedList<Pilot> pilots)
     {
         // One scan finds the end tag, or a second start tag first when a job_list lost its end
         // (then its fields could not be told from the next job's).
@@ -238,7 +238,7 @@ public static partial class GridEngineParser
     private static FormatException Truncated(int offset) =>
         new($"qstat -xml output is truncated: <job_list> at offset {offset} is never closed");
 
-    private static void AddJob(ref JobFields job, int offset, ScanContext scan, List<Pilot> pilots)
+    private static void AddJob(ref JobFields job, int offset, ScanContext scan, SegmentedList<Pilot> pilots)
     {
         if (!job.HasName)
         {

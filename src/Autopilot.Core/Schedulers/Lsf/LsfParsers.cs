@@ -59,11 +59,8 @@ public static partial class LsfParsers
         ArgumentNullException.ThrowIfNull(names);
         var pilots = new LsfPilotCollector(names, includeFinished);
         ReadJson(stdout, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), pilots);
-        return pilots.Result();
+        return pilots.Pilots;
     }
-
-    // {"JOBID":"1","STAT":"RUN"} is about the shortest record a listing can hold.
-    private const int MinJsonRecordChars = 24;
 
     private static void ReadJson(string stdout, LsfRecord record, ILsfJobSink sink)
     {
@@ -105,11 +102,6 @@ public static partial class LsfParsers
             else if (key is "JOBS")
             {
                 declared = long.TryParse(reader.ReadScalar(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
-                if (!sawRecords && declared > 0)
-                {
-                    // bjobs prints JOBS before RECORDS; the text's length bounds a wrong count.
-                    sink.Expect((int)Math.Min(declared.Value, stdout.Length / MinJsonRecordChars));
-                }
             }
             else
             {
@@ -197,7 +189,7 @@ public static partial class LsfParsers
         ArgumentNullException.ThrowIfNull(names);
         var pilots = new LsfPilotCollector(names, includeFinished);
         ReadDelimited(stdout, fieldList, delimiter, new LsfRecord(stdout, now, zone ?? TimeZoneInfo.Local), pilots);
-        return pilots.Result();
+        return pilots.Pilots;
     }
 
     // The line ends MemoryExtensions.EnumerateLines knows; lines are cut by hand here to keep their offsets.
@@ -211,8 +203,6 @@ public static partial class LsfParsers
         }
 
         var layout = new DelimitedLayout(fieldList, delimiter);
-        // One line per job: counting them is one vectorised pass over the text.
-        sink.Expect(stdout.AsSpan().Count('\n') + 1);
         var lineNo = 0;
         var next = 0;
         var more = true;
@@ -452,8 +442,6 @@ public static partial class LsfParsers
     private sealed class JobList : ILsfJobSink
     {
         public List<LsfJob> Jobs { get; } = [];
-
-        public void Expect(int records) => Jobs.Capacity = Math.Max(Jobs.Capacity, records);
 
         public void Add(LsfRecord record)
         {

@@ -29,20 +29,7 @@ internal sealed class LsfPilotCollector : ILsfJobSink
         _includeFinished = includeFinished;
     }
 
-    public List<Pilot> Pilots { get; } = [];
-
-    void ILsfJobSink.Expect(int records) => Pilots.Capacity = Math.Max(Pilots.Capacity, records);
-
-    /// <summary>The pilots, without the room kept for jobs that were not ours when most were not.</summary>
-    public List<Pilot> Result()
-    {
-        if (Pilots.Count < Pilots.Capacity / 2)
-        {
-            Pilots.TrimExcess();
-        }
-
-        return Pilots;
-    }
+    public SegmentedList<Pilot> Pilots { get; } = new();
 
     public void Add(LsfJob job)
     {

@@ -6,12 +6,6 @@ namespace Autopilot.Schedulers.Lsf;
 /// <summary>Takes the records of one bjobs listing, one at a time, as a parser reads them.</summary>
 internal interface ILsfJobSink
 {
-    /// <summary>
-    /// About how many records follow: a list sized once is cheaper than one grown by doubling, whose
-    /// discarded arrays for a large listing are large-object allocations.
-    /// </summary>
-    void Expect(int records);
-
     /// <summary>The record is refilled for the next job: keep only what is made from it, never the record.</summary>
     void Add(LsfRecord record);
 }

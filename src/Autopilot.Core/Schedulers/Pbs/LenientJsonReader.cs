@@ -252,13 +252,18 @@ internal sealed class LenientJsonReader
         _pos++;
     }
 
+    // Called two or three times per token, and usually there is nothing to skip: that check is inlined.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void SkipWhitespace()
     {
-        if (_pos >= _text.Length || !IsBlank(_text[_pos]))
+        if ((uint)_pos < (uint)_text.Length && IsBlank(_text[_pos]))
         {
-            return;
+            SkipBlankRun();
         }
+    }
 
+    private void SkipBlankRun()
+    {
         var rel = _text.AsSpan(_pos).IndexOfAnyExcept(Blank);
         _pos = rel < 0 ? _text.Length : _pos + rel;
     }

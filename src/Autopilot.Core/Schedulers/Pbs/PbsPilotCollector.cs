@@ -15,7 +15,7 @@ internal sealed class PbsPilotCollector : IPbsJobSink
     private readonly PbsFlavor _flavor;
     private readonly string? _user;
     private readonly bool _includeFinished;
-    private readonly List<Pilot> _pilots = [];
+    private readonly SegmentedList<Pilot> _pilots = new();
 
     // A listing repeats a handful of (state, comment) pairs; reading a comment costs a dozen
     // case-insensitive searches, so each pair is mapped once (and pooled strings repeat by reference).

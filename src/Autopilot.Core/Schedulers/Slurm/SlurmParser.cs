@@ -51,7 +51,7 @@ public static class SlurmParser
         CheckText(output, "squeue");
 
         var fields = layout.Fields;
-        var result = new List<Pilot>();
+        var result = new SegmentedList<Pilot>();
         var strings = new StringPool();
         var times = new TimeCache(zone);
         var classified = new Dictionary<(string, string?), (PilotState, PendingKind)>();
