@@ -96,6 +96,48 @@ public sealed class PbsDirectPathTests
         Assert.Equal(expected.Message, actual.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(Listings))]
+    public void Direct_path_and_job_path_agree_on_every_truncation_of_a_listing(string kind, string file, Format format)
+    {
+        var text = PbsLsfFixtures.Read(kind, file);
+        var flavor = kind == "torque" ? PbsFlavor.Torque : PbsFlavor.PbsPro;
+        var failures = 0;
+        // Every cut point of a short listing, an even spread of a long one: a pipe closed mid-output.
+        var step = Math.Max(1, text.Length / 400);
+        for (var cut = 0; cut < text.Length; cut += step)
+        {
+            var part = text[..cut];
+            string[] names = ["autopilot-main"];
+            IReadOnlyList<Pilot>? expected = null;
+            string? expectedError = null;
+            try
+            {
+                var jobs = Parse(part, format, sink: null);
+                names = [.. jobs.Select(j => j.Name).Distinct().DefaultIfEmpty("autopilot-main")];
+                expected = PbsParsers.ToPilots(jobs, names, flavor);
+            }
+            catch (FormatException ex)
+            {
+                expectedError = ex.Message;
+                failures++;
+            }
+
+            var collector = new PbsPilotCollector(names, flavor);
+            if (expectedError is null)
+            {
+                Parse(part, format, collector);
+                Assert.Equal(expected, collector.Pilots());
+            }
+            else
+            {
+                Assert.Equal(expectedError, Assert.Throws<FormatException>(() => Parse(part, format, collector)).Message);
+            }
+        }
+
+        Assert.True(failures > 0, "no cut made the listing unreadable: the comparison of errors proved nothing");
+    }
+
     [Fact]
     public void String_pool_returns_equal_strings_when_values_share_a_cache_slot()
     {
