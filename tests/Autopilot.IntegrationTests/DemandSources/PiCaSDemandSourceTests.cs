@@ -6,6 +6,7 @@ using Autopilot.DemandSources.PiCaS;
 using Autopilot.Domain;
 using Autopilot.IntegrationTests.Infrastructure;
 using Autopilot.Processes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Autopilot.IntegrationTests.DemandSources;
@@ -228,6 +229,70 @@ public sealed class PiCaSDemandSourceTests(PiCaSDatabaseFixture db) : IClassFixt
         var text = Create(Options(url: "http://127.0.0.1:5984/") with { Database = "tokens", IncludeLocked = true }).Describe();
 
         Assert.Equal("picas http://127.0.0.1:5984/tokens Monitor/todo+locked", text);
+    }
+
+    [Fact]
+    public async Task Https_to_a_self_signed_couchdb_is_refused_while_tls_verify_is_on()
+    {
+        await using var tls = new TlsProxy(TestServices.CouchDbUrl);
+
+        var ex = await Fails(Options(url: tls.Url.ToString()));
+
+        Assert.Contains($"picas {tls.Url}{db.Database}: cannot reach CouchDB", ex.Message);
+        Assert.Contains("certificate", ex.Message);
+    }
+
+    [Fact]
+    public async Task Tls_verify_off_reads_a_self_signed_couchdb_over_tls_and_warns()
+    {
+        await using var tls = new TlsProxy(TestServices.CouchDbUrl);
+        using var warnings = new LogLines();
+        using var loggers = new LoggerFactory([warnings]);
+        var source = DemandSourceFactory.Create(Options(url: tls.Url.ToString()) with { TlsVerify = false }, new ProcessRunner(), loggers, TimeProvider.System);
+
+        var demand = await source.MeasureAsync(long.MaxValue, CancellationToken.None);
+
+        Assert.Equal(PiCaSDatabaseFixture.Todo, demand.Tasks);
+        Assert.True(tls.Handshakes > 0, "the request did not go through TLS");
+        var warning = Assert.Single(warnings.Lines, l => l.Contains("TLS certificate verification is off", StringComparison.Ordinal));
+        Assert.StartsWith("Warning:", warning);
+        Assert.All(warnings.Lines, l => Assert.DoesNotContain(Password, l));
+    }
+
+    /// <summary>Every formatted log line, with its level.</summary>
+    private sealed class LogLines : ILoggerProvider, ILogger
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines)
+            {
+                _lines.Add($"{logLevel}: {formatter(state, exception)}");
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static int ClosedPort()
