@@ -239,6 +239,7 @@ public sealed class PiCaSDemandSourceTests(PiCaSDatabaseFixture db) : IClassFixt
         var ex = await Fails(Options(url: tls.Url.ToString()));
 
         Assert.Contains($"picas {tls.Url}{db.Database}: cannot reach CouchDB", ex.Message);
+        Assert.Contains("The SSL connection could not be established", ex.Message);
         Assert.Contains("certificate", ex.Message);
     }
 
