@@ -11,6 +11,9 @@ public sealed record DemandMeasure(string Name, long Value);
 /// <param name="Measures">Every figure the source read, in the order it read them.</param>
 public sealed record Demand(long Tasks, bool Saturated, IReadOnlyList<DemandMeasure> Measures)
 {
+    /// <summary>What the figures alone do not say (e.g. why a non-empty queue is no demand), shown as plan notes.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     public static Demand Of(long tasks, params DemandMeasure[] measures) => new(tasks, false, measures);
 
     public override string ToString() =>

@@ -15,7 +15,7 @@ public static class ScalingPolicy
         var now = input.Now;
 
         var memory = input.Memory;
-        var notes = new List<string>();
+        var notes = new List<string>(input.Demand?.Notes ?? []);
         if (input.Outcomes is { Count: > 0 } outcomes)
         {
             memory = CrashLoop.Update(memory, outcomes, policy);

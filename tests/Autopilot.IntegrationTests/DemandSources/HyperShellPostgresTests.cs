@@ -3,6 +3,7 @@ using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.DemandSources.HyperShell;
 using Autopilot.Domain;
+using Autopilot.Tests.DemandSources.HyperShell;
 using Npgsql;
 using static Autopilot.DemandSources.HyperShell.HyperShellTaskState;
 
@@ -115,6 +116,86 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
         var demand = await Source(schema).MeasureAsync(1000, CancellationToken.None);
 
         Assert.Equal([new DemandMeasure("active group", 1), new DemandMeasure("pending", 4), new DemandMeasure("in flight", 3)], demand.Measures);
+    }
+
+    [Theory]
+    [MemberData(nameof(HyperShellGroupCases.Names), MemberType = typeof(HyperShellGroupCases))]
+    public async Task Grouped_schema_follows_HyperShells_group_rule(string name)
+    {
+        var c = HyperShellGroupCases.Get(name);
+        var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped, c.Batches);
+
+        var demand = await Source(schema, c.Tag, c.MaxRetries).MeasureAsync(1000, CancellationToken.None);
+
+        c.Check(demand);
+    }
+
+    [Fact]
+    public async Task More_groups_than_the_walk_reads_is_an_error_not_a_guess()
+    {
+        var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped,
+            Enumerable.Range(0, HyperShellQuery.MaxGroups + 1).Select(g => new HyperShellTaskBatch(Pending, 1) { Group = g }).ToArray());
+
+        var error = await Assert.ThrowsAsync<DemandException>(() => Source(schema).MeasureAsync(1000, CancellationToken.None));
+
+        Assert.Contains($"schema '{schema}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"more than {HyperShellQuery.MaxGroups} distinct groups", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_group_walk_uses_only_index_scans()
+    {
+        // A history of finished groups, a busy current group, and many pending tasks in a later one.
+        var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped,
+            new HyperShellTaskBatch(Succeeded, 5000) { Group = 0 },
+            new HyperShellTaskBatch(Failed, 20) { Group = 0, Retried = true },
+            new HyperShellTaskBatch(Succeeded, 3000) { Group = 1 },
+            new HyperShellTaskBatch(Running, 10) { Group = 1 },
+            new HyperShellTaskBatch(Pending, 2000) { Group = 2 });
+        await using (var analyze = new NpgsqlCommand($"ANALYZE {HyperShellDemandSource.QuoteIdentifier(schema)}.task", admin))
+        {
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        var query = new HyperShellQuery(HyperShellDialect.Postgres, $"{HyperShellDemandSource.QuoteIdentifier(schema)}.task", null, maxRetries: 1);
+        await using var connection = await HyperShellPg.OpenAsync();
+        await using (var settings = new NpgsqlCommand("SET enable_seqscan = off; SET enable_bitmapscan = off; SET jit = off; SET max_parallel_workers_per_gather = 0", connection))
+        {
+            await settings.ExecuteNonQueryAsync();
+        }
+
+        var statements = new[] { query.LatestScheduledSql() }
+            .Concat(Enum.GetValues<HyperShellGroupKind>().SelectMany(query.FirstGroupSql))
+            .Concat(query.FailedPastRetriesSql());
+        foreach (var sql in statements)
+        {
+            await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, connection);
+            query.AddParameters(explain, 1, 10);
+            using var doc = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
+            var nodes = Nodes(doc.RootElement[0].GetProperty("Plan")).ToList();
+            Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Seq Scan" or "Bitmap Heap Scan");
+            Assert.Contains(nodes, n => n.GetProperty("Node Type").GetString() is "Index Scan" or "Index Only Scan" or "Index Scan Backward");
+
+            // Never the finished history (8,000 rows): at most the unfinished and failed ones; the
+            // latest scheduled task a few index entries per group (the 2,000 NULL schedule_times
+            // of group 2 are skipped by the backward scan's IS NOT NULL bound).
+            var examined = nodes.Where(n => n.TryGetProperty("Index Name", out _))
+                .Sum(n => (long)(n.GetProperty("Actual Rows").GetDouble() * n.GetProperty("Actual Loops").GetDouble())
+                          + (n.TryGetProperty("Rows Removed by Filter", out var removed) ? (long)removed.GetDouble() : 0));
+            Assert.True(examined <= (sql == query.LatestScheduledSql() ? 20 : 2100), $"{examined} rows examined by: {sql}");
+        }
+    }
+
+    private static IEnumerable<System.Text.Json.JsonElement> Nodes(System.Text.Json.JsonElement node)
+    {
+        yield return node;
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            foreach (var child in children.EnumerateArray().SelectMany(Nodes))
+            {
+                yield return child;
+            }
+        }
     }
 
     [Fact]

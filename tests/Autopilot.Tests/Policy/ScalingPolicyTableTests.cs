@@ -163,6 +163,17 @@ public sealed class ScalingPolicyTableTests
     }
 
     [Fact]
+    public void A_demand_sources_notes_reach_the_plan_notes()
+    {
+        var input = Input(0, "", "");
+        var note = "HyperShell group 3 is stuck: 1 task(s) failed with no retry left";
+        var plan = ScalingPolicy.Decide(input with { Demand = input.Demand! with { Notes = [note] } });
+
+        Assert.Equal(note, plan.Notes[0]);
+        Assert.Equal(0, plan.Submit);
+    }
+
+    [Fact]
     public void Memory_records_demand_and_surplus_times()
     {
         var withDemand = ScalingPolicy.Decide(Input(10, "", "zero_since=-3 last_demand=-30")).Memory;

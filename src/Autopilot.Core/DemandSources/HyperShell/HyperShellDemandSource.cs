@@ -128,7 +128,7 @@ public sealed class HyperShellDemandSource : IDemandSource
         {
             throw new DemandException($"{where}: {DescribeSqliteError(ex, timeout)}", ex);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or HyperShellContentException)
         {
             throw new DemandException($"{where}: {ex.Message}", ex);
         }
@@ -206,6 +206,10 @@ public sealed class HyperShellDemandSource : IDemandSource
             var demand = await query.CountAsync(connection, transaction, hasGroup, saturation, HyperShellConnection.PostgresCommandTimeout(pg), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return demand;
+        }
+        catch (HyperShellContentException ex)
+        {
+            throw new DemandException($"{where}: schema '{pg.Schema}': {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
         {

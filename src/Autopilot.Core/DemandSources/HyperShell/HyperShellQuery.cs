@@ -17,6 +17,39 @@ internal enum HyperShellCount
     Retryable,
 }
 
+/// <summary>Which tasks the group walk looks for.</summary>
+internal enum HyperShellGroupKind
+{
+    /// <summary>completion_time NULL: the server waits for them.</summary>
+    Unfinished,
+
+    /// <summary>Failed with attempts left, not yet retried: the server hands out a retry.</summary>
+    Retryable,
+
+    /// <summary>Failed with no attempt left, not retried: the server stops at the group.</summary>
+    FailedPastRetries,
+}
+
+internal enum HyperShellGroupStatus
+{
+    /// <summary>No task at all.</summary>
+    Empty,
+
+    /// <summary>The group has work to hand out or to wait for.</summary>
+    Active,
+
+    /// <summary>All finished, some failed past their retries: HyperShell goes no further.</summary>
+    Stuck,
+
+    /// <summary>Nothing left in this or any later group.</summary>
+    Done,
+}
+
+internal readonly record struct HyperShellGroupState(HyperShellGroupStatus Status, long Group);
+
+/// <summary>The task table holds something a HyperShell server would not write; the caller names the database.</summary>
+internal sealed class HyperShellContentException(string message) : Exception(message);
+
 /// <summary>
 /// The demand queries over HyperShell's <c>task</c> table, shared by both backends. Every count is
 /// bounded (<c>count(*)</c> over a <c>LIMIT</c>ed subquery) and walks an index whose range holds
@@ -52,8 +85,12 @@ internal sealed class HyperShellQuery
         }
 
         var present = new HashSet<string>(columns, StringComparer.OrdinalIgnoreCase);
+        var hasGroup = present.Contains("group");
         var needed = CoreColumns.AsEnumerable();
-        if (maxRetries > 0)
+
+        // With groups, a failure past its retries stops the server at its group: telling it apart
+        // needs attempt and retried even with retries off.
+        if (maxRetries > 0 || hasGroup)
         {
             needed = needed.Concat(["attempt", "retried"]);
         }
@@ -66,7 +103,7 @@ internal sealed class HyperShellQuery
         var missing = needed.Where(c => !present.Contains(c)).ToList();
         return missing.Count > 0
             ? ($"table 'task' lacks column(s) {string.Join(", ", missing)} (not a HyperShell task table, or an unsupported version)", false)
-            : (null, present.Contains("group"));
+            : (null, hasGroup);
     }
 
     /// <summary>Counts pending, in flight and (when retries are on) retryable tasks, stopping at <paramref name="saturation"/>.</summary>
@@ -77,13 +114,33 @@ internal sealed class HyperShellQuery
         long? group = null;
         if (hasGroup)
         {
-            group = await ActiveGroupAsync(connection, transaction, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false);
-            if (group is null)
+            var state = await GroupStateAsync(connection, transaction, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false);
+            switch (state.Status)
             {
-                // No unfinished or retryable task in any group: nothing is, or will be, handed out.
-                return new Demand(0, false, [new DemandMeasure("pending", 0), new DemandMeasure("in flight", 0)]);
+                case HyperShellGroupStatus.Empty:
+                    return new Demand(0, false, [new DemandMeasure("pending", 0), new DemandMeasure("in flight", 0)]);
+                case HyperShellGroupStatus.Done:
+                    // HyperShell stays at its last group ("no task groups remain"): nothing to hand out.
+                    return new Demand(0, false, [new DemandMeasure("active group", state.Group), new DemandMeasure("pending", 0), new DemandMeasure("in flight", 0)]);
+                case HyperShellGroupStatus.Stuck:
+                    var failed = 0L;
+                    foreach (var sql in FailedPastRetriesSql().TakeWhile(_ => failed < FailedShown))
+                    {
+                        failed += await ScalarLongAsync(connection, transaction, sql, state.Group, FailedShown - failed, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
+                    }
+
+                    var many = failed >= FailedShown ? $"{FailedShown} or more" : failed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return new Demand(0, false, [new DemandMeasure("active group", state.Group), new DemandMeasure("pending", 0), new DemandMeasure("in flight", 0), new DemandMeasure("failed past retries", failed)])
+                    {
+                        Notes =
+                        [
+                            $"HyperShell group {state.Group} is stuck: {many} task(s) failed with no retry left (max_retries {maxRetries}); "
+                            + "the server hands out no later group until they are cleared, so there is no demand.",
+                        ],
+                    };
             }
 
+            group = state.Group;
             measures.Add(new DemandMeasure("active group", group.Value));
         }
 
@@ -135,20 +192,155 @@ internal sealed class HyperShellQuery
             .ToList();
     }
 
-    /// <summary>The lowest group with unfinished tasks (and, with retries on, the lowest with retryable ones).</summary>
-    internal IReadOnlyList<string> ActiveGroupSql()
+    /// <summary>
+    /// The group walk at most reads this many distinct groups (to find the latest scheduled
+    /// task's); a table with more fails closed rather than making a tick unbounded.
+    /// </summary>
+    internal const int MaxGroups = 1000;
+
+    /// <summary>Failed tasks of a stuck group are counted up to this many (the figure explains, it decides nothing).</summary>
+    internal const long FailedShown = 1000;
+
+    /// <summary>
+    /// Every group with its latest schedule_time (NULL: nothing of it ever scheduled), latest first,
+    /// ties to the higher group, at most <see cref="MaxGroups"/> + 1 rows. HyperShell has no index
+    /// on schedule_time alone, so its "ORDER BY schedule_time DESC LIMIT 1" is taken per group: a
+    /// loose scan of the ("group", schedule_time) index, one seek for the next group and one for
+    /// that group's latest time, never a walk of the history.
+    /// </summary>
+    internal string LatestScheduledSql() =>
+        $"""
+        WITH RECURSIVE walk(g, n) AS (
+          SELECT min("group"), 1 FROM {table}
+          UNION ALL
+          SELECT (SELECT min("group") FROM {table} WHERE "group" > walk.g), walk.n + 1 FROM walk WHERE walk.g IS NOT NULL AND walk.n <= {MaxGroups}
+        ),
+        latest(g, t) AS (
+          SELECT g, (SELECT max(schedule_time) FROM {table} WHERE "group" = walk.g) FROM walk WHERE g IS NOT NULL
+        )
+        SELECT g, CASE WHEN t IS NULL THEN 0 ELSE 1 END FROM latest ORDER BY t DESC NULLS LAST, g DESC
+        """;
+
+    /// <summary>
+    /// The lowest group at or after @group with a task of <paramref name="kind"/>, one statement per
+    /// index range (take the least). Each walks the exit_status index over unfinished, failed or
+    /// cancelled rows only; the group is a filter there, kept off the ("group", schedule_time)
+    /// index, whose range from @group on is the finished history of every later group.
+    /// </summary>
+    internal IReadOnlyList<string> FirstGroupSql(HyperShellGroupKind kind)
     {
-        // The group itself stays off the ("group", schedule_time) index: walking it in order would
-        // read the finished history of every earlier group.
         var column = NotIndexed("\"group\"");
-        var list = new List<string> { $"SELECT min({column}) FROM {table} WHERE exit_status IS NULL AND {NullNotIndexed("completion_time")}" };
-        if (maxRetries > 0)
+        return Conditions(kind).Select(where => $"SELECT min({column}) FROM {table} WHERE {where} AND {column} >= @group").ToList();
+    }
+
+    /// <summary>Failed tasks past their retries in @group, counted up to @limit (two ranges, summed): the stuck group's explanation.</summary>
+    internal IReadOnlyList<string> FailedPastRetriesSql()
+    {
+        var column = NotIndexed("\"group\"");
+        return Conditions(HyperShellGroupKind.FailedPastRetries)
+            .Select(where => $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} AND {column} = @group LIMIT @limit) bounded")
+            .ToList();
+    }
+
+    private IEnumerable<string> Conditions(HyperShellGroupKind kind)
+    {
+        var notRetried = Sqlite ? "retried = 0" : "NOT retried";
+        return kind switch
         {
-            list.AddRange(Conditions(HyperShellCount.Retryable).Select(where => $"SELECT min({column}) FROM {table} WHERE {where}"));
+            // HyperShell waits while completion_time is NULL, whatever the status (an old-style
+            // cancellation leaves it NULL and holds the group too). Successes, exit_status 0, are
+            // the history: a success without completion_time is not looked for.
+            HyperShellGroupKind.Unfinished =>
+            [
+                $"exit_status IS NULL AND {NullNotIndexed("completion_time")}",
+                $"exit_status < 0 AND {NullNotIndexed("completion_time")}",
+                $"exit_status > 0 AND {NullNotIndexed("completion_time")}",
+            ],
+            HyperShellGroupKind.Retryable => Conditions(HyperShellCount.Retryable),
+            // increment_group's failed_query: failed (not ok, not cancelled), not retried, no attempt left.
+            _ =>
+            [
+                $"exit_status > 0 AND {notRetried} AND attempt >= @max_attempts",
+                $"exit_status < -1 AND {notRetried} AND attempt >= @max_attempts",
+            ],
+        };
+    }
+
+    /// <summary>
+    /// Reconstructs the group HyperShell's server is at (hypershell/hypershell, data/model.py
+    /// Task.current_group and Task.increment_group; server.py Scheduler.start and load_bundle).
+    /// The server starts at the group of the latest scheduled task (a cancellation sets
+    /// schedule_time too), or the lowest group when nothing was scheduled, and only ever moves up:
+    /// it stays while the group has unfinished tasks (or retries to hand out), stops for good at a
+    /// finished group with failures past their retries, and otherwise goes to the next higher
+    /// group. Groups it passes are finished without such failures, so the group it ends at is the
+    /// lowest one from the start with unfinished, retryable or permanently failed tasks. Tags do
+    /// not enter: the server does not look at them.
+    /// </summary>
+    private async Task<HyperShellGroupState> GroupStateAsync(DbConnection connection, DbTransaction? transaction, int timeout, CancellationToken cancellationToken)
+    {
+        var groups = new List<(long Group, bool Scheduled)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = LatestScheduledSql();
+            command.CommandTimeout = timeout;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                groups.Add((GroupValue(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) == 1));
+            }
         }
 
-        return list;
+        if (groups.Count == 0)
+        {
+            return new HyperShellGroupState(HyperShellGroupStatus.Empty, 0);
+        }
+
+        if (groups.Count > MaxGroups)
+        {
+            throw new HyperShellContentException(
+                $"table 'task' has more than {MaxGroups} distinct groups; the active group is not reconstructed past that many (refusing to guess)");
+        }
+
+        // Latest scheduled first; when nothing was ever scheduled, every row is unscheduled and the last is the lowest group.
+        var start = groups[0].Scheduled ? groups[0].Group : groups[^1].Group;
+        var unfinished = await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Unfinished, start, timeout, cancellationToken).ConfigureAwait(false);
+        var retryable = maxRetries > 0
+            ? await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Retryable, start, timeout, cancellationToken).ConfigureAwait(false)
+            : null;
+        var failed = await FirstGroupAsync(connection, transaction, HyperShellGroupKind.FailedPastRetries, start, timeout, cancellationToken).ConfigureAwait(false);
+        var active = Min(unfinished, retryable);
+        if (failed is { } f && (active is null || f < active))
+        {
+            return new HyperShellGroupState(HyperShellGroupStatus.Stuck, f);
+        }
+
+        return active is { } a
+            ? new HyperShellGroupState(HyperShellGroupStatus.Active, a)
+            : new HyperShellGroupState(HyperShellGroupStatus.Done, groups.Max(g => g.Group));
     }
+
+    private async Task<long?> FirstGroupAsync(DbConnection connection, DbTransaction? transaction, HyperShellGroupKind kind, long from, int timeout, CancellationToken cancellationToken)
+    {
+        long? lowest = null;
+        foreach (var sql in FirstGroupSql(kind))
+        {
+            lowest = Min(lowest, await ScalarLongAsync(connection, transaction, sql, from, 0, timeout, cancellationToken).ConfigureAwait(false));
+        }
+
+        return lowest;
+    }
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    private static long GroupValue(object value) => value switch
+    {
+        long l => l,
+        int i => i,
+        short s => s,
+        _ => throw new HyperShellContentException($"task.\"group\" holds {(value is DBNull ? "NULL" : $"a {value.GetType().Name} value")}, not an integer (not a HyperShell task table?)"),
+    };
 
     private string NotIndexed(string column) => Sqlite ? "+" + column : column + " + 0";
 
@@ -183,25 +375,6 @@ internal sealed class HyperShellQuery
         { Value: null } => "tag::jsonb ? @tag_key",
         _ => "tag::jsonb ->> @tag_key = @tag_value",
     };
-
-    /// <summary>
-    /// HyperShell 2.8 hands out one group at a time. Taken here as the lowest group that still has
-    /// unfinished (or, with retries on, retryable) tasks; tags do not choose it, the server does not look at them.
-    /// </summary>
-    private async Task<long?> ActiveGroupAsync(DbConnection connection, DbTransaction? transaction, int timeout, CancellationToken cancellationToken)
-    {
-        long? lowest = null;
-        foreach (var sql in ActiveGroupSql())
-        {
-            var found = await ScalarLongAsync(connection, transaction, sql, null, 0, timeout, cancellationToken).ConfigureAwait(false);
-            if (found is not null && (lowest is null || found < lowest))
-            {
-                lowest = found;
-            }
-        }
-
-        return lowest;
-    }
 
     /// <summary>Binds the parameters the command's SQL mentions (SQLite refuses a statement with one unbound).</summary>
     internal void AddParameters(DbCommand command, long? group, long limit)

@@ -11,7 +11,11 @@ public enum HyperShellSchemaVersion
     /// <summary>HyperShell 2.x before 2.8: no group; index on schedule_time.</summary>
     Classic,
 
-    /// <summary>HyperShell 2.8+: a <c>"group"</c> column and an index on ("group", schedule_time).</summary>
+    /// <summary>
+    /// HyperShell 2.8+: a <c>"group"</c> column; indexes as hypershell/hypershell's data/model.py
+    /// declares them (index_tasks_unscheduled on ("group", schedule_time), index_tasks_retries on
+    /// (exit_status, retried); none on schedule_time alone); a cancellation sets completion_time.
+    /// </summary>
     Grouped,
 }
 
@@ -33,7 +37,10 @@ public enum HyperShellTaskState
     /// <summary>Finished with a non-zero exit status (<see cref="HyperShellTaskBatch.ExitStatus"/>).</summary>
     Failed,
 
-    /// <summary>Cancelled (HyperShell sets schedule_time and exit_status -1, completion_time stays NULL).</summary>
+    /// <summary>
+    /// Cancelled: HyperShell sets schedule_time and exit_status -1; the grouped release's cancel_all
+    /// sets completion_time too, the classic one leaves it NULL.
+    /// </summary>
     Cancelled,
 }
 
@@ -85,9 +92,16 @@ public static class HyperShellTestDatabase
         using var connection = OpenSqlite(path, SqliteOpenMode.ReadWriteCreate);
         using var command = connection.CreateCommand();
         var group = version == HyperShellSchemaVersion.Grouped ? ",\n  \"group\" INTEGER NOT NULL DEFAULT 0" : "";
-        var groupIndex = version == HyperShellSchemaVersion.Grouped
-            ? "CREATE INDEX task_group_scheduled_index ON task (\"group\", schedule_time);"
-            : "CREATE INDEX task_scheduled_index ON task (schedule_time);";
+        var indexes = version == HyperShellSchemaVersion.Grouped
+            ? """
+              CREATE INDEX index_tasks_unscheduled ON task ("group", schedule_time);
+              CREATE INDEX index_tasks_retries ON task (exit_status, retried);
+              """
+            : """
+              CREATE INDEX task_scheduled_index ON task (schedule_time);
+              CREATE INDEX task_retries_index ON task (exit_status, retried);
+              CREATE INDEX task_client_completed_index ON task (client_id, completion_time);
+              """;
         command.CommandText = $"""
             CREATE TABLE task (
               id TEXT NOT NULL, args TEXT NOT NULL,
@@ -102,9 +116,7 @@ public static class HyperShellTestDatabase
               tag JSON NOT NULL{group},
               PRIMARY KEY (id), UNIQUE (previous_id), UNIQUE (next_id)
             );
-            {groupIndex}
-            CREATE INDEX task_retries_index ON task (exit_status, retried);
-            CREATE INDEX task_client_completed_index ON task (client_id, completion_time);
+            {indexes}
             CREATE TABLE client (
               id TEXT NOT NULL, host TEXT NOT NULL, server_id TEXT NOT NULL, server_host TEXT NOT NULL,
               connected_at DATETIME, disconnected_at DATETIME, evicted BOOLEAN NOT NULL,
@@ -137,7 +149,7 @@ public static class HyperShellTestDatabase
         {
             for (var i = 0L; i < batch.Count; i++, serial++)
             {
-                var row = Row(batch, serial);
+                var row = Row(batch, serial, hasGroup);
                 foreach (var (name, parameter) in parameters)
                 {
                     parameter.Value = row.TryGetValue(name, out var value) && value is not null ? SqliteValue(value) : DBNull.Value;
@@ -174,7 +186,7 @@ public static class HyperShellTestDatabase
     };
 
     /// <summary>Column values of one task in the batch's state.</summary>
-    private static Dictionary<string, object?> Row(HyperShellTaskBatch batch, long serial)
+    private static Dictionary<string, object?> Row(HyperShellTaskBatch batch, long serial, bool grouped)
     {
         var submitted = Epoch.AddSeconds(serial);
         var row = new Dictionary<string, object?>
@@ -200,6 +212,11 @@ public static class HyperShellTestDatabase
         if (batch.State == HyperShellTaskState.Cancelled)
         {
             row["exit_status"] = -1;
+            if (grouped)
+            {
+                row["completion_time"] = row["schedule_time"];
+            }
+
             return row;
         }
 
@@ -265,14 +282,19 @@ public static class HyperShellTestDatabase
     public static async Task CreatePostgresIndexesAsync(NpgsqlConnection connection, string schema, HyperShellSchemaVersion version = HyperShellSchemaVersion.Classic, CancellationToken cancellationToken = default)
     {
         var s = Quote(schema);
-        var first = version == HyperShellSchemaVersion.Grouped
-            ? $"CREATE INDEX task_group_scheduled_index ON {s}.task (\"group\", schedule_time);"
-            : $"CREATE INDEX task_scheduled_index ON {s}.task (schedule_time);";
+        var indexes = version == HyperShellSchemaVersion.Grouped
+            ? $"""
+              CREATE INDEX index_tasks_unscheduled ON {s}.task ("group", schedule_time);
+              CREATE INDEX index_tasks_retries ON {s}.task (exit_status, retried);
+              """
+            : $"""
+              CREATE INDEX task_scheduled_index ON {s}.task (schedule_time);
+              CREATE INDEX task_retries_index ON {s}.task (exit_status, retried);
+              CREATE INDEX task_client_completed_index ON {s}.task (client_id, completion_time);
+              """;
         await ExecuteAsync(connection, $"""
             ALTER TABLE {s}.task ADD CONSTRAINT task_pkey PRIMARY KEY (id);
-            {first}
-            CREATE INDEX task_retries_index ON {s}.task (exit_status, retried);
-            CREATE INDEX task_client_completed_index ON {s}.task (client_id, completion_time);
+            {indexes}
             ALTER TABLE {s}.task ADD CONSTRAINT task_previous_id_key UNIQUE (previous_id);
             ALTER TABLE {s}.task ADD CONSTRAINT task_next_id_key UNIQUE (next_id);
             ANALYZE {s}.task;
@@ -298,6 +320,7 @@ public static class HyperShellTestDatabase
             var scheduled = state != HyperShellTaskState.Pending;
             var started = state is HyperShellTaskState.Running or HyperShellTaskState.Succeeded or HyperShellTaskState.Failed;
             var finished = state is HyperShellTaskState.Succeeded or HyperShellTaskState.Failed;
+            var cancelledFinished = state == HyperShellTaskState.Cancelled && hasGroup;
             int? exit = state switch
             {
                 HyperShellTaskState.Succeeded => 0,
@@ -311,7 +334,7 @@ public static class HyperShellTestDatabase
                 "gen_random_uuid()", "'echo ' || i", "'00000000-0000-0000-0000-000000000000'::uuid", T(true, 0), "'submit-host'",
                 scheduled ? "'00000000-0000-0000-0000-000000000000'::uuid" : "NULL", scheduled ? "'server-host'" : "NULL", T(scheduled, 1),
                 started ? "'00000000-0000-0000-0000-000000000000'::uuid" : "NULL", started ? "'client-host'" : "NULL",
-                started ? "'echo ' || i" : "NULL", T(started, 2), T(finished, 3), "@exit_status",
+                started ? "'echo ' || i" : "NULL", T(started, 2), cancelledFinished ? T(true, 1) : T(finished, 3), "@exit_status",
                 "NULL", "NULL",
                 "@attempt", "@retried", started ? "2" : "NULL", finished ? "1" : "NULL",
                 "NULL", "NULL", "@tag::jsonb",

@@ -106,8 +106,20 @@ public sealed class HyperShellSqliteTests : IDisposable
     public void Tag_keys_HyperShell_would_refuse_are_a_configuration_error(string tag) =>
         Assert.Throws<ArgumentException>(() => Source("/nonexistent.db", tag));
 
+    [Theory]
+    [MemberData(nameof(HyperShellGroupCases.Names), MemberType = typeof(HyperShellGroupCases))]
+    public async Task Grouped_schema_follows_HyperShells_group_rule(string name)
+    {
+        var c = HyperShellGroupCases.Get(name);
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped, c.Batches);
+
+        var demand = await Source(path, c.Tag, c.MaxRetries).MeasureAsync(1000, CancellationToken.None);
+
+        c.Check(demand);
+    }
+
     [Fact]
-    public async Task Grouped_schema_counts_only_the_lowest_group_with_unfinished_tasks()
+    public async Task Grouped_schema_follows_the_server_to_the_next_group_when_the_current_one_finishes()
     {
         var path = NewDatabase(HyperShellSchemaVersion.Grouped,
             new HyperShellTaskBatch(Succeeded, 50) { Group = 0 },
@@ -136,16 +148,56 @@ public sealed class HyperShellSqliteTests : IDisposable
     }
 
     [Fact]
-    public async Task Grouped_schema_with_retries_on_keeps_a_group_with_retryable_failures_active()
+    public async Task Grouped_schema_failures_past_their_retries_stop_at_their_group_and_retries_keep_it_active()
     {
         var path = NewDatabase(HyperShellSchemaVersion.Grouped,
             new HyperShellTaskBatch(Failed, 2) { Group = 4 },
             new HyperShellTaskBatch(Pending, 5) { Group = 5 });
 
-        Assert.Equal(5, (await Source(path).MeasureAsync(1000, CancellationToken.None)).Tasks);
+        // max_retries 0: HyperShell halts (or waits, forever mode) at group 4; group 5 is never handed out.
+        var stuck = await Source(path).MeasureAsync(1000, CancellationToken.None);
+        Assert.Equal(0, stuck.Tasks);
+        Assert.Equal(4, Measure(stuck.Measures, "active group"));
+        Assert.Equal(2, Measure(stuck.Measures, "failed past retries"));
         var retrying = await Source(path, maxRetries: 1).MeasureAsync(1000, CancellationToken.None);
         Assert.Equal(2, retrying.Tasks);
         Assert.Equal(4, Measure(retrying.Measures, "active group"));
+    }
+
+    [Fact]
+    public async Task A_stuck_group_is_explained_in_the_plan_notes()
+    {
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped,
+            new HyperShellTaskBatch(Failed, 3) { Group = 1, ExitStatus = 2 },
+            new HyperShellTaskBatch(Pending, 5) { Group = 2 });
+
+        var demand = await Source(path).MeasureAsync(1000, CancellationToken.None);
+
+        Assert.Equal("HyperShell group 1 is stuck: 3 task(s) failed with no retry left (max_retries 0); the server hands out no later group until they are cleared, so there is no demand.",
+            Assert.Single(demand.Notes));
+    }
+
+    [Fact]
+    public async Task More_groups_than_the_walk_reads_is_an_error_not_a_guess()
+    {
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped,
+            Enumerable.Range(0, HyperShellQuery.MaxGroups + 1).Select(g => new HyperShellTaskBatch(Pending, 1) { Group = g }).ToArray());
+
+        var error = await Assert.ThrowsAsync<DemandException>(() => Source(path).MeasureAsync(1000, CancellationToken.None));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"more than {HyperShellQuery.MaxGroups} distinct groups", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_non_integer_group_is_an_error()
+    {
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped, new HyperShellTaskBatch(Pending, 1) { Group = 1 });
+        Execute(path, "UPDATE task SET \"group\" = 'x'");
+
+        var error = await Assert.ThrowsAsync<DemandException>(() => Source(path).MeasureAsync(1000, CancellationToken.None));
+
+        Assert.Contains("task.\"group\" holds a String value, not an integer", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -316,8 +368,9 @@ public sealed class HyperShellSqliteTests : IDisposable
     [InlineData(HyperShellSchemaVersion.Classic, "Pending", "task_scheduled_index")]
     [InlineData(HyperShellSchemaVersion.Classic, "InFlight", "task_retries_index")]
     [InlineData(HyperShellSchemaVersion.Classic, "Retryable", "task_retries_index")]
-    [InlineData(HyperShellSchemaVersion.Grouped, "Pending", "task_group_scheduled_index")]
-    [InlineData(HyperShellSchemaVersion.Grouped, "InFlight", "task_retries_index")]
+    [InlineData(HyperShellSchemaVersion.Grouped, "Pending", "index_tasks_unscheduled")]
+    [InlineData(HyperShellSchemaVersion.Grouped, "InFlight", "index_tasks_retries")]
+    [InlineData(HyperShellSchemaVersion.Grouped, "Retryable", "index_tasks_retries")]
     public void Each_count_walks_the_index_whose_range_is_unfinished_work(HyperShellSchemaVersion version, string count, string index)
     {
         var path = NewDatabase(version, B(Succeeded, 200), B(Running, 5), B(Pending, 5));
@@ -333,17 +386,24 @@ public sealed class HyperShellSqliteTests : IDisposable
     }
 
     [Fact]
-    public void The_active_group_is_found_from_the_unfinished_range_not_by_walking_the_groups()
+    public void The_group_walk_seeks_the_group_index_and_reads_only_unfinished_or_failed_rows()
     {
         var path = NewDatabase(HyperShellSchemaVersion.Grouped, B(Succeeded, 200), B(Running, 5), B(Pending, 5));
         var query = new HyperShellQuery(HyperShellDialect.Sqlite, "task", null, maxRetries: 2);
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
         connection.Open();
 
-        foreach (var sql in query.ActiveGroupSql())
+        // The latest scheduled task: seeks of ("group", schedule_time), one per group, no scan of task.
+        var latest = Plan(connection, query, query.LatestScheduledSql());
+        Assert.Contains(latest, line => line.Contains("USING COVERING INDEX index_tasks_unscheduled", StringComparison.Ordinal));
+        Assert.DoesNotContain(latest, line => line.StartsWith("SCAN task", StringComparison.Ordinal));
+        Assert.DoesNotContain(latest, line => line.Contains("USING INDEX index_tasks_retries", StringComparison.Ordinal));
+
+        foreach (var sql in Enum.GetValues<HyperShellGroupKind>().SelectMany(query.FirstGroupSql).Concat(query.FailedPastRetriesSql()))
         {
             var plan = Plan(connection, query, sql);
-            Assert.Contains(plan, line => line.Contains("USING INDEX task_retries_index", StringComparison.Ordinal));
+            Assert.Contains(plan, line => line.Contains("USING INDEX index_tasks_retries", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, line => line.StartsWith("SCAN task", StringComparison.Ordinal));
         }
     }
 
