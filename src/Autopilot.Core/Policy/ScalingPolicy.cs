@@ -133,7 +133,7 @@ public static class ScalingPolicy
                 }
 
                 return Decision.Nothing(PlanRule.Steady,
-                    $"Steady: {need}; {PolicyText.Count(s.Surplus, "running pilot")} above that are never cancelled: they exit by their idle timeout.");
+                    $"{need}; {PolicyText.Count(s.Surplus, "running pilot")} above that are never cancelled: they exit by their idle timeout.");
             }
 
             var surplusFor = now - (memory.SurplusSince ?? now);
@@ -166,7 +166,7 @@ public static class ScalingPolicy
                 return StaleDecision(stale, policy, "");
             }
 
-            return Decision.Nothing(PlanRule.Steady, $"Steady: {need}; {have} cover it"
+            return Decision.Nothing(PlanRule.Steady, $"{need}; {have} cover it"
                 + (s.Draining.Count > 0 ? $" ({s.Draining.Count} more draining before walltime)" : "") + ".");
         }
 
