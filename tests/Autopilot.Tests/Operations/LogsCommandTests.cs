@@ -32,17 +32,7 @@ public sealed class LogsCommandTests
             Done(IdNoCapture, "echo quiet", 0, minute: 4) with { Outpath = null, Errpath = null },
             new TaskRow(IdPending, "echo later") { Submitted = T0.AddMinutes(5) },
             new TaskRow(IdCancelled, "echo never") { Submitted = T0.AddMinutes(1), Scheduled = T0.AddMinutes(1), ExitStatus = -1 });
-        config = Path.Combine(dir, "autopilot.toml");
-        File.WriteAllText(config, $"""
-            state_dir = "{dir}/state"
-            [log]
-            file = false
-            [[pool]]
-            name = "main"
-            [pool.demand]
-            kind = "hypershell"
-            path = "{db}"
-            """);
+        config = WriteHyperShellConfig(dir, db);
     }
 
     private TaskRow Done(string id, string args, int exit, int minute) => new(id, args)

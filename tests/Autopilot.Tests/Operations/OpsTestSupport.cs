@@ -105,6 +105,27 @@ internal static class OpsTestSupport
     public static object Time(DateTimeOffset? t) =>
         t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) : DBNull.Value;
 
+    /// <summary>
+    /// dir/autopilot.toml with one HyperShell pool "main" reading <paramref name="db"/> (no log file);
+    /// <paramref name="extra"/> (more TOML, e.g. a [pool.logs] table) is appended.
+    /// </summary>
+    public static string WriteHyperShellConfig(string dir, string db, string extra = "")
+    {
+        var path = Path.Combine(dir, "autopilot.toml");
+        File.WriteAllText(path, $"""
+            state_dir = "{dir}/state"
+            [log]
+            file = false
+            [[pool]]
+            name = "main"
+            [pool.demand]
+            kind = "hypershell"
+            path = "{db}"
+
+            """ + extra);
+        return path;
+    }
+
     /// <summary>An executable bash script.</summary>
     public static string WriteScript(string path, string text)
     {

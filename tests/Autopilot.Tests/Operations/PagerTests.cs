@@ -31,17 +31,7 @@ public sealed class PagerTests
             Outpath = Path.Combine(logDir, Id + ".out"),
             Errpath = Path.Combine(logDir, Id + ".err"),
         });
-        config = Path.Combine(dir, "autopilot.toml");
-        File.WriteAllText(config, $"""
-            state_dir = "{dir}/state"
-            [log]
-            file = false
-            [[pool]]
-            name = "main"
-            [pool.demand]
-            kind = "hypershell"
-            path = "{db}"
-            """);
+        config = WriteHyperShellConfig(dir, db);
         paged = Path.Combine(dir, "paged.txt");
         pager = WriteScript(Path.Combine(dir, "pager.sh"), $"#!/bin/sh\n[ -t 1 ] && echo 'pager-had-a-terminal'\ncat > '{paged}'\n");
     }

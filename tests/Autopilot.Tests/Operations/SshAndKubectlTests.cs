@@ -39,15 +39,7 @@ public sealed class SshAndKubectlTests
             [ "$1" = "--" ] && [ $# -eq 2 ] || { echo "bad cat argv: $*" >&2; exit 9; }
             printf 'remote content of [%s]\n' "$2"
             """);
-        var config = Path.Combine(dir, "autopilot.toml");
-        File.WriteAllText(config, $"""
-            state_dir = "{dir}/state"
-            [log]
-            file = false
-            [[pool]]
-            name = "main"
-            [pool.demand]
-            path = "{db}"
+        var config = WriteHyperShellConfig(dir, db, """
             [pool.logs]
             ssh = true
             ssh_args = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
@@ -75,15 +67,7 @@ public sealed class SshAndKubectlTests
         });
         var bin = Path.Combine(dir, "bin");
         WriteScript(Path.Combine(bin, "ssh"), "#!/bin/bash\necho 'ssh: connect to host node9 port 22: No route to host' >&2\nexit 255\n");
-        var config = Path.Combine(dir, "autopilot.toml");
-        File.WriteAllText(config, $"""
-            state_dir = "{dir}/state"
-            [log]
-            file = false
-            [[pool]]
-            name = "main"
-            [pool.demand]
-            path = "{db}"
+        var config = WriteHyperShellConfig(dir, db, """
             [pool.logs]
             ssh = true
             """);
