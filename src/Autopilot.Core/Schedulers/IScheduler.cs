@@ -64,7 +64,31 @@ public sealed record SubmitRequest(
 
 /// <param name="JobIds">The ids created: one per pilot, or the array's elements.</param>
 /// <param name="ArrayJobId">The array's id when one array was submitted.</param>
-public sealed record SubmitResult(IReadOnlyList<string> JobIds, string? ArrayJobId = null);
+public sealed record SubmitResult(IReadOnlyList<string> JobIds, string? ArrayJobId = null)
+{
+    /// <summary>
+    /// <paramref name="count"/> pilots submitted as one job each. When one fails after others went in,
+    /// the error names those: they are in the queue and are found by name next tick.
+    /// </summary>
+    public static async Task<SubmitResult> OneByOneAsync(int count, Func<Task<string>> submitOne)
+    {
+        ArgumentNullException.ThrowIfNull(submitOne);
+        var ids = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            try
+            {
+                ids.Add(await submitOne().ConfigureAwait(false));
+            }
+            catch (SchedulerException ex) when (ids.Count > 0)
+            {
+                throw new SchedulerException($"{ex.Message} (after {ids.Count} of {count} pilots were submitted: {string.Join(", ", ids)})", ex);
+            }
+        }
+
+        return new SubmitResult(ids);
+    }
+}
 
 /// <param name="JobNames">Pilots of these names.</param>
 /// <param name="Since">Ended after this time.</param>

@@ -95,21 +95,7 @@ public sealed partial class GridEngineScheduler : IScheduler
             return new SubmitResult(submission.Tasks.Select(t => $"{submission.JobId}.{t}").ToList(), submission.JobId);
         }
 
-        var ids = new List<string>();
-        for (var i = 0; i < request.Count; i++)
-        {
-            try
-            {
-                var submission = await SubmitOneAsync(request, 1, cancellationToken).ConfigureAwait(false);
-                ids.Add(submission.JobId);
-            }
-            catch (SchedulerException ex) when (ids.Count > 0)
-            {
-                throw new SchedulerException($"{ex.Message} (after {ids.Count} of {request.Count} pilots were submitted: {string.Join(' ', ids)})", ex);
-            }
-        }
-
-        return new SubmitResult(ids);
+        return await SubmitResult.OneByOneAsync(request.Count, async () => (await SubmitOneAsync(request, 1, cancellationToken).ConfigureAwait(false)).JobId).ConfigureAwait(false);
     }
 
     private async Task<GridEngineSubmission> SubmitOneAsync(SubmitRequest request, int arraySize, CancellationToken cancellationToken)

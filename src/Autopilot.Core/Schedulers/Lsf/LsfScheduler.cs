@@ -73,20 +73,7 @@ public sealed class LsfScheduler : IScheduler
             return new SubmitResult(elements, id);
         }
 
-        var ids = new List<string>(request.Count);
-        for (var i = 0; i < request.Count; i++)
-        {
-            try
-            {
-                ids.Add(await SubmitOneAsync(request, 1, cancellationToken).ConfigureAwait(false));
-            }
-            catch (SchedulerException ex) when (ids.Count > 0)
-            {
-                throw new SchedulerException($"{ex.Message} (after {ids.Count} of {request.Count} pilots were submitted: {string.Join(' ', ids)})", ex);
-            }
-        }
-
-        return new SubmitResult(ids);
+        return await SubmitResult.OneByOneAsync(request.Count, () => SubmitOneAsync(request, 1, cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)

@@ -180,23 +180,11 @@ public sealed class SlurmScheduler : IScheduler
             return new SubmitResult(ids, sb.JobId);
         }
 
-        var submitted = new List<string>(request.Count);
-        for (var i = 0; i < request.Count; i++)
-        {
-            try
-            {
-                var sb = await SbatchAsync(request, SubmitArguments(request, 1), env, cancellationToken).ConfigureAwait(false);
-                submitted.Add(sb.JobId);
-            }
-            catch (SchedulerException ex) when (submitted.Count > 0)
-            {
-                // The ones already in the queue are found by name next tick; say which they are.
-                throw new SchedulerException($"{ex.Message} (after {submitted.Count} of {request.Count} pilots were submitted: {string.Join(", ", submitted)})", ex);
-            }
-        }
-
-        _logger.LogInformation("pool {Pool}: submitted {Count} pilots named {Name}: {Ids}", request.PoolName, submitted.Count, request.JobName, string.Join(", ", submitted));
-        return new SubmitResult(submitted);
+        var submitted = await SubmitResult.OneByOneAsync(
+            request.Count,
+            async () => (await SbatchAsync(request, SubmitArguments(request, 1), env, cancellationToken).ConfigureAwait(false)).JobId).ConfigureAwait(false);
+        _logger.LogInformation("pool {Pool}: submitted {Count} pilots named {Name}: {Ids}", request.PoolName, submitted.JobIds.Count, request.JobName, string.Join(", ", submitted.JobIds));
+        return submitted;
     }
 
     /// <summary>The sbatch argv for one submission of <paramref name="count"/> pilots (an array when count &gt; 1).</summary>
