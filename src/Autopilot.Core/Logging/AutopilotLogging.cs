@@ -1,4 +1,5 @@
 using Autopilot.Configuration;
+using Autopilot.State;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Core;
@@ -53,7 +54,8 @@ public static class AutopilotLogging
             var logDir = Path.Combine(stateDir, "logs");
             try
             {
-                CreatePrivateDirectory(logDir);
+                // Logs name hosts, users and job ids: owner-only, like the rest of the state directory.
+                StateDirectory.Ensure(logDir);
 
                 // autopilot-yyyyMMdd.log, shared by concurrent processes, the newest RetainedFiles kept.
                 configuration.WriteTo.Sink(new DailyFileSink(logDir, "autopilot-", FileTemplate, options.RetainedFiles));
@@ -106,24 +108,6 @@ public static class AutopilotLogging
         LogEventLevel.Error => 3,
         _ => 2,
     };
-
-    private static void CreatePrivateDirectory(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            return;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            // Logs name hosts, users and job ids: keep them to the owner.
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
 
     private const LogEventLevel MicrosoftLevel = LogEventLevel.Warning;
 
