@@ -523,10 +523,10 @@ internal sealed class TomlParser
         switch (c)
         {
             case '"':
-                node = new TomlString(IsTripleQuote('"') ? ParseMultilineBasicString() : ParseBasicString());
+                node = new TomlString(IsTripleQuote('"') ? ParseMultilineString('"') : ParseBasicString());
                 break;
             case '\'':
-                node = new TomlString(IsTripleQuote('\'') ? ParseMultilineLiteralString() : ParseLiteralString());
+                node = new TomlString(IsTripleQuote('\'') ? ParseMultilineString('\'') : ParseLiteralString());
                 break;
             case '[':
                 return ParseArray(position);
@@ -782,9 +782,14 @@ internal sealed class TomlParser
         return (uint)(lower - 'a') <= 5 ? lower - 'a' + 10 : -1;
     }
 
-    /// <summary>At '"""': a multi-line basic string. Line endings in the value are normalised to '\n'.</summary>
-    private string ParseMultilineBasicString()
+    /// <summary>
+    /// At '"""' (basic: escapes and line-ending backslashes) or "'''" (literal: text as written), a
+    /// multi-line string. Line endings in the value are normalised to '\n'.
+    /// </summary>
+    private string ParseMultilineString(char quote)
     {
+        var basic = quote == '"';
+        var kind = basic ? "multi-line string" : "multi-line literal string";
         var text = _text;
         var open = Pos();
         _pos += 3;
@@ -796,18 +801,18 @@ internal sealed class TomlParser
         {
             if (pos >= text.Length)
             {
-                throw Error(open, "unterminated multi-line string");
+                throw Error(open, "unterminated " + kind);
             }
 
             var c = text[pos];
-            if (c == '"')
+            if (c == quote)
             {
-                var quotes = CountRun(pos, '"');
+                var quotes = CountRun(pos, quote);
                 if (quotes >= 3)
                 {
                     if (quotes > 5)
                     {
-                        throw ErrorAt(pos, "too many quotes at the end of a multi-line string (at most two may precede the closing \"\"\")");
+                        throw ErrorAt(pos, $"too many quotes at the end of a {kind} (at most two may precede the closing {new string(quote, 3)})");
                     }
 
                     sb.Append(text, chunkStart, pos + quotes - 3 - chunkStart);
@@ -819,7 +824,7 @@ internal sealed class TomlParser
                 continue;
             }
 
-            if (c == '\\')
+            if (basic && c == '\\')
             {
                 sb.Append(text, chunkStart, pos - chunkStart);
                 var next = pos + 1;
@@ -853,7 +858,9 @@ internal sealed class TomlParser
 
             if ((c < 0x20 && c != '\t') || c == 0x7F)
             {
-                throw ErrorAt(pos, $"control character {Describe(c)} must be escaped in a string");
+                throw ErrorAt(pos, basic
+                    ? $"control character {Describe(c)} must be escaped in a string"
+                    : $"control character {Describe(c)} is not allowed in a literal string");
             }
 
             if (char.IsSurrogate(c))
@@ -938,67 +945,6 @@ internal sealed class TomlParser
                 }
             }
             else if (char.IsSurrogate(c))
-            {
-                pos = CheckSurrogatePair(pos);
-            }
-
-            pos++;
-        }
-    }
-
-    /// <summary>At "'''": a multi-line literal string. Line endings in the value are normalised to '\n'.</summary>
-    private string ParseMultilineLiteralString()
-    {
-        var text = _text;
-        var open = Pos();
-        _pos += 3;
-        SkipNewlineAfterOpeningDelimiter();
-        var sb = _sb.Clear();
-        var pos = _pos;
-        var chunkStart = pos;
-        while (true)
-        {
-            if (pos >= text.Length)
-            {
-                throw Error(open, "unterminated multi-line literal string");
-            }
-
-            var c = text[pos];
-            if (c == '\'')
-            {
-                var quotes = CountRun(pos, '\'');
-                if (quotes >= 3)
-                {
-                    if (quotes > 5)
-                    {
-                        throw ErrorAt(pos, "too many quotes at the end of a multi-line literal string (at most two may precede the closing ''')");
-                    }
-
-                    sb.Append(text, chunkStart, pos + quotes - 3 - chunkStart);
-                    _pos = pos + quotes;
-                    return sb.ToString();
-                }
-
-                pos += quotes;
-                continue;
-            }
-
-            if (c == '\n' || c == '\r')
-            {
-                sb.Append(text, chunkStart, pos - chunkStart);
-                _pos = pos;
-                ConsumeNewline();
-                sb.Append('\n');
-                pos = chunkStart = _pos;
-                continue;
-            }
-
-            if ((c < 0x20 && c != '\t') || c == 0x7F)
-            {
-                throw ErrorAt(pos, $"control character {Describe(c)} is not allowed in a literal string");
-            }
-
-            if (char.IsSurrogate(c))
             {
                 pos = CheckSurrogatePair(pos);
             }
