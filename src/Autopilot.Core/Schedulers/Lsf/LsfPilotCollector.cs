@@ -12,12 +12,7 @@ internal sealed class LsfPilotCollector : ILsfJobSink
     private readonly IReadOnlySet<string> _wanted;
     private readonly bool _includeFinished;
 
-    // A listing repeats a handful of (state, reason) pairs: each is read once. The parsers hand out one
-    // string per distinct value, so the first few pairs are found by reference, before any hashing.
-    private const int Recent = 8;
-    private readonly Dictionary<(string Stat, string? Reason), (PilotState State, PendingKind Kind, string? Reason)> _mapped = [];
-    private readonly (string Stat, string? Reason, (PilotState State, PendingKind Kind, string? Reason) Map)[] _recent = new (string, string?, (PilotState, PendingKind, string?))[Recent];
-    private int _recentCount;
+    private readonly StateMapCache _states = new((stat, reason) => LsfStates.Map(stat, reason));
 
     // Jobs of one pool come in runs: the last name's verdict is reused while the name repeats.
     private string? _lastName;
@@ -46,12 +41,12 @@ internal sealed class LsfPilotCollector : ILsfJobSink
         var statText = record.RequireStat(jobIdText);
         var rawName = record.Value(LsfSlot.JobName);
         var baseName = LsfParsers.SplitArrayName(rawName, out var nameIndex);
-        if (!(SameName(baseName) ? _lastWanted : Wanted(record.String(LsfSlot.JobName, baseName) ?? "")))
+        if (!(SameName(baseName) ? _lastWanted : Wanted(record.Pooled(baseName) ?? "")))
         {
             return;
         }
 
-        var stat = record.String(LsfSlot.Stat, statText)!;
+        var stat = record.Pooled(statText)!;
         if (!TryMap(stat, record.String(LsfSlot.PendReason), out var map))
         {
             return;
@@ -82,33 +77,7 @@ internal sealed class LsfPilotCollector : ILsfJobSink
     /// <summary>False for a finished job when finished ones were not asked for.</summary>
     private bool TryMap(string stat, string? reason, out (PilotState State, PendingKind Kind, string? Reason) map)
     {
-        map = default;
-        var found = false;
-        for (var i = 0; i < _recentCount; i++)
-        {
-            ref var r = ref _recent[i];
-            if (ReferenceEquals(stat, r.Stat) && ReferenceEquals(reason, r.Reason))
-            {
-                map = r.Map;
-                found = true;
-                break;
-            }
-        }
-
-        if (!found)
-        {
-            if (!_mapped.TryGetValue((stat, reason), out map))
-            {
-                map = LsfStates.Map(stat, reason);
-                _mapped[(stat, reason)] = map;
-            }
-
-            if (_recentCount < Recent)
-            {
-                _recent[_recentCount++] = (stat, reason, map);
-            }
-        }
-
+        map = _states.Get(stat, reason);
         return _includeFinished || map.State is not PilotState.Finished;
     }
 }

@@ -41,8 +41,8 @@ internal static class LsfSlot
 /// The current record of one bjobs listing. Its fields are ranges of the output, so a sink pays for a
 /// string only where it keeps one (a job that is not ours by name costs none); the rare value that had
 /// to be rewritten (a JSON escape, a delimited name glued back together) is held as a string. Values
-/// repeat down a listing (names, states, queues, reasons, times): each field remembers its last values
-/// and reuses them when the next one has the same text, which is cheaper than the pool's hash lookup.
+/// repeat down a listing (names, states, queues, reasons, times): they come from one <see cref="StringPool"/>,
+/// so a repeated text is one string and its parsed time or duration is reused by reference.
 /// </summary>
 internal sealed class LsfRecord
 {
@@ -53,8 +53,7 @@ internal sealed class LsfRecord
     private readonly int[] _length = new int[LsfSlot.Count];
     private readonly string?[] _rewritten = new string?[LsfSlot.Count];
     private readonly StringPool _pool = new();
-    private readonly string?[] _last = new string?[LsfSlot.Count];
-    private readonly string?[] _previous = new string?[LsfSlot.Count];
+    private string? _lastJobId;
     private readonly string?[] _parsedText = new string?[LsfSlot.Count];
     private readonly DateTimeOffset?[] _time = new DateTimeOffset?[LsfSlot.Count];
     private readonly TimeSpan?[] _duration = new TimeSpan?[LsfSlot.Count];
@@ -127,32 +126,10 @@ internal sealed class LsfRecord
         return stat.IsEmpty ? throw new FormatException($"bjobs record {jobId} without STAT") : stat;
     }
 
-    public string? String(int slot) => String(slot, Value(slot));
+    public string? String(int slot) => Pooled(Value(slot));
 
-    /// <summary>A string for a value of the field (or a part of it, as a name without its [i]); null for none.</summary>
-    public string? String(int slot, ReadOnlySpan<char> value)
-    {
-        if (value.IsEmpty)
-        {
-            return null;
-        }
-
-        var last = _last[slot];
-        if (last is not null && value.SequenceEqual(last))
-        {
-            return last;
-        }
-
-        // Two values taking turns (RUN and PEND, two pools' names) are as cheap as one.
-        var previous = _previous[slot];
-        _previous[slot] = last;
-        if (previous is not null && value.SequenceEqual(previous))
-        {
-            return _last[slot] = previous;
-        }
-
-        return _last[slot] = _pool.Get(value);
-    }
+    /// <summary>The listing's one string for a value (or a part of one, as a name without its [i]); null for none.</summary>
+    public string? Pooled(ReadOnlySpan<char> value) => value.IsEmpty ? null : _pool.Get(value);
 
     /// <summary>
     /// The job id as a string: shared by the elements of an array, which follow each other, and
@@ -160,13 +137,12 @@ internal sealed class LsfRecord
     /// </summary>
     public string JobId(ReadOnlySpan<char> jobId)
     {
-        var last = _last[LsfSlot.JobId];
-        if (last is not null && jobId.SequenceEqual(last))
+        if (_lastJobId is { } last && jobId.SequenceEqual(last))
         {
             return last;
         }
 
-        return _last[LsfSlot.JobId] = jobId.ToString();
+        return _lastJobId = jobId.ToString();
     }
 
     /// <summary>

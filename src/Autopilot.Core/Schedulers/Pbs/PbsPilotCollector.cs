@@ -17,12 +17,7 @@ internal sealed class PbsPilotCollector : IPbsJobSink
     private readonly bool _includeFinished;
     private readonly SegmentedList<Pilot> _pilots = new();
 
-    // A listing repeats a handful of (state, comment) pairs; reading a comment costs a dozen
-    // case-insensitive searches, so each pair is mapped once (and pooled strings repeat by reference).
-    private readonly Dictionary<(string State, string? Comment), (PilotState, PendingKind, string?)> _mapped = [];
-    private readonly (string? State, string? Comment, (PilotState, PendingKind, string?) Map)[] _recentMaps = new (string?, string?, (PilotState, PendingKind, string?))[4];
-    private int _nextRecent;
-    private (PilotState State, PendingKind Kind, string? Reason) _map;
+    private readonly StateMapCache _states;
     private string? _lastParent;
     private bool _anyParent;
     private HashSet<string>? _finishedSubjobParents;
@@ -34,24 +29,25 @@ internal sealed class PbsPilotCollector : IPbsJobSink
         _flavor = flavor;
         _user = user;
         _includeFinished = includeFinished;
+        _states = new StateMapCache((state, comment) => PbsStates.Map(state, flavor, comment));
     }
 
     public void Add(PbsJobBuilder job)
     {
         var id = job.RequireId();
         var state = job.RequireState();
-        if (Accept(id, job.JobName, state, job.JobOwner, job.JobComment) is { } name)
+        if (Accept(id, job.JobName, state, job.JobOwner, job.JobComment, out var map) is { } name)
         {
-            Keep(id, name, state, job.QueueTime, job.StartTime, job.RequestedWalltime);
+            Keep(id, name, state, map, job.QueueTime, job.StartTime, job.RequestedWalltime);
         }
     }
 
     public void Add(PbsJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (Accept(job.Id, job.Name, job.State, job.Owner, job.Comment) is { } name)
+        if (Accept(job.Id, job.Name, job.State, job.Owner, job.Comment, out var map) is { } name)
         {
-            Keep(job.Id, name, job.State, job.QueueTime, job.StartTime, job.Walltime);
+            Keep(job.Id, name, job.State, map, job.QueueTime, job.StartTime, job.Walltime);
         }
     }
 
@@ -101,8 +97,9 @@ internal sealed class PbsPilotCollector : IPbsJobSink
     }
 
     /// <summary>The pool name the job is a pilot of, or null when it is not kept (not ours, not the user's, finished).</summary>
-    private string? Accept(string id, string listedName, string state, string? owner, string? comment)
+    private string? Accept(string id, string listedName, string state, string? owner, string? comment, out (PilotState State, PendingKind Kind, string? Reason) map)
     {
+        map = default;
         if (OurName(id, listedName, _wanted, _flavor) is not { } name)
         {
             return null;
@@ -113,9 +110,9 @@ internal sealed class PbsPilotCollector : IPbsJobSink
             return null;
         }
 
-        _map = MapState(state, comment);
+        map = _states.Get(state, comment);
 
-        if (!_includeFinished && _map.State is PilotState.Finished)
+        if (!_includeFinished && map.State is PilotState.Finished)
         {
             // A finished subjob still shows that its parent has subjobs listed.
             if (PbsJobIds.ArrayParentId(id) is { } finishedParent)
@@ -129,33 +126,12 @@ internal sealed class PbsPilotCollector : IPbsJobSink
         return name;
     }
 
-    private (PilotState, PendingKind, string?) MapState(string state, string? comment)
-    {
-        // Pooled strings repeat by reference: the last few pairs are found without hashing a comment.
-        foreach (ref readonly var recent in _recentMaps.AsSpan())
-        {
-            if (ReferenceEquals(recent.State, state) && ReferenceEquals(recent.Comment, comment))
-            {
-                return recent.Map;
-            }
-        }
-
-        if (!_mapped.TryGetValue((state, comment), out var map))
-        {
-            map = PbsStates.Map(state, _flavor, comment);
-            _mapped[(state, comment)] = map;
-        }
-
-        _recentMaps[_nextRecent++ & 3] = (state, comment, map);
-        return map;
-    }
-
-    private void Keep(string id, string name, string rawState, DateTimeOffset? queued, DateTimeOffset? started, TimeSpan? walltime)
+    private void Keep(string id, string name, string rawState, (PilotState State, PendingKind Kind, string? Reason) map, DateTimeOffset? queued, DateTimeOffset? started, TimeSpan? walltime)
     {
         var parent = PbsJobIds.ArrayParentId(id, _lastParent);
         _lastParent = parent ?? _lastParent;
         _anyParent |= parent is null && PbsJobIds.IsArrayParent(id);
-        var (state, kind, reason) = _map;
+        var (state, kind, reason) = map;
         _pilots.Add(new Pilot(id, name, state, rawState, reason, kind, queued, started, PbsJobIds.ArrayIndex(id), parent, walltime));
     }
 }
