@@ -77,6 +77,7 @@ public static class CommandCatalog
         root.Options.Add(GlobalOptions.Set);
         foreach (var command in commands)
         {
+            GuardedAction.Apply(command);
             root.Subcommands.Add(command);
         }
 

@@ -3,6 +3,8 @@ using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
+using Autopilot.Security;
+using Autopilot.State;
 using Autopilot.Templates;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +44,25 @@ internal static class CheckCommand
         var output = parseResult.InvocationConfiguration.Output;
         var config = CliSupport.LoadConfig(parseResult, checkSecrets: true);
         var problems = new List<ConfigError>(config.Errors);
+        if (UnixFile.IsRoot)
+        {
+            await parseResult.InvocationConfiguration.Error.WriteLineAsync("warning: " + CliSupport.RootWarning).ConfigureAwait(false);
+        }
+
+        problems.AddRange(TrustedFiles.Check(config));
+        var stateDir = PathExpander.Expand(config.Options.StateDir);
+        try
+        {
+            if (Directory.Exists(stateDir))
+            {
+                StateDirectory.Verify(stateDir);
+            }
+        }
+        catch (UnsafeStateException ex)
+        {
+            problems.Add(new ConfigError(config.LocationOf("state_dir"), "state_dir", ex.Message));
+        }
+
         var summaries = new List<string>();
         using var loggers = CliSupport.CreateLogging(parseResult, config);
         var runner = new ProcessRunner(loggers.CreateLogger<ProcessRunner>());
@@ -214,25 +235,7 @@ internal static class CheckCommand
         return null;
     }
 
-    private static string LocationOf(LoadedConfig config, string key)
-    {
-        var k = key;
-        while (true)
-        {
-            if (config.Origins.TryGetValue(k, out var origin))
-            {
-                return origin.Description;
-            }
-
-            var i = k.LastIndexOf(':');
-            if (i < 0)
-            {
-                return config.Path ?? "default";
-            }
-
-            k = k[..i];
-        }
-    }
+    private static string LocationOf(LoadedConfig config, string key) => config.LocationOf(key);
 
     /// <summary>
     /// Maps one of an adapter's ValidateSettings messages to the configuration key it is about and

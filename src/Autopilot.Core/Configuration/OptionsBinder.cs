@@ -184,9 +184,11 @@ internal static partial class OptionsBinder
         {
             r.Error("name", "every pool needs a name");
         }
-        else if (!SafeName().IsMatch(name))
+        else if (!PoolName().IsMatch(name))
         {
-            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-' (it becomes part of the job name)");
+            // The name becomes a job name and a folder under the state folder: "..", ".x" or "-x" would
+            // escape the folder, hide it, or read as an option.
+            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-', and may not start with '.' or '-' (it becomes part of the job name and a folder name)");
         }
 
         var d = new PoolOptions { Name = name };
@@ -409,6 +411,9 @@ internal static partial class OptionsBinder
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     internal static partial Regex SafeName();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    internal static partial Regex PoolName();
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     internal static partial Regex PlaceholderName();

@@ -15,14 +15,17 @@ public sealed class TickLock : IDisposable
     }
 
     /// <summary>Returns the lock, or null when another process holds it.</summary>
+    /// <exception cref="State.UnsafeStateException">the state folder is not private, or the lock file is a link.</exception>
     public static TickLock? TryAcquire(string path)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)
         {
-            State.StateDirectory.Ensure(dir);
+            State.StateDirectory.Secure(dir);
         }
 
+        // The folder is private (checked above), so no one else can plant a link between this check and the open.
+        State.StateDirectory.RefuseLink(path);
         try
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);

@@ -219,6 +219,40 @@ public sealed class ConfigLoaderTests
         Assert.DoesNotContain(lines, l => l.Contains("secret", StringComparison.Ordinal) || l.Contains("hunter2", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData(".hidden")]
+    [InlineData("-x")]
+    [InlineData("--pool")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void Pool_names_that_escape_the_state_folder_or_read_as_options_are_refused(string name)
+    {
+        var path = ConfigTestSupport.WriteConfig($"state_dir = \"/tmp/x\"\n[[pool]]\nname = \"{name}\"\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        var error = Assert.Single(config.Errors, e => e.Key == "pool:0:name");
+        Assert.StartsWith($"{path}:3:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(name.Length == 0 ? "every pool needs a name" : "may not start with '.' or '-'", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("main")]
+    [InlineData("gpu.a100")]
+    [InlineData("_x-1")]
+    [InlineData("9lives")]
+    public void Ordinary_pool_names_are_accepted(string name)
+    {
+        var path = ConfigTestSupport.WriteConfig($"state_dir = \"/tmp/x\"\n[[pool]]\nname = \"{name}\"\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        Assert.DoesNotContain(config.Errors, e => e.Key == "pool:0:name");
+        Assert.Equal(name, Assert.Single(config.Options.Pools).Name);
+    }
+
     [Fact]
     public void Pool_written_as_a_plain_table_is_explained()
     {
