@@ -28,7 +28,7 @@ public sealed class TickLock : IDisposable
         State.StateDirectory.RefuseLink(path);
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            var stream = new FileStream(path, State.StateDirectory.PrivateFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
             stream.SetLength(0);
             var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n");
             stream.Write(pid);

@@ -19,6 +19,18 @@ public static class StateDirectory
 
     public static string LockFile(string stateDir) => Path.Combine(stateDir, "tick.lock");
 
+    /// <summary>Options that open a file exclusively (flock) and create it owner-only (0600), whatever the umask.</summary>
+    public static FileStreamOptions PrivateFile(FileMode mode, FileAccess access)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None, BufferSize = 1 };
+        if (!OperatingSystem.IsWindows() && mode is FileMode.OpenOrCreate or FileMode.Create or FileMode.CreateNew)
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
+    }
+
     /// <summary>Creates the folder when missing, mode 0700 whatever the umask.</summary>
     public static void Ensure(string path)
     {
@@ -33,10 +45,23 @@ public static class StateDirectory
             return;
         }
 
-        Directory.CreateDirectory(path, OwnerOnly);
+        // Directory.CreateDirectory gives only the last folder the mode (parents get 0777 less the umask),
+        // so each missing folder is made here, top down, and its mode set outright (mkdir applies the umask).
+        var missing = new Stack<string>();
+        for (var dir = Path.GetFullPath(path); !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)!)
+        {
+            missing.Push(dir);
+            if (Path.GetDirectoryName(dir) is null)
+            {
+                break;
+            }
+        }
 
-        // mkdir(2) takes the mode through the umask, and a parent created on the way gets it too: set it outright.
-        File.SetUnixFileMode(path, OwnerOnly);
+        while (missing.TryPop(out var dir))
+        {
+            Directory.CreateDirectory(dir, OwnerOnly);
+            File.SetUnixFileMode(dir, OwnerOnly);
+        }
     }
 
     /// <summary>
