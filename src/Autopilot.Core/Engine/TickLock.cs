@@ -7,6 +7,9 @@ namespace Autopilot.Engine;
 /// </summary>
 public sealed class TickLock : IDisposable
 {
+    // .NET reports flock(LOCK_NB) refused as an IOException carrying the raw errno, EWOULDBLOCK (= EAGAIN, 11 on Linux).
+    private const int EWouldBlock = 11;
+
     private readonly FileStream _stream;
 
     private TickLock(FileStream stream)
@@ -35,9 +38,15 @@ public sealed class TickLock : IDisposable
             stream.Flush();
             return new TickLock(stream);
         }
-        catch (IOException)
+        catch (IOException ex) when (ex.HResult == EWouldBlock)
         {
             return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not "busy": a read-only or full file system, or no permission. Saying "another tick is
+            // running" here would hide that no tick can ever run.
+            throw new State.StateStoreException($"tick lock {path}: {ex.Message}");
         }
     }
 

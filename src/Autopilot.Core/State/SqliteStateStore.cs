@@ -15,6 +15,7 @@ public sealed class SqliteStateStore : IStateStore
     private const int SchemaVersion = 1;
 
     // SQLite primary result codes (https://sqlite.org/rescode.html).
+    private const int SqliteIoError = 10;
     private const int SqliteCorrupt = 11;
     private const int SqliteFull = 13;
     private const int SqliteNotADatabase = 26;
@@ -187,9 +188,23 @@ public sealed class SqliteStateStore : IStateStore
 
     private static string[] StoreFiles(string path) => [path, path + "-wal", path + "-shm", path + "-journal"];
 
-    private static StateStoreException Unusable(string path, SqliteException ex) => new(ex.SqliteErrorCode == SqliteFull
-        ? $"state store {path}: the disk is full ({FirstLine(ex.Message)})"
-        : $"state store {path}: cannot open or write it: {FirstLine(ex.Message)}");
+    // A full file system shows as SQLITE_FULL on a write, but as a plain I/O error when the -shm or WAL file cannot grow.
+    private static StateStoreException Unusable(string path, SqliteException ex) =>
+        new(ex.SqliteErrorCode == SqliteFull || (ex.SqliteErrorCode == SqliteIoError && FreeBytes(path) < 64 * 1024)
+            ? $"state store {path}: the disk is full ({FirstLine(ex.Message)})"
+            : $"state store {path}: cannot open or write it: {FirstLine(ex.Message)}");
+
+    private static long FreeBytes(string path)
+    {
+        try
+        {
+            return new DriveInfo(System.IO.Path.GetDirectoryName(path)!).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return long.MaxValue;
+        }
+    }
 
     private static string FirstLine(string text)
     {
