@@ -253,4 +253,10 @@ public sealed record LogsOptions
     public bool Ssh { get; init; }
     public string SshCommand { get; init; } = "ssh";
     public IReadOnlyList<string> SshArgs { get; init; } = ["-o", "BatchMode=yes"];
+
+    /// <summary>
+    /// Folders holding task output besides HyperShell's own &lt;site&gt;/lib/task: `logs` reads (locally
+    /// or over ssh) only files under these, whatever path the task database names.
+    /// </summary>
+    public IReadOnlyList<string> TaskDirs { get; init; } = [];
 }

@@ -391,6 +391,7 @@ internal static partial class OptionsBinder
             Ssh = r.Bool("ssh", d.Ssh),
             SshCommand = r.String("ssh_command", d.SshCommand),
             SshArgs = r.StringList("ssh_args", d.SshArgs),
+            TaskDirs = r.StringList("task_dirs", d.TaskDirs).Select(dir => r.Context.ResolvePath(r.Key("task_dirs"), dir)).ToList(),
         };
         r.Finish();
         return options;
