@@ -32,7 +32,7 @@ public static class StatusCommand
             var pools = new List<PoolStatusView>();
             foreach (var pool in ctx.Options.Pools)
             {
-                var memory = await store.LoadMemoryAsync(pool.Name, ct);
+                var (memory, _) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, ct), pool.Policy, now);
                 var last = await store.LastTickAsync(pool.Name, ct);
                 pools.Add(PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now));
             }

@@ -165,7 +165,11 @@ public sealed class TickEngine
         PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var jobName = JobName(_options, pool);
-        var memory = await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false);
+        var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
+        foreach (var note in clockNotes)
+        {
+            _logger.LogWarning("pool {Pool}: {Note}", pool.Name, note);
+        }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Demand? demand = null;
