@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Autopilot.State;
 using Microsoft.Data.Sqlite;
 using static Autopilot.Tests.Security.SecurityTestSupport;
@@ -169,19 +168,5 @@ public sealed class DamagedStateStoreTests : IDisposable
         var (exit, error) = Exec("mount", "-t", "tmpfs", "-o", options, "tmpfs", at);
         Assert.True(exit == 0, "mount: " + error);
         _mounts.Add(at);
-    }
-
-    private static (int Exit, string Error) Exec(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, error);
     }
 }

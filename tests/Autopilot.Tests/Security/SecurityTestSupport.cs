@@ -79,14 +79,23 @@ internal static class SecurityTestSupport
 
     public static void Chown(string path, int uid)
     {
-        var psi = new ProcessStartInfo("chown") { UseShellExecute = false, RedirectStandardError = true };
-        psi.ArgumentList.Add("-h");
-        psi.ArgumentList.Add(uid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        psi.ArgumentList.Add(path);
+        var (exit, error) = Exec("chown", "-h", uid.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
+        Assert.True(exit == 0, $"chown {uid} {path}: {error}");
+    }
+
+    /// <summary>Runs a system tool (chown, mount, ...) and returns its exit code and stderr.</summary>
+    public static (int Exit, string Error) Exec(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
         using var p = Process.Start(psi)!;
         var error = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"chown {uid} {path}: {error}");
+        return (p.ExitCode, error);
     }
 
     /// <summary>Lines of stderr that are not the root warning (these tests run as root in CI).</summary>
