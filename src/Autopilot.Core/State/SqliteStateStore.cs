@@ -22,16 +22,12 @@ public sealed class SqliteStateStore : IStateStore
 
     private readonly SqliteConnection _connection;
 
-    private SqliteStateStore(SqliteConnection connection, string? recovery)
+    private SqliteStateStore(SqliteConnection connection)
     {
         _connection = connection;
-        Recovery = recovery;
     }
 
     public string Path => _connection.DataSource;
-
-    /// <summary>Set when this open found the store damaged, moved it aside and started a fresh one: what happened.</summary>
-    public string? Recovery { get; }
 
     /// <summary>
     /// Opens (creating when needed) the store at &lt;stateDir&gt;/state.db. A damaged store (not a
@@ -58,7 +54,7 @@ public sealed class SqliteStateStore : IStateStore
         {
             try
             {
-                return new SqliteStateStore(await OpenCoreAsync(path, cancellationToken).ConfigureAwait(false), null);
+                return new SqliteStateStore(await OpenCoreAsync(path, cancellationToken).ConfigureAwait(false));
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
             {
@@ -110,7 +106,7 @@ public sealed class SqliteStateStore : IStateStore
                 await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return new SqliteStateStore(connection, note);
+            return new SqliteStateStore(connection);
         }
         catch (SqliteException ex)
         {

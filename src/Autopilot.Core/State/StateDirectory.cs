@@ -15,8 +15,6 @@ public static class StateDirectory
 
     public static string Scripts(string stateDir) => Path.Combine(stateDir, "scripts");
 
-    public static string Logs(string stateDir) => Path.Combine(stateDir, "logs");
-
     public static string LockFile(string stateDir) => Path.Combine(stateDir, "tick.lock");
 
     /// <summary>Options that open a file exclusively (flock) and create it owner-only (0600), whatever the umask.</summary>
