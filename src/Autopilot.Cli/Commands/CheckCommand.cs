@@ -51,6 +51,7 @@ internal static class CheckCommand
 
         problems.AddRange(TrustedFiles.Check(config));
         var stateDir = PathExpander.Expand(config.Options.StateDir);
+        var logConfig = config;
         try
         {
             if (Directory.Exists(stateDir))
@@ -61,10 +62,13 @@ internal static class CheckCommand
         catch (UnsafeStateException ex)
         {
             problems.Add(new ConfigError(config.LocationOf("state_dir"), "state_dir", ex.Message));
+
+            // Log files would go into the folder just refused (where a planted link would be followed).
+            logConfig = config with { Options = config.Options with { Log = config.Options.Log with { File = false } } };
         }
 
         var summaries = new List<string>();
-        using var loggers = CliSupport.CreateLogging(parseResult, config);
+        using var loggers = CliSupport.CreateLogging(parseResult, logConfig);
         var runner = new ProcessRunner(loggers.CreateLogger<ProcessRunner>());
         var options = config.Options;
         var environmentPath = Environment.GetEnvironmentVariable("PATH") ?? "";

@@ -138,6 +138,20 @@ public sealed class StateFolderSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_reports_an_unsafe_state_folder_at_state_dir_and_writes_no_log_file_into_it()
+    {
+        var config = WriteLocalSite(_dir);
+        StateDirectory.Secure(StateDir);
+        File.SetUnixFileMode(StateDir, (UnixFileMode)Convert.ToInt32("777", 8));
+
+        var (exit, output, _) = await Operations.OpsTestSupport.Run("check", "--config", config);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{config}:1:1: state_dir: state folder {StateDir}: mode 0777 lets group or others write it", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(StateDir, "logs")));
+    }
+
+    [Fact]
     public void Lstat_reports_the_link_itself_with_its_owner()
     {
         var target = Path.Combine(_dir, "t");
