@@ -241,6 +241,14 @@ public sealed class SlurmScheduler : IScheduler
         }
     }
 
+    /// <summary>`sbatch --test-only`: Slurm checks the request against its partitions and limits and says when the job would start, creating no job.</summary>
+    public async Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = SubmitArguments(request with { Count = 1 }, 1).Where(a => a != "--parsable").Prepend("--test-only").ToList();
+        return SubmitTest.FromDryRun(await RunAsync("sbatch", args, request.Scheduler, cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pilotIds);
