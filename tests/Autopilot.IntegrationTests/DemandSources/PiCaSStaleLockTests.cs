@@ -33,9 +33,9 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
     [Fact]
     public async Task A_token_whose_pilot_is_gone_is_reset_and_one_whose_pilot_runs_is_kept()
     {
-        var gone = await PutTokenAsync(TimeSpan.FromHours(2), "999001_1");
-        var running = await PutTokenAsync(TimeSpan.FromHours(2), "424242_3");
-        var young = await PutTokenAsync(TimeSpan.FromMinutes(5), "999002");
+        var gone = await db.AddLockedTokenAsync(TimeSpan.FromHours(2), "999001_1");
+        var running = await db.AddLockedTokenAsync(TimeSpan.FromHours(2), "424242_3");
+        var young = await db.AddLockedTokenAsync(TimeSpan.FromMinutes(5), "999002");
 
         // Job 424242 is in the queue (another element of its array, 424242_1, would keep it too).
         var judged = Mine(await Locks.FindAsync(new HashSet<string> { "424242" }, Limit, byAge: false, CancellationToken.None), gone, running, young);
@@ -51,27 +51,27 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
         var reset = Assert.Single(resets);
         Assert.Equal(gone, reset.Token.Id);
         Assert.True(reset.Reset, reset.Outcome);
-        var doc = await GetTokenAsync(gone);
+        var doc = await db.GetTokenAsync(gone);
         Assert.Equal(0, doc["lock"]!.GetValue<long>());
         Assert.Equal(0, doc["done"]!.GetValue<long>());
         Assert.Equal("", doc["hostname"]!.GetValue<string>());
         Assert.Equal(1, doc["scrub_count"]!.GetValue<long>());
         Assert.Null(doc["pilot"]);
         Assert.Equal("echo " + gone, doc["input"]!.GetValue<string>());
-        Assert.True((await GetTokenAsync(running))["lock"]!.GetValue<long>() > 0);
-        Assert.True((await GetTokenAsync(young))["lock"]!.GetValue<long>() > 0);
+        Assert.True((await db.GetTokenAsync(running))["lock"]!.GetValue<long>() > 0);
+        Assert.True((await db.GetTokenAsync(young))["lock"]!.GetValue<long>() > 0);
         Assert.Contains(gone, await TodoIdsAsync());
     }
 
     [Fact]
     public async Task A_token_updated_between_read_and_reset_is_left_alone()
     {
-        var id = await PutTokenAsync(TimeSpan.FromHours(3), "999003");
+        var id = await db.AddLockedTokenAsync(TimeSpan.FromHours(3), "999003");
         var judged = Mine(await Locks.FindAsync(new HashSet<string>(), Limit, byAge: false, CancellationToken.None), id);
         Assert.True(Assert.Single(judged).Stale);
 
         // Meanwhile the pilot (late, not gone after all) writes its result back.
-        var doc = await GetTokenAsync(id);
+        var doc = await db.GetTokenAsync(id);
         doc["done"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         doc["exit_code"] = 0;
         using (var http = TestServices.CreateCouchDbClient())
@@ -84,7 +84,7 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
 
         Assert.False(reset.Reset);
         Assert.Contains("revision conflict", reset.Outcome, StringComparison.Ordinal);
-        var after = await GetTokenAsync(id);
+        var after = await db.GetTokenAsync(id);
         Assert.True(after["done"]!.GetValue<long>() > 0, "the finished token was reset");
         Assert.True(after["lock"]!.GetValue<long>() > 0);
         Assert.Equal("999003", after["pilot"]!.GetValue<string>());
@@ -93,54 +93,22 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
     [Fact]
     public async Task A_token_that_records_no_pilot_is_reset_by_age_only_when_opted_in()
     {
-        var id = await PutTokenAsync(TimeSpan.FromHours(2), pilot: null);
+        var id = await db.AddLockedTokenAsync(TimeSpan.FromHours(2), pilot: null);
 
         var kept = Assert.Single(Mine(await Locks.FindAsync(new HashSet<string>(), Limit, byAge: false, CancellationToken.None), id));
         Assert.False(kept.Stale);
         Assert.Contains("stale_lock_by_age", kept.Why, StringComparison.Ordinal);
         Assert.Empty(await Locks.ResetAsync([kept], CancellationToken.None));
-        Assert.True((await GetTokenAsync(id))["lock"]!.GetValue<long>() > 0);
+        Assert.True((await db.GetTokenAsync(id))["lock"]!.GetValue<long>() > 0);
 
         var stale = Assert.Single(Mine(await Locks.FindAsync(new HashSet<string>(), Limit, byAge: true, CancellationToken.None), id));
         Assert.True(stale.Stale);
         Assert.True(Assert.Single(await Locks.ResetAsync([stale], CancellationToken.None)).Reset);
-        Assert.Equal(0, (await GetTokenAsync(id))["lock"]!.GetValue<long>());
+        Assert.Equal(0, (await db.GetTokenAsync(id))["lock"]!.GetValue<long>());
     }
 
     private static List<LockedToken> Mine(IReadOnlyList<LockedToken> tokens, params string[] ids) =>
         tokens.Where(t => ids.Contains(t.Id)).ToList();
-
-    /// <summary>A locked token as our picas-loop.sh leaves it: lock time, host, and the pilot that took it (when given).</summary>
-    private async Task<string> PutTokenAsync(TimeSpan lockedFor, string? pilot)
-    {
-        var id = TestServices.UniqueName("stale_");
-        var doc = new JsonObject
-        {
-            ["_id"] = id,
-            ["type"] = "token",
-            ["lock"] = (DateTimeOffset.UtcNow - lockedFor).ToUnixTimeSeconds(),
-            ["done"] = 0,
-            ["hostname"] = "node7",
-            ["scrub_count"] = 0,
-            ["input"] = "echo " + id,
-            ["exit_code"] = "",
-        };
-        if (pilot is not null)
-        {
-            doc["pilot"] = pilot;
-        }
-
-        using var http = TestServices.CreateCouchDbClient();
-        using var response = await http.PutAsync($"{db.Database}/{id}", JsonContent.Create(doc));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return id;
-    }
-
-    private async Task<JsonObject> GetTokenAsync(string id)
-    {
-        using var http = TestServices.CreateCouchDbClient();
-        return JsonNode.Parse(await http.GetStringAsync($"{db.Database}/{id}"))!.AsObject();
-    }
 
     private async Task<List<string>> TodoIdsAsync()
     {

@@ -177,5 +177,8 @@ public sealed class PiCaSStaleLocks
             }
             : null;
 
-    private static string Format(TimeSpan age) => ConfigValues.FormatDuration(TimeSpan.FromSeconds(Math.Floor(age.TotalSeconds)));
+    /// <summary>Whole minutes (seconds under a minute): a lock's age to the second is noise.</summary>
+    private static string Format(TimeSpan age) => ConfigValues.FormatDuration(age >= TimeSpan.FromMinutes(1)
+        ? TimeSpan.FromMinutes(Math.Floor(age.TotalMinutes))
+        : TimeSpan.FromSeconds(Math.Floor(age.TotalSeconds)));
 }
