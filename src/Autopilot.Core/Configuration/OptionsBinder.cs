@@ -257,17 +257,6 @@ internal static partial class OptionsBinder
             }
         }
 
-        if (options.Kind != "picas")
-        {
-            foreach (var key in new[] { "stale_lock_after", "stale_lock_by_age", "reset_stale_locks" })
-            {
-                if (r.Has(key))
-                {
-                    r.Error(key, $"only the picas demand source has locks to reset (this pool's demand kind is {options.Kind})");
-                }
-            }
-        }
-
         switch (options.Kind)
         {
             case "picas":
