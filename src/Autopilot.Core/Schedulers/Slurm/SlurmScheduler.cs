@@ -213,6 +213,11 @@ public sealed class SlurmScheduler : IScheduler
         args.Add("--nodes=" + o.Nodes.ToString(CultureInfo.InvariantCulture));
         var pattern = count > 1 ? "%x-%A_%a.out" : "%x-%j.out";
         args.Add("--output=" + Path.Combine(request.LogDirectory, pattern));
+
+        // sbatch truncates an existing output file unless the site sets JobFileAppend. Job ids start
+        // again at FirstJobId after a slurmctld state reset, so a new pilot could empty a closed,
+        // already archived log of the same name; appending never rewrites what a file holds.
+        args.Add("--open-mode=append");
         if (count > 1)
         {
             args.Add("--array=1-" + count.ToString(CultureInfo.InvariantCulture));
