@@ -58,7 +58,7 @@ public sealed class PiCaSStaleLocks
         {
             return Judge(body, _time.GetUtcNow(), liveJobs, olderThan, byAge);
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or KeyNotFoundException)
         {
             throw new DemandException(session.Redact($"picas {DisplayUrl}: view {o.DesignDoc}/{o.LockedView} did not give token documents: {ex.Message}"));
         }
