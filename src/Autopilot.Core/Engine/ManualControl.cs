@@ -37,6 +37,12 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
             return new ManualSubmitResult(pool.Name, count, force, [], [], $"nothing submitted: {listing.Error}");
         }
 
+        if (listings.FirstOrDefault(l => l.Value.Pilots is null) is { Value: not null } other)
+        {
+            // The global max_pilots counts every pool: one unreadable pool leaves the count unknown.
+            return new ManualSubmitResult(pool.Name, count, force, [], [], $"nothing submitted: the global max_pilots cannot be counted: pool {other.Key}: {other.Value.Error}");
+        }
+
         var exceeded = Exceeded(pool, count, listing.Pilots, listings.Values);
         if (exceeded.Count > 0 && !force)
         {

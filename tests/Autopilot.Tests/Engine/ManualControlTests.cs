@@ -97,6 +97,23 @@ public sealed class ManualControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_a_global_max_pilots_another_pool_s_unreadable_listing_refuses_submit()
+    {
+        var slurm = new Mock<IScheduler>(MockBehavior.Strict);
+        slurm.Setup(s => s.ListAsync(It.IsAny<PilotQuery>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new SchedulerException("`squeue ...` exited with 1: Unable to contact slurm controller"));
+        var other = _options.Pools[0] with { Name = "other", Scheduler = new SchedulerOptions { Kind = "slurm" } };
+        var options = _options with { MaxPilots = 10, Pools = [_options.Pools[0], other] };
+        var components = _components with { CreateScheduler = (o, dir) => o.Kind == "slurm" ? slurm.Object : _components.CreateScheduler(o, dir) };
+        var manual = new ManualControl(options, components, new TickEngine(options, components, TimeProvider.System, NullLogger<TickEngine>.Instance), TimeProvider.System);
+
+        var result = await manual.SubmitAsync("main", 1, force: false, "dave", CancellationToken.None);
+
+        Assert.Empty(result.Submitted);
+        Assert.Equal("nothing submitted: the global max_pilots cannot be counted: pool other: cannot list pilots: `squeue ...` exited with 1: Unable to contact slurm controller", result.Refused);
+    }
+
+    [Fact]
     public async Task An_unreadable_listing_refuses_submit_even_forced_and_cancel()
     {
         var scheduler = new Mock<IScheduler>(MockBehavior.Strict);
