@@ -110,6 +110,12 @@ public sealed class CliContext : IDisposable
     public TickEngine Engine(AutopilotOptions? options = null) =>
         new(options ?? Options, Components(), Time, Loggers.CreateLogger<TickEngine>());
 
+    public ManualControl Manual()
+    {
+        var components = Components();
+        return new ManualControl(Options, components, new TickEngine(Options, components, Time, Loggers.CreateLogger<TickEngine>()), Time);
+    }
+
     /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
     public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
         new(

@@ -237,6 +237,9 @@ internal static partial class OptionsBinder
             Reduce = r.Bool("reduce", d.Reduce),
             IncludeLocked = r.Bool("include_locked", d.IncludeLocked),
             TlsVerify = r.Bool("tls_verify", d.TlsVerify),
+            StaleLockAfter = r.Has("stale_lock_after") ? r.Duration("stale_lock_after", TimeSpan.Zero, positive: true) : null,
+            StaleLockByAge = r.Bool("stale_lock_by_age", d.StaleLockByAge),
+            ResetStaleLocks = r.Bool("reset_stale_locks", d.ResetStaleLocks),
             ServerDir = r.OptionalPath("server_dir"),
             Hq = r.String("hq", d.Hq),
             Query = r.OptionalString("query"),
@@ -267,6 +270,11 @@ internal static partial class OptionsBinder
                 if (options.Database is null)
                 {
                     r.Error("database", "the picas demand source needs the CouchDB database name");
+                }
+
+                if (options.ResetStaleLocks && options.StaleLockAfter is null)
+                {
+                    r.Error("reset_stale_locks", "needs stale_lock_after: how long a token may stay locked before its lock is judged");
                 }
 
                 break;

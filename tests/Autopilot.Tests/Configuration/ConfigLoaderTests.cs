@@ -254,6 +254,40 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void Stale_lock_keys_bind_and_a_per_tick_reset_needs_its_limit()
+    {
+        var path = ConfigTestSupport.WriteConfig("""
+            [[pool]]
+            name = "a"
+            [pool.demand]
+            kind = "picas"
+            url = "http://couch.example.org:5984"
+            database = "tokens"
+            stale_lock_after = "6h"
+            stale_lock_by_age = true
+            reset_stale_locks = true
+
+            [[pool]]
+            name = "b"
+            [pool.demand]
+            kind = "picas"
+            url = "http://couch.example.org:5984"
+            database = "tokens"
+            reset_stale_locks = true
+            """);
+
+        var config = ConfigTestSupport.Load(path);
+
+        var a = config.Options.Pools[0].Demand;
+        Assert.Equal(TimeSpan.FromHours(6), a.StaleLockAfter);
+        Assert.True(a.StaleLockByAge);
+        Assert.True(a.ResetStaleLocks);
+        Assert.Null(config.Options.Pools[1].Demand.StaleLockAfter);
+        var error = Assert.Single(config.Errors);
+        Assert.Equal($"{path}:17:1: pool:1:demand:reset_stale_locks: needs stale_lock_after: how long a token may stay locked before its lock is judged", error.ToString());
+    }
+
+    [Fact]
     public void Pool_written_as_a_plain_table_is_explained()
     {
         var path = ConfigTestSupport.WriteConfig("[pool]\nname = \"main\"\n");

@@ -284,6 +284,10 @@ public sealed class LocalScheduler : IScheduler
         }
     }
 
+    /// <summary>Local pilots are plain processes: there is no scheduler to ask; the pool's settings were checked by ValidateSettings.</summary>
+    public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(new SubmitTest(false, true, null, "local pilots are processes on this host: there is no scheduler to ask"));
+
     public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
