@@ -237,7 +237,7 @@ public sealed class HyperShellSite : IAsyncDisposable
         return path;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Any, 0);
         listener.Start();
