@@ -45,11 +45,7 @@ public sealed class HyperShellPool(EndToEndHarness harness, HyperShellSite site)
     {
         _settings = settings;
         var i = CultureInfo.InvariantCulture;
-        var text = new StringBuilder();
-        text.AppendLine(i, $"state_dir = {EndToEndHarness.Quote(Harness.StateDir)}");
-        text.AppendLine(i, $"job_prefix = {EndToEndHarness.Quote(Harness.Prefix)}");
-        text.AppendLine("[log]");
-        text.AppendLine("file = false");
+        var text = new StringBuilder(Harness.ConfigHead);
         text.AppendLine("[[pool]]");
         text.AppendLine(i, $"name = {EndToEndHarness.Quote(EndToEndHarness.Pool)}");
         text.AppendLine(i, $"template = {EndToEndHarness.Quote(Path.Combine(TestPaths.Repo, "bin-templates", settings.Kind, "hypershell-pilot.sh"))}");
@@ -134,7 +130,7 @@ public sealed class HyperShellPool(EndToEndHarness harness, HyperShellSite site)
             Assert.True(tick.ExitCode == 0, tick.ToString());
             runs.Add(tick);
             submitted.AddRange(EndToEndHarness.SubmittedIds(tick));
-            cancelled.AddRange(CancelledIds(tick));
+            cancelled.AddRange(EndToEndHarness.CancelledIds(tick));
             most = Math.Max(most, (await PilotsAsync()).Count);
             if (await done())
             {
@@ -148,21 +144,6 @@ public sealed class HyperShellPool(EndToEndHarness harness, HyperShellSite site)
 
             await Task.Delay(1000);
         }
-    }
-
-    /// <summary>The ids a tick cancelled, from its summary line ("cancelled 2 (45 46)").</summary>
-    public static IReadOnlyList<string> CancelledIds(CliRun run)
-    {
-        var line = run.ErrLines.Single(l => l.Contains($"pool {EndToEndHarness.Pool}: demand", StringComparison.Ordinal));
-        var at = line.IndexOf("cancelled ", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return [];
-        }
-
-        var open = line.IndexOf('(', at);
-        var close = line.IndexOf(')', open);
-        return line[(open + 1)..close].Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(id => id != "...").ToList();
     }
 
     /// <summary>Processes of this pool's pilots (batch shell, `hs client`, tasks): found by the job name in their environment.</summary>

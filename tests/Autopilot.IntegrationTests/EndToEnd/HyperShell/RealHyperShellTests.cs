@@ -219,7 +219,7 @@ public sealed class RealHyperShellTests(ITestOutputHelper output)
 
         output.WriteLine($"tasks removed at {removedAt.TotalSeconds:0.0} s; pilots {string.Join(", ", submitted)}; cancelled {string.Join(", ", loop.Cancelled)}; zero pilots after {loop.Ticks} more ticks, {clock.Elapsed.TotalSeconds:0.0} s in all; {pool.Site.Ran().Count} tasks ran");
         Assert.Equal(queued.Order(StringComparer.Ordinal), loop.Cancelled.Order(StringComparer.Ordinal));
-        var cancelTick = loop.Runs.First(r => HyperShellPool.CancelledIds(r).Count > 0);
+        var cancelTick = loop.Runs.First(r => EndToEndHarness.CancelledIds(r).Count > 0);
         Assert.Contains("[ScaleToZero:", cancelTick.Stderr, StringComparison.Ordinal);
         Assert.Empty(loop.Submitted);
         // No task ran twice; the running pilots were left to finish and idle out: never a failure.

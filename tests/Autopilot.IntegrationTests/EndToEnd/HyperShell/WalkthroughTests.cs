@@ -63,7 +63,7 @@ public sealed partial class WalkthroughTests(ITestOutputHelper output)
                 "hs server started by the walkthrough listening with its certificate");
 
             await File.WriteAllTextAsync(harness.ConfigPath,
-                $"state_dir = {EndToEndHarness.Quote(harness.StateDir)}\njob_prefix = {EndToEndHarness.Quote(harness.Prefix)}\n[log]\nfile = false\n\n" + Block("autopilot.toml"));
+                harness.ConfigHead + "\n" + Block("autopilot.toml"));
             foreach (var line in Block("autopilot").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
