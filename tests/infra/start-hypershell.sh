@@ -33,7 +33,8 @@ fi
 
 # The Debian half first, through apt_install (it waits for the dpkg lock a parallel apt run holds),
 # so the installer finds its dependencies present and only unpacks the bundle.
-apt_install python3 python3-rich python3-paramiko python3-tomlkit python3-psutil python3-cryptography python3-yaml python3-psycopg
+# openssl: the walkthrough in docs/demand-hypershell.md makes the auth key with it.
+apt_install openssl python3 python3-rich python3-paramiko python3-tomlkit python3-psutil python3-cryptography python3-yaml python3-psycopg
 log "installing HyperShell 2.8.2 with $installer"
 bash "$installer" >/dev/null || die "$installer failed ($?)"
 have=$(/usr/local/bin/hs --version 2>&1 || true)
