@@ -11,6 +11,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/lib.sh"
 need_root
 
+# openssl: the walkthrough in docs/demand-hypershell.md (run by WalkthroughTests) makes the auth key with it.
+apt_install openssl
+
 want="HyperShell v2.8.2"
 have=$(/usr/local/bin/hs --version 2>/dev/null || true)
 # It prints "HyperShell v2.8.2 (CPython 3.11.2)": the version is the second word.
@@ -33,8 +36,7 @@ fi
 
 # The Debian half first, through apt_install (it waits for the dpkg lock a parallel apt run holds),
 # so the installer finds its dependencies present and only unpacks the bundle.
-# openssl: the walkthrough in docs/demand-hypershell.md makes the auth key with it.
-apt_install openssl python3 python3-rich python3-paramiko python3-tomlkit python3-psutil python3-cryptography python3-yaml python3-psycopg
+apt_install python3 python3-rich python3-paramiko python3-tomlkit python3-psutil python3-cryptography python3-yaml python3-psycopg
 log "installing HyperShell 2.8.2 with $installer"
 bash "$installer" >/dev/null || die "$installer failed ($?)"
 have=$(/usr/local/bin/hs --version 2>&1 || true)
