@@ -16,7 +16,7 @@ apt_install openssl
 
 want="HyperShell v2.8.2"
 have=$(/usr/local/bin/hs --version 2>/dev/null || true)
-# It prints "HyperShell v2.8.2 (CPython 3.11.2)": the version is the second word.
+# It prints "HyperShell v2.8.2 (CPython 3.11.2)": compare what comes before " (".
 if [ "${have%% (*}" = "$want" ]; then
   log "already installed: $have"
   exit 0
