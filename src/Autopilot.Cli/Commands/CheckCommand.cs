@@ -81,6 +81,7 @@ internal static class CheckCommand
             logConfig = config with { Options = config.Options with { Log = config.Options.Log with { File = false } } };
         }
 
+        var warnings = new List<ConfigError>();
         var summaries = new List<string>();
         using var loggers = CliSupport.CreateLogging(parseResult, logConfig);
         var runner = new ProcessRunner(loggers.CreateLogger<ProcessRunner>());
@@ -216,6 +217,14 @@ internal static class CheckCommand
                 }
             }
 
+            if (pool.IdleTimeout < pool.Policy.MinPilotRuntime)
+            {
+                var idleKey = key + ":idle_timeout";
+                warnings.Add(new ConfigError(Where(idleKey), idleKey,
+                    $"idle_timeout ({ConfigValues.FormatDuration(pool.IdleTimeout)}) is shorter than policy.min_pilot_runtime ({ConfigValues.FormatDuration(pool.Policy.MinPilotRuntime)}): "
+                    + "pilots that find no work leave sooner than the crash-loop detector's idea of a short run; lower min_pilot_runtime or raise idle_timeout"));
+            }
+
             var s = pool.Scheduler;
             summaries.Add(
                 $"  pool {pool.Name}{(pool.Enabled ? "" : " (disabled)")}: {s.Kind} scheduler" +
@@ -224,6 +233,12 @@ internal static class CheckCommand
                 (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
                 $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
                 $"; demand {demandText}; template {templatePath ?? pool.Template}{submitTestLine}");
+        }
+
+        // Warnings do not change the exit code: the pool works, but not as its owner may think.
+        foreach (var warning in warnings)
+        {
+            output.WriteLine($"warning: {warning}");
         }
 
         if (problems.Count > 0)

@@ -110,7 +110,8 @@ public sealed record PoolStatusView(
 
         if (m.CrashLoopReason is not null)
         {
-            details.Add($"crash loop: {m.CrashLoopReason} (undo: autopilot resume {pool})");
+            // The reason names itself ("crash loop: 3 pilots in a row failed ...").
+            details.Add($"{m.CrashLoopReason} (undo: autopilot resume {pool})");
         }
 
         if (m.Draining)

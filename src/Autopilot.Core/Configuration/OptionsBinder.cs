@@ -376,10 +376,16 @@ internal static partial class OptionsBinder
             CancelStaleQueued = r.Bool("cancel_stale_queued", d.CancelStaleQueued),
             MinUsefulWalltime = r.Duration("min_useful_walltime", d.MinUsefulWalltime),
         };
-        if (options.MinUsefulWalltime > scheduler.Walltime)
+        // The policy submits only when walltime - drain_lead leaves min_useful_walltime (docs/policy.md,
+        // WalltimeTooShort); a pool that can never pass that rule is refused here, not every tick.
+        // drain_lead >= walltime is reported by the scheduler section already.
+        var useful = scheduler.Walltime - scheduler.DrainLead;
+        if (scheduler.DrainLead < scheduler.Walltime && options.MinUsefulWalltime > useful)
         {
             r.Error("min_useful_walltime",
-                $"min_useful_walltime ({ConfigValues.FormatDuration(options.MinUsefulWalltime)}) is longer than scheduler.walltime ({ConfigValues.FormatWalltime(scheduler.Walltime)}): no pilot would ever be submitted");
+                $"scheduler.walltime ({ConfigValues.FormatWalltime(scheduler.Walltime)}) minus scheduler.drain_lead ({ConfigValues.FormatDuration(scheduler.DrainLead)}) "
+                + $"leaves {ConfigValues.FormatDuration(useful)}, less than min_useful_walltime ({ConfigValues.FormatDuration(options.MinUsefulWalltime)}): "
+                + "no pilot would ever be submitted; lengthen walltime or shorten drain_lead or min_useful_walltime");
         }
 
         if (options.CancelStaleQueued && options.MaxQueueAge == TimeSpan.Zero)
