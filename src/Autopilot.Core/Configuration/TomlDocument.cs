@@ -65,7 +65,11 @@ public static partial class TomlDocument
             if (diagnostic.Kind == DiagnosticMessageKind.Error && diagnostic.Span.Start.Line != lastLine)
             {
                 lastLine = diagnostic.Span.Start.Line;
-                errors.Add(new ConfigError(Location(file, diagnostic.Span.Start), "", diagnostic.Message));
+                var offset = diagnostic.Span.Start.Offset;
+                var message = offset >= 0 && offset < text.Length && text[offset] == '\uFFFD'
+                    ? "U+FFFD (the replacement character) is not accepted: it is what a lossy conversion leaves of bytes that were not UTF-8; if meant, write \\uFFFD in a \"string\""
+                    : diagnostic.Message;
+                errors.Add(new ConfigError(Location(file, diagnostic.Span.Start), "", message));
             }
         }
 

@@ -88,6 +88,17 @@ public sealed class TomlDocumentTests
     }
 
     [Fact]
+    public void A_literal_replacement_character_is_refused_and_its_escape_accepted()
+    {
+        // Tomlyn refuses U+FFFD written as such (with a message about surrogates); we keep the refusal
+        // (it is what a lossy conversion leaves behind) and say so. The escape reads as the character.
+        var error = Assert.Single(Errors("a = 'caf\uFFFD'\n"));
+
+        Assert.StartsWith("t.toml:1:9: U+FFFD (the replacement character) is not accepted", error, StringComparison.Ordinal);
+        Assert.Equal("\uFFFD", Read("a = \"\\uFFFD\"\n").Find("a")!.Text);
+    }
+
+    [Fact]
     public void Every_syntax_error_is_listed_with_file_line_and_column()
     {
         var errors = Errors("[pool]\nname = \"cpu\"\nmax_pilots = 4 4\nx = \ny = = 3\n", "/etc/autopilot/autopilot.toml");
