@@ -73,12 +73,13 @@ public static partial class TomlDocument
             }
         }
 
-        if (errors.Count == 0)
+        if (errors.Count > 0)
         {
-            RefuseToml11(document, file, errors);
+            return new Result(ConfigNode.Table(new ConfigOrigin(ConfigOriginKind.File, file)), errors);
         }
 
-        return errors.Count > 0 ? new Result(ConfigNode.Table(new ConfigOrigin(ConfigOriginKind.File, file)), errors) : new Result(Index(document, file), errors);
+        var root = new Indexer(file, errors).Index(document);
+        return errors.Count > 0 ? new Result(ConfigNode.Table(new ConfigOrigin(ConfigOriginKind.File, file)), errors) : new Result(root, errors);
     }
 
     internal static string Location(string file, TextPosition position) => $"{file}:{position.Line + 1}:{position.Column + 1}";
@@ -98,247 +99,249 @@ public static partial class TomlDocument
 
     // ------------------------------------------------------------ the syntax tree, indexed by key
 
-    private static ConfigNode Index(DocumentSyntax document, string file)
+    // One walk over the syntax tree: every key into the tree, every value checked for TOML 1.1-only forms.
+    private sealed class Indexer(string file, List<ConfigError> errors)
     {
-        var root = ConfigNode.Table(new ConfigOrigin(ConfigOriginKind.File, file));
-        foreach (var kv in document.KeyValues)
+        public ConfigNode Index(DocumentSyntax document)
         {
-            AddKeyValue(root, kv, file);
+            var root = ConfigNode.Table(new ConfigOrigin(ConfigOriginKind.File, file));
+            foreach (var kv in document.KeyValues)
+            {
+                AddKeyValue(root, kv);
+            }
+
+            foreach (var table in document.Tables)
+            {
+                var origin = Origin(table.Span.Start);
+                var segments = Segments(table.Name);
+                var parent = root;
+                for (var i = 0; i < segments.Count - 1; i++)
+                {
+                    parent = TableAt(parent, segments[i], origin);
+                }
+
+                ConfigNode node;
+                if (table is TableArraySyntax)
+                {
+                    var array = parent.Child(segments[^1]);
+                    if (array is null || !array.IsArray)
+                    {
+                        array = ConfigNode.Array(origin);
+                        parent.Set(segments[^1], array);
+                    }
+
+                    node = ConfigNode.Table(origin);
+                    array.Append(node);
+                }
+                else
+                {
+                    // A table made on the way to [a.b] is where its own [a] header is, once there is one.
+                    node = TableAt(parent, segments[^1], origin);
+                    node.Origin = origin;
+                }
+
+                foreach (var kv in table.Items)
+                {
+                    AddKeyValue(node, kv);
+                }
+            }
+
+            return root;
         }
 
-        foreach (var table in document.Tables)
+        private void AddKeyValue(ConfigNode table, KeyValueSyntax kv)
         {
-            var origin = Origin(file, table.Span.Start);
-            var segments = Segments(table.Name);
-            var parent = root;
+            var origin = Origin(kv.Span.Start);
+            var segments = Segments(kv.Key);
             for (var i = 0; i < segments.Count - 1; i++)
             {
-                parent = TableAt(parent, segments[i], origin);
+                table = TableAt(table, segments[i], origin);
             }
 
-            ConfigNode node;
-            if (table is TableArraySyntax)
-            {
-                var array = parent.Child(segments[^1]);
-                if (array is null || !array.IsArray)
-                {
-                    array = ConfigNode.Array(origin);
-                    parent.Set(segments[^1], array);
-                }
+            table.Set(segments[^1], Value(kv.Value!, origin));
+        }
 
+        private ConfigNode Value(ValueSyntax value, ConfigOrigin origin)
+        {
+            switch (value)
+            {
+                case ArraySyntax array:
+                    var list = ConfigNode.Array(origin);
+                    foreach (var item in array.Items)
+                    {
+                        list.Append(Value(item.Value!, Origin(item.Value!.Span.Start)));
+                    }
+
+                    return list;
+                case InlineTableSyntax inline:
+                    CheckInlineTable(inline);
+                    var table = ConfigNode.Table(origin);
+                    foreach (var item in inline.Items)
+                    {
+                        AddKeyValue(table, item.KeyValue!);
+                    }
+
+                    return table;
+                case StringValueSyntax { Token: { } token } when token.TokenKind is TokenKind.String or TokenKind.StringMulti:
+                    CheckEscapes(token);
+                    return ConfigNode.FileValue(value, origin);
+                case DateTimeValueSyntax { Token: { } token } when TimeWithoutSeconds().Match(token.Text ?? "") is { Success: true } m:
+                    errors.Add(new ConfigError(Location(file, token.Span.Start), "", $"time '{token.Text}' has no seconds: write {m.Value}:00 (TOML 1.0)"));
+                    return ConfigNode.FileValue(value, origin);
+                default:
+                    return ConfigNode.FileValue(value, origin);
+            }
+        }
+
+        // The table at name below parent, made when missing; through an array of tables, its last element.
+        private static ConfigNode TableAt(ConfigNode parent, string name, ConfigOrigin origin)
+        {
+            var node = parent.Child(name);
+            if (node is null)
+            {
                 node = ConfigNode.Table(origin);
-                array.Append(node);
+                parent.Set(name, node);
             }
-            else
+
+            if (node.IsArray && node.Count > 0)
             {
-                // A table made on the way to [a.b] is where its own [a] header is, once there is one.
-                node = TableAt(parent, segments[^1], origin);
-                node.Origin = origin;
+                node = node.Child(node.ChildKeys[^1])!;
             }
 
-            foreach (var kv in table.Items)
+            return node;
+        }
+
+        private List<string> Segments(KeySyntax? key)
+        {
+            var segments = new List<string>();
+            if (key is null)
             {
-                AddKeyValue(node, kv, file);
+                return segments;
             }
-        }
 
-        return root;
-    }
+            segments.Add(KeyText(key.Key));
+            foreach (var dotted in key.DotKeys)
+            {
+                segments.Add(KeyText(dotted.Key));
+            }
 
-    private static void AddKeyValue(ConfigNode table, KeyValueSyntax kv, string file)
-    {
-        var origin = Origin(file, kv.Span.Start);
-        var segments = Segments(kv.Key);
-        for (var i = 0; i < segments.Count - 1; i++)
-        {
-            table = TableAt(table, segments[i], origin);
-        }
-
-        table.Set(segments[^1], Value(kv.Value!, origin, file));
-    }
-
-    private static ConfigNode Value(ValueSyntax value, ConfigOrigin origin, string file)
-    {
-        switch (value)
-        {
-            case ArraySyntax array:
-                var list = ConfigNode.Array(origin);
-                foreach (var item in array.Items)
-                {
-                    list.Append(Value(item.Value!, Origin(file, item.Value!.Span.Start), file));
-                }
-
-                return list;
-            case InlineTableSyntax inline:
-                var table = ConfigNode.Table(origin);
-                foreach (var item in inline.Items)
-                {
-                    AddKeyValue(table, item.KeyValue!, file);
-                }
-
-                return table;
-            default:
-                return ConfigNode.FileValue(value, origin);
-        }
-    }
-
-    // The table at name below parent, made when missing; through an array of tables, its last element.
-    private static ConfigNode TableAt(ConfigNode parent, string name, ConfigOrigin origin)
-    {
-        var node = parent.Child(name);
-        if (node is null)
-        {
-            node = ConfigNode.Table(origin);
-            parent.Set(name, node);
-        }
-
-        if (node.IsArray && node.Count > 0)
-        {
-            node = node.Child(node.ChildKeys[^1])!;
-        }
-
-        return node;
-    }
-
-    private static List<string> Segments(KeySyntax? key)
-    {
-        var segments = new List<string>();
-        if (key is null)
-        {
             return segments;
         }
 
-        segments.Add(KeyText(key.Key));
-        foreach (var dotted in key.DotKeys)
+        private string KeyText(BareKeyOrStringValueSyntax? key)
         {
-            segments.Add(KeyText(dotted.Key));
-        }
-
-        return segments;
-    }
-
-    private static string KeyText(BareKeyOrStringValueSyntax? key) => key switch
-    {
-        BareKeySyntax bare => bare.Key?.Text ?? "",
-        StringValueSyntax quoted => quoted.Value ?? "",
-        _ => "",
-    };
-
-    private static ConfigOrigin Origin(string file, TextPosition position) => new(ConfigOriginKind.File, Location(file, position));
-
-    // ------------------------------------------------------------ TOML 1.0 only
-
-    // TOML 1.1 (what Tomlyn reads) adds: newlines, comments and a trailing comma in inline tables,
-    // \xHH and \e escapes, and times without seconds. A file using them would be read differently by
-    // TOML 1.0 tools (and by earlier Autopilot versions): refuse each, at its place.
-    private static void RefuseToml11(DocumentSyntax document, string file, List<ConfigError> errors)
-    {
-        foreach (var node in document.Descendants(true))
-        {
-            switch (node)
+            switch (key)
             {
-                case InlineTableSyntax inline:
-                    CheckInlineTable(inline, file, errors);
-                    break;
-                case StringValueSyntax { Token: { } token } when token.TokenKind is TokenKind.String or TokenKind.StringMulti:
-                    CheckEscapes(token, file, errors);
-                    break;
-                case DateTimeValueSyntax { Token: { } token } when TimeWithoutSeconds().Match(token.Text ?? "") is { Success: true } m:
-                    errors.Add(new ConfigError(Location(file, token.Span.Start), "",
-                        $"time '{token.Text}' has no seconds: write {m.Value}:00 (TOML 1.0)"));
-                    break;
-            }
-        }
-    }
+                case BareKeySyntax bare:
+                    return bare.Key?.Text ?? "";
+                case StringValueSyntax quoted:
+                    if (quoted.Token is { TokenKind: TokenKind.String } token)
+                    {
+                        CheckEscapes(token);
+                    }
 
-    private static void CheckInlineTable(InlineTableSyntax inline, string file, List<ConfigError> errors)
-    {
-        if (inline.Items.ChildrenCount > 0 && inline.Items.GetChild(inline.Items.ChildrenCount - 1) is { Comma: { } comma })
-        {
-            errors.Add(new ConfigError(Location(file, comma.Span.Start), "", "trailing comma in an inline table (TOML 1.0 has none)"));
-        }
-
-        var breaks = new List<SyntaxTrivia>();
-        for (var i = 0; i < inline.ChildrenCount; i++)
-        {
-            if (inline.GetChild(i) is { } child)
-            {
-                CollectLineBreaks(child, child == inline.OpenBrace, child == inline.CloseBrace, breaks);
+                    return quoted.Value ?? "";
+                default:
+                    return "";
             }
         }
 
-        if (breaks.Count > 0)
-        {
-            errors.Add(new ConfigError(Location(file, breaks[0].Span.Start), "",
-                "line break or comment inside an inline table: write it on one line, or use a [table] (TOML 1.0)"));
-        }
-    }
+        private ConfigOrigin Origin(TextPosition position) => new(ConfigOriginKind.File, Location(file, position));
 
-    // Newlines and comments in the trivia of an inline table's own tokens; arrays inside it may span lines.
-    private static void CollectLineBreaks(SyntaxNode node, bool skipLeading, bool skipTrailing, List<SyntaxTrivia> found)
-    {
-        if (node is ArraySyntax)
-        {
-            return;
-        }
+        // ------------------------------------------------------------ TOML 1.0 only
 
-        if (!skipLeading)
+        // TOML 1.1 (what Tomlyn reads) adds: newlines, comments and a trailing comma in inline tables,
+        // \xHH and \e escapes, and times without seconds. A file using them would be read differently by
+        // TOML 1.0 tools (and by earlier Autopilot versions): each is refused at its place.
+        private void CheckInlineTable(InlineTableSyntax inline)
         {
-            AddBreaks(node.LeadingTrivia, found);
-        }
-
-        if (!skipTrailing)
-        {
-            AddBreaks(node.TrailingTrivia, found);
-        }
-
-        for (var i = 0; i < node.ChildrenCount; i++)
-        {
-            if (node.GetChild(i) is { } child and not InlineTableSyntax)
+            if (inline.Items.ChildrenCount > 0 && inline.Items.GetChild(inline.Items.ChildrenCount - 1) is { Comma: { } comma })
             {
-                CollectLineBreaks(child, false, false, found);
-            }
-        }
-    }
-
-    private static void AddBreaks(List<SyntaxTrivia>? trivia, List<SyntaxTrivia> found)
-    {
-        if (trivia is null)
-        {
-            return;
-        }
-
-        foreach (var t in trivia)
-        {
-            if (t.Kind is TokenKind.NewLine or TokenKind.Comment)
-            {
-                found.Add(t);
-            }
-        }
-    }
-
-    private static void CheckEscapes(SyntaxToken token, string file, List<ConfigError> errors)
-    {
-        var text = token.Text ?? "";
-        for (var i = 0; i < text.Length - 1; i++)
-        {
-            if (text[i] != '\\')
-            {
-                continue;
+                errors.Add(new ConfigError(Location(file, comma.Span.Start), "", "trailing comma in an inline table (TOML 1.0 has none)"));
             }
 
-            var next = text[i + 1];
-            if (next is 'x' or 'e')
+            var breaks = new List<SyntaxTrivia>();
+            for (var i = 0; i < inline.ChildrenCount; i++)
             {
-                var start = token.Span.Start;
-                var line = start.Line + text.AsSpan(0, i).Count('\n');
-                var lineStart = text.LastIndexOf('\n', i);
-                var column = lineStart < 0 ? start.Column + i : i - lineStart - 1;
-                errors.Add(new ConfigError(Location(file, new TextPosition(start.Offset + i, line, column)), "",
-                    $"escape \\{next} is TOML 1.1: write \\u00{(next == 'e' ? "1B" : "XX")} instead (TOML 1.0)"));
+                if (inline.GetChild(i) is { } child)
+                {
+                    CollectLineBreaks(child, child == inline.OpenBrace, child == inline.CloseBrace, breaks);
+                }
             }
 
-            i++;
+            if (breaks.Count > 0)
+            {
+                errors.Add(new ConfigError(Location(file, breaks[0].Span.Start), "",
+                    "line break or comment inside an inline table: write it on one line, or use a [table] (TOML 1.0)"));
+            }
+        }
+
+        // Newlines and comments in the trivia of an inline table's own tokens; arrays inside it may span lines.
+        private static void CollectLineBreaks(SyntaxNode node, bool skipLeading, bool skipTrailing, List<SyntaxTrivia> found)
+        {
+            if (node is ArraySyntax)
+            {
+                return;
+            }
+
+            if (!skipLeading)
+            {
+                AddBreaks(node.LeadingTrivia, found);
+            }
+
+            if (!skipTrailing)
+            {
+                AddBreaks(node.TrailingTrivia, found);
+            }
+
+            for (var i = 0; i < node.ChildrenCount; i++)
+            {
+                if (node.GetChild(i) is { } child and not InlineTableSyntax)
+                {
+                    CollectLineBreaks(child, false, false, found);
+                }
+            }
+        }
+
+        private static void AddBreaks(List<SyntaxTrivia>? trivia, List<SyntaxTrivia> found)
+        {
+            if (trivia is null)
+            {
+                return;
+            }
+
+            foreach (var t in trivia)
+            {
+                if (t.Kind is TokenKind.NewLine or TokenKind.Comment)
+                {
+                    found.Add(t);
+                }
+            }
+        }
+
+        private void CheckEscapes(SyntaxToken token)
+        {
+            var text = token.Text ?? "";
+            for (var i = 0; i < text.Length - 1; i++)
+            {
+                if (text[i] != '\\')
+                {
+                    continue;
+                }
+
+                var next = text[i + 1];
+                if (next is 'x' or 'e')
+                {
+                    var start = token.Span.Start;
+                    var line = start.Line + text.AsSpan(0, i).Count('\n');
+                    var lineStart = text.LastIndexOf('\n', i);
+                    var column = lineStart < 0 ? start.Column + i : i - lineStart - 1;
+                    errors.Add(new ConfigError(Location(file, new TextPosition(start.Offset + i, line, column)), "",
+                        $"escape \\{next} is TOML 1.1: write \\u00{(next == 'e' ? "1B" : "XX")} instead (TOML 1.0)"));
+                }
+
+                i++;
+            }
         }
     }
 
