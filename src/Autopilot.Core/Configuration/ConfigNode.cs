@@ -23,6 +23,7 @@ public sealed class ConfigNode
 
     private Dictionary<string, ConfigNode>? _children;
     private List<string>? _order;
+    private string? _text;
 
     private ConfigNode(ConfigNodeKind kind, ConfigOrigin origin)
     {
@@ -37,8 +38,8 @@ public sealed class ConfigNode
     /// <summary>The value as written in the file (null for tables, arrays and override text).</summary>
     public ValueSyntax? Syntax { get; private set; }
 
-    /// <summary>The value as text (the override's text, or the file value's text form).</summary>
-    public string? Text { get; private set; }
+    /// <summary>The value as text (the override's text, or the file value's text form, made when first asked for).</summary>
+    public string? Text => _text ??= Syntax is null ? null : TextOf(Syntax);
 
     public bool IsTable => Kind == ConfigNodeKind.Table;
     public bool IsArray => Kind == ConfigNodeKind.Array;
@@ -54,9 +55,9 @@ public sealed class ConfigNode
     public static ConfigNode Array(ConfigOrigin origin) => new(ConfigNodeKind.Array, origin);
 
     public static ConfigNode FileValue(ValueSyntax syntax, ConfigOrigin origin) =>
-        new(ConfigNodeKind.Value, origin) { Syntax = syntax, Text = TextOf(syntax) };
+        new(ConfigNodeKind.Value, origin) { Syntax = syntax };
 
-    public static ConfigNode OverrideValue(string text, ConfigOrigin origin) => new(ConfigNodeKind.Value, origin) { Text = text };
+    public static ConfigNode OverrideValue(string text, ConfigOrigin origin) => new(ConfigNodeKind.Value, origin) { _text = text };
 
     public ConfigNode? Child(string name) => _children is not null && _children.TryGetValue(name, out var child) ? child : null;
 
