@@ -192,6 +192,9 @@ public sealed class ConfigNode
 
     private static string? TextOf(ValueSyntax syntax) => syntax switch
     {
+        // A multi-line string written with CRLF line ends reads as with LF, as before Tomlyn (TOML leaves it open).
+        StringValueSyntax { Token.TokenKind: TokenKind.StringMulti or TokenKind.StringLiteralMulti } s when s.Token!.Text?.Contains("\r\n", StringComparison.Ordinal) == true =>
+            s.Value?.Replace("\r\n", "\n", StringComparison.Ordinal),
         StringValueSyntax s => s.Value,
         IntegerValueSyntax i => i.Value.ToString(CultureInfo.InvariantCulture),
         FloatValueSyntax f => f.Value.ToString("R", CultureInfo.InvariantCulture),

@@ -63,6 +63,17 @@ public sealed class TomlDocumentTests
     }
 
     [Fact]
+    public void Multi_line_strings_written_with_crlf_read_with_lf()
+    {
+        // Scripts and queries written on Windows behave the same (the former reader did this too; Tomlyn keeps CRLF).
+        var root = Read("b = '''\r\nx\r\ny'''\r\nc = \"\"\"\r\np\r\nq\"\"\"\r\nd = \"r\\r\\n\"\r\n");
+
+        Assert.Equal("x\ny", root.Find("b")!.Text);
+        Assert.Equal("p\nq", root.Find("c")!.Text);
+        Assert.Equal("r\r\n", root.Find("d")!.Text);
+    }
+
+    [Fact]
     public void Byte_order_mark_at_start_is_skipped_and_elsewhere_rejected()
     {
         var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("a = 1\n")).ToArray();
