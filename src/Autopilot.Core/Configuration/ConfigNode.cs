@@ -24,16 +24,20 @@ public sealed class ConfigNode
     private Dictionary<string, ConfigNode>? _children;
     private List<string>? _order;
     private string? _text;
+    private ConfigOrigin? _origin;
+    private FilePlace _place;
 
-    private ConfigNode(ConfigNodeKind kind, ConfigOrigin origin)
+    private ConfigNode(ConfigNodeKind kind, ConfigOrigin? origin, FilePlace place = default)
     {
         Kind = kind;
-        Origin = origin;
+        _origin = origin;
+        _place = place;
     }
 
     public ConfigNodeKind Kind { get; private set; }
 
-    public ConfigOrigin Origin { get; internal set; }
+    /// <summary>Where the node came from; for file nodes the "file:line:col" text is made when first asked for.</summary>
+    public ConfigOrigin Origin => _origin ??= new ConfigOrigin(ConfigOriginKind.File, TomlDocument.Location(_place.File, _place.Position));
 
     /// <summary>The value as written in the file (null for tables, arrays and override text).</summary>
     public ValueSyntax? Syntax { get; private set; }
@@ -54,8 +58,11 @@ public sealed class ConfigNode
 
     public static ConfigNode Array(ConfigOrigin origin) => new(ConfigNodeKind.Array, origin);
 
-    public static ConfigNode FileValue(ValueSyntax syntax, ConfigOrigin origin) =>
-        new(ConfigNodeKind.Value, origin) { Syntax = syntax };
+    internal static ConfigNode Table(FilePlace place) => new(ConfigNodeKind.Table, null, place);
+
+    internal static ConfigNode Array(FilePlace place) => new(ConfigNodeKind.Array, null, place);
+
+    internal static ConfigNode FileValue(ValueSyntax syntax, FilePlace place) => new(ConfigNodeKind.Value, null, place) { Syntax = syntax };
 
     public static ConfigNode OverrideValue(string text, ConfigOrigin origin) => new(ConfigNodeKind.Value, origin) { _text = text };
 
@@ -105,7 +112,10 @@ public sealed class ConfigNode
         return node;
     }
 
-    public void Set(string name, ConfigNode child)
+    /// <summary>The node now starts at <paramref name="place"/> (a table's own header, met after a table below it).</summary>
+    internal void MoveTo(FilePlace place) => (_origin, _place) = (null, place);
+
+    internal void Set(string name, ConfigNode child)
     {
         _children ??= new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
         _order ??= [];
@@ -126,13 +136,13 @@ public sealed class ConfigNode
         _children[name] = child;
     }
 
-    public void Append(ConfigNode child) => Set(Count.ToString(CultureInfo.InvariantCulture), child);
+    internal void Append(ConfigNode child) => Set(Count.ToString(CultureInfo.InvariantCulture), child);
 
     /// <summary>
     /// Puts an override at <paramref name="key"/>: missing tables on the way are made, a value on the
     /// way becomes a table (the override wins), and the key's old node, whatever it was, is replaced.
     /// </summary>
-    public void Override(string key, string text, ConfigOrigin origin)
+    internal void Override(string key, string text, ConfigOrigin origin)
     {
         var segments = key.Split(':');
         var node = this;
@@ -203,6 +213,9 @@ public sealed class ConfigNode
         _ => null,
     };
 }
+
+/// <summary>Where in a file a node starts.</summary>
+internal readonly record struct FilePlace(string File, TextPosition Position);
 
 /// <summary>The origins of a configuration tree as a read-only map from <c>pool:0:name</c>-style keys (a view, not a copy).</summary>
 internal sealed class ConfigOriginMap(ConfigNode root) : IReadOnlyDictionary<string, ConfigOrigin>

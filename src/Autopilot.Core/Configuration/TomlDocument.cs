@@ -137,7 +137,7 @@ public static partial class TomlDocument
                 {
                     // A table made on the way to [a.b] is where its own [a] header is, once there is one.
                     node = TableAt(parent, segments[^1], origin);
-                    node.Origin = origin;
+                    node.MoveTo(origin);
                 }
 
                 foreach (var kv in table.Items)
@@ -161,7 +161,7 @@ public static partial class TomlDocument
             table.Set(segments[^1], Value(kv.Value!, origin));
         }
 
-        private ConfigNode Value(ValueSyntax value, ConfigOrigin origin)
+        private ConfigNode Value(ValueSyntax value, FilePlace origin)
         {
             switch (value)
             {
@@ -194,7 +194,7 @@ public static partial class TomlDocument
         }
 
         // The table at name below parent, made when missing; through an array of tables, its last element.
-        private static ConfigNode TableAt(ConfigNode parent, string name, ConfigOrigin origin)
+        private static ConfigNode TableAt(ConfigNode parent, string name, FilePlace origin)
         {
             var node = parent.Child(name);
             if (node is null)
@@ -246,7 +246,7 @@ public static partial class TomlDocument
             }
         }
 
-        private ConfigOrigin Origin(TextPosition position) => new(ConfigOriginKind.File, Location(file, position));
+        private FilePlace Origin(TextPosition position) => new(file, position);
 
         // ------------------------------------------------------------ TOML 1.0 only
 
