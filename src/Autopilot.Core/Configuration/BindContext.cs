@@ -53,7 +53,8 @@ internal sealed class BindContext(ConfigNode root, string? path, string workingD
 /// <summary>Reads one table of the configuration; remembers which keys it knew so the rest are reported as unknown.</summary>
 internal sealed class SectionReader(BindContext ctx, string prefix)
 {
-    private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
+    // TOML keys are case-sensitive: `Max_Pilots` is not `max_pilots` and must be reported, not ignored.
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
 
     public BindContext Context => ctx;
     public string Prefix => prefix;

@@ -219,6 +219,16 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void Keys_in_the_file_are_case_sensitive_as_toml_says()
+    {
+        var path = ConfigTestSupport.WriteConfig("[[pool]]\nname = \"main\"\n[pool.limits]\nMax_Pilots = 3\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        Assert.Equal($"{path}:4:1: pool:0:limits:Max_Pilots: unknown key; did you mean 'max_pilots'?", Assert.Single(config.Errors).ToString());
+    }
+
+    [Fact]
     public void Pool_written_as_a_plain_table_is_explained()
     {
         var path = ConfigTestSupport.WriteConfig("[pool]\nname = \"main\"\n");
