@@ -54,7 +54,7 @@ public sealed record LoadedConfig
     /// <summary>Places looked at for a file, in order.</summary>
     public IReadOnlyList<string> Searched { get; init; } = [];
 
-    /// <summary>Origin per configuration key (<c>pool:0:limits:max_pilots</c>, case-insensitive). Keys not listed are defaults.</summary>
+    /// <summary>Origin per configuration key (<c>pool:0:limits:max_pilots</c>; keys as written, case-sensitive). Keys not listed are defaults.</summary>
     public IReadOnlyDictionary<string, ConfigOrigin> Origins { get; init; } = new Dictionary<string, ConfigOrigin>(StringComparer.OrdinalIgnoreCase);
 
     public bool IsValid => Errors.Count == 0;

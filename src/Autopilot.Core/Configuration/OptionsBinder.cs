@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Autopilot.DemandSources;
 using Autopilot.Schedulers;
-using Autopilot.Toml;
 
 namespace Autopilot.Configuration;
 
@@ -123,14 +122,14 @@ internal static partial class OptionsBinder
             return pools;
         }
 
-        var node = ctx.FileNode("pool");
-        if (node is TomlTable)
+        var node = ctx.Node("pool")!;
+        if (node.IsTable && node.Origin.Kind == ConfigOriginKind.File)
         {
             ctx.Error("pool", "pools are an array of tables: write [[pool]], not [pool]");
             return pools;
         }
 
-        if (ctx.Value("pool") is not null || (node is not null and not TomlArray))
+        if (node.IsValue)
         {
             ctx.Error("pool", "pools are an array of tables: write [[pool]] sections");
             return pools;
@@ -152,9 +151,9 @@ internal static partial class OptionsBinder
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in indexed)
         {
-            if (ctx.FileNode(key) is { } poolNode and not TomlTable)
+            if (ctx.Node(key) is { IsTable: false } poolNode)
             {
-                ctx.Error(key, $"expected a table, got {poolNode.TypeName}");
+                ctx.Error(key, $"expected a table, got {poolNode.Describe()}");
                 continue;
             }
 

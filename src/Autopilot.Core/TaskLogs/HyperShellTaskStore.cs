@@ -93,7 +93,7 @@ public sealed partial class HyperShellTaskStore
         var where = $"hypershell sqlite {path}";
         if (!File.Exists(path))
         {
-            throw new TaskLogException($"{where}: database file does not exist" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
+            throw new TaskLogException($"{where}: database file {RegularFile.Missing(path)}" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
         }
 
         var timeout = HyperShellConnection.Effective(options.Timeout);

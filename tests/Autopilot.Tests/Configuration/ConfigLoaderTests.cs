@@ -1,5 +1,4 @@
 using Autopilot.Configuration;
-using Autopilot.Toml;
 
 namespace Autopilot.Tests.Configuration;
 
@@ -288,6 +287,16 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void Keys_in_the_file_are_case_sensitive_as_toml_says()
+    {
+        var path = ConfigTestSupport.WriteConfig("[[pool]]\nname = \"main\"\n[pool.limits]\nMax_Pilots = 3\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        Assert.Equal($"{path}:4:1: pool:0:limits:Max_Pilots: unknown key; did you mean 'max_pilots'?", Assert.Single(config.Errors).ToString());
+    }
+
+    [Fact]
     public void Pool_written_as_a_plain_table_is_explained()
     {
         var path = ConfigTestSupport.WriteConfig("[pool]\nname = \"main\"\n");
@@ -431,9 +440,9 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void Provider_flattens_arrays_of_tables_with_indexes()
+    public void Document_tree_indexes_arrays_of_tables_with_their_positions()
     {
-        var doc = TomlReader.Parse("""
+        var doc = TomlDocument.Parse("""
             a = 1
             [[pool]]
             name = "x"
@@ -443,14 +452,14 @@ public sealed class ConfigLoaderTests
             k = true
             """, "t.toml");
 
-        var flat = TomlFlattener.Flatten(doc, "t.toml");
-
-        Assert.Equal("1", flat.Values["a"]);
-        Assert.Equal("x", flat.Values["pool:0:name"]);
-        Assert.Equal("q", flat.Values["pool:0:args:1"]);
-        Assert.True(flat.Values.ContainsKey("pool:0:empty"));
-        Assert.Null(flat.Values["pool:0:empty"]);
-        Assert.Equal("true", flat.Values["pool:0:sub:k"]);
-        Assert.Equal("t.toml:7:1", flat.Origins["pool:0:sub:k"].Description);
+        Assert.Empty(doc.Errors);
+        var root = doc.Root;
+        Assert.Equal("1", root.Find("a")!.Text);
+        Assert.Equal("x", root.Find("pool:0:name")!.Text);
+        Assert.Equal("q", root.Find("pool:0:args:1")!.Text);
+        Assert.True(root.Find("pool:0:empty")!.IsArray);
+        Assert.Empty(root.Find("pool:0:empty")!.ChildKeys);
+        Assert.Equal("true", root.Find("pool:0:sub:k")!.Text);
+        Assert.Equal("t.toml:7:1", root.Find("pool:0:sub:k")!.Origin.Description);
     }
 }
