@@ -36,7 +36,8 @@ public sealed record GridEngineJobDetail(
     string? Owner,
     string? Project,
     TimeSpan? HardRuntime,
-    IReadOnlyDictionary<int, int> TaskStatus);
+    IReadOnlyDictionary<int, int> TaskStatus,
+    IReadOnlyDictionary<string, string>? Context = null);
 
 /// <summary>The answer of <c>qstat -j &lt;ids&gt; -xml</c>: jobs found and ids the qmaster does not know.</summary>
 public sealed record GridEngineDetailReport(IReadOnlyList<GridEngineJobDetail> Jobs, IReadOnlyList<string> UnknownJobIds);
@@ -570,7 +571,22 @@ public static partial class GridEngineParser
                 }
             }
 
-            jobs.Add(new GridEngineJobDetail(number, Tag(block, "JB_job_name"), Tag(block, "JB_owner"), Tag(block, "JB_project"), hrt, status));
+            var context = new Dictionary<string, string>(StringComparer.Ordinal);
+            var cx = block.IndexOf("<JB_context>", StringComparison.Ordinal);
+            if (cx >= 0)
+            {
+                // Only the job context (-ac), not the environment list, which uses the same VA_ tags.
+                var cxEnd = block[cx..].IndexOf("</JB_context>", StringComparison.Ordinal);
+                var contextBlock = cxEnd < 0 ? block[cx..] : block[cx..(cx + cxEnd)];
+                var names = AllTags(contextBlock, "VA_variable").ToList();
+                var values = AllTags(contextBlock, "VA_value").ToList();
+                for (var i = 0; i < names.Count; i++)
+                {
+                    context[names[i]] = i < values.Count ? values[i] : "";
+                }
+            }
+
+            jobs.Add(new GridEngineJobDetail(number, Tag(block, "JB_job_name"), Tag(block, "JB_owner"), Tag(block, "JB_project"), hrt, status, context));
             pos = next < 0 ? -1 : end;
         }
 

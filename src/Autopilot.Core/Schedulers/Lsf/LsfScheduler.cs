@@ -117,10 +117,7 @@ public sealed class LsfScheduler : IScheduler
             problems.Add($"scheduler.walltime: LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes");
         }
 
-        if (options.ExtraArgs.Contains("-J"))
-        {
-            problems.Add("scheduler.extra_args: -J is set by autopilot (pilots are recognised by their name)");
-        }
+        problems.AddRange(ExtraArgRules.Lsf.Check(options.ExtraArgs));
 
         return problems;
     }
