@@ -209,14 +209,26 @@ public sealed class LocalScheduler : IScheduler
         env["AUTOPILOT_JOB_NAME"] = request.JobName;
         ChildEnvironment.Apply(psi, env);
 
-        using (var starter = Process.Start(psi) ?? throw new SchedulerException($"`{_setsid}` did not start"))
+        Process starter;
+        try
+        {
+            starter = Process.Start(psi) ?? throw new SchedulerException($"`{_setsid}` did not start");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or SchedulerException)
+        {
+            DeleteRecord(record); // Nothing was started: no pilot to remember.
+            throw;
+        }
+
+        using (starter)
         {
             // setsid --fork returns at once; the pilot is then a child of init, not of autopilot.
             using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             startCts.CancelAfter(TimeSpan.FromSeconds(10));
             await starter.WaitForExitAsync(startCts.Token).ConfigureAwait(false);
-            if (starter.ExitCode != 0)
+            if (starter.ExitCode != 0 && !File.Exists(pidFile))
             {
+                DeleteRecord(record);
                 throw new SchedulerException($"`{_setsid} --fork /bin/sh ...` exited with {starter.ExitCode}");
             }
         }

@@ -51,6 +51,19 @@ public sealed class SlurmParserFixtureTests
     }
 
     [Fact]
+    public void Local_capture_with_the_comment_marks_look_alikes_foreign()
+    {
+        var pilots = SlurmParser.ParseSqueue(SlurmFixtures.Read("squeue_autopilot_format_comment__local_capture.txt"), SlurmFixtures.Zone, PilotMarker.Default);
+        Assert.Equal([("12", true), ("11_1", true), ("11_2", true), ("10", false)], pilots.Select(p => (p.Id, p.Foreign)));
+        // A separator inside a comment stays in the comment: the name is still read right.
+        Assert.All(pilots, p => Assert.Equal("capt-mark", p.Name));
+        Assert.All(pilots, p => Assert.Equal(PilotState.Held, p.State));
+
+        // Without a marker to compare with (other tools' use of the parser) nothing is foreign.
+        Assert.DoesNotContain(SlurmParser.ParseSqueue(SlurmFixtures.Read("squeue_autopilot_format_comment__local_capture.txt"), SlurmFixtures.Zone), p => p.Foreign);
+    }
+
+    [Fact]
     public void Local_capture_with_r_gives_the_same_pilots_as_the_expanded_range()
     {
         var expanded = Squeue("squeue_autopilot_format_pending_range__local_capture.txt", WithoutComment);

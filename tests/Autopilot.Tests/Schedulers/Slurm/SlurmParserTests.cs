@@ -167,7 +167,7 @@ public sealed class SlurmParserTests
         var cut = full[..(full.Length / 2)];
         var ex = Assert.Throws<SchedulerException>(() => SlurmParser.ParseSqueue(Row("11", "autopilot-a", "RUNNING") + "\n" + cut));
         Assert.Contains("line 2", ex.Message);
-        Assert.Contains("expected 9 fields", ex.Message);
+        Assert.Contains("expected 10 fields", ex.Message);
     }
 
     [Fact]
