@@ -316,7 +316,7 @@ internal static partial class OptionsBinder
         // Refused at load, not only by `check`: such a pool would never see its own pilots.
         foreach (var problem in Schedulers.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
         {
-            r.Error("extra_args", problem["scheduler.extra_args".Length..].TrimStart(':', ' '));
+            r.Error("extra_args", problem["scheduler.".Length..]);
         }
 
         if (options.DrainLead >= options.Walltime)
