@@ -33,31 +33,9 @@ public sealed class SecurityOnGridEngineTests(ITestOutputHelper output) : IAsync
         Directory.Delete(_dir, recursive: true);
     }
 
-    private void WriteConfig(string demand, string template, string scaleToZeroAfter = "1h") => File.WriteAllText(Config, $"""
-        state_dir = {EndToEndHarness.Quote(StateDir)}
-        job_prefix = {EndToEndHarness.Quote(_prefix)}
-        [log]
-        file = false
-        [[pool]]
-        name = "main"
-        template = {EndToEndHarness.Quote(template)}
-        [pool.demand]
-        {demand.Trim()}
-        [pool.scheduler]
-        kind = "sge"
-        queue = {EndToEndHarness.Quote(TestServices.SgeQueue)}
-        walltime = "00:10:00"
-        drain_lead = "10s"
-        [pool.limits]
-        max_pilots = 1
-        tasks_per_pilot = 10
-        max_queued = 1
-        max_submit_per_tick = 1
-        scale_to_zero_after = "{scaleToZeroAfter}"
-        [pool.policy]
-        scale_in_after = "0s"
-        min_useful_walltime = "30s"
-        """);
+    private void WriteConfig(string demand, string template, string scaleToZeroAfter = "1h") => File.WriteAllText(
+        Config,
+        SecurityConfigs.Header(StateDir, _prefix) + SecurityConfigs.Pool("main", template, demand, "sge", TestServices.SgeQueue, scaleToZeroAfter: scaleToZeroAfter));
 
     private async Task<CliRun> AutopilotAsync(params string[] arguments)
     {

@@ -19,34 +19,6 @@ public sealed class SecurityOnSlurmTests(ITestOutputHelper output)
         return path;
     }
 
-    private static string PoolToml(string name, string template, string demand, int maxPilots = 1, string extra = "") => $"""
-        [[pool]]
-        name = "{name}"
-        template = {EndToEndHarness.Quote(template)}
-        [pool.demand]
-        {demand.Trim()}
-        [pool.scheduler]
-        kind = "slurm"
-        queue = {EndToEndHarness.Quote(TestServices.SlurmPartition)}
-        walltime = "00:10:00"
-        drain_lead = "10s"
-        {extra}
-        [pool.limits]
-        max_pilots = {maxPilots}
-        tasks_per_pilot = 10
-        max_queued = {maxPilots}
-        max_submit_per_tick = {maxPilots}
-
-        """;
-
-    private static string Header(EndToEndHarness h) => $"""
-        state_dir = {EndToEndHarness.Quote(h.StateDir)}
-        job_prefix = {EndToEndHarness.Quote(h.Prefix)}
-        [log]
-        file = false
-
-        """;
-
     [Fact]
     public async Task A_password_in_password_env_or_a_password_file_never_reaches_the_pilot_job()
     {
@@ -75,9 +47,9 @@ public sealed class SecurityOnSlurmTests(ITestOutputHelper output)
             ssl_mode = "disable"
             """;
         var template = EnvDumpTemplate(harness.Dir);
-        File.WriteAllText(harness.ConfigPath, Header(harness)
-            + PoolToml("main", template, Postgres($"password_env = \"{variable}\""))
-            + PoolToml("byfile", template, Postgres($"password_file = {EndToEndHarness.Quote(HyperShellPg.PasswordFile)}")));
+        File.WriteAllText(harness.ConfigPath, SecurityConfigs.Header(harness.StateDir, harness.Prefix)
+            + SecurityConfigs.Pool("main", template, Postgres($"password_env = \"{variable}\""), "slurm", TestServices.SlurmPartition)
+            + SecurityConfigs.Pool("byfile", template, Postgres($"password_file = {EndToEndHarness.Quote(HyperShellPg.PasswordFile)}"), "slurm", TestServices.SlurmPartition));
         var byFile = harness.Prefix + "-byfile";
         try
         {

@@ -558,32 +558,22 @@ public static partial class GridEngineParser
             }
 
             var status = new Dictionary<int, int>();
-            var ja = block.IndexOf("<JB_ja_tasks>", StringComparison.Ordinal);
-            if (ja >= 0)
+            var tasksBlock = Section(block, "JB_ja_tasks");
+            var numbers = AllTags(tasksBlock, "JAT_task_number").ToList();
+            var states = AllTags(tasksBlock, "JAT_status").ToList();
+            for (var i = 0; i < numbers.Count; i++)
             {
-                var jaEnd = block[ja..].IndexOf("</JB_ja_tasks>", StringComparison.Ordinal);
-                var tasksBlock = jaEnd < 0 ? block[ja..] : block[ja..(ja + jaEnd)];
-                var numbers = AllTags(tasksBlock, "JAT_task_number").ToList();
-                var states = AllTags(tasksBlock, "JAT_status").ToList();
-                for (var i = 0; i < numbers.Count; i++)
-                {
-                    status[ParseInt(numbers[i], "JAT_task_number")] = i < states.Count ? ParseInt(states[i], "JAT_status") : 0;
-                }
+                status[ParseInt(numbers[i], "JAT_task_number")] = i < states.Count ? ParseInt(states[i], "JAT_status") : 0;
             }
 
+            // Only the job context (-ac), not the environment list, which uses the same VA_ tags.
             var context = new Dictionary<string, string>(StringComparer.Ordinal);
-            var cx = block.IndexOf("<JB_context>", StringComparison.Ordinal);
-            if (cx >= 0)
+            var contextBlock = Section(block, "JB_context");
+            var names = AllTags(contextBlock, "VA_variable").ToList();
+            var values = AllTags(contextBlock, "VA_value").ToList();
+            for (var i = 0; i < names.Count; i++)
             {
-                // Only the job context (-ac), not the environment list, which uses the same VA_ tags.
-                var cxEnd = block[cx..].IndexOf("</JB_context>", StringComparison.Ordinal);
-                var contextBlock = cxEnd < 0 ? block[cx..] : block[cx..(cx + cxEnd)];
-                var names = AllTags(contextBlock, "VA_variable").ToList();
-                var values = AllTags(contextBlock, "VA_value").ToList();
-                for (var i = 0; i < names.Count; i++)
-                {
-                    context[names[i]] = i < values.Count ? values[i] : "";
-                }
+                context[names[i]] = i < values.Count ? values[i] : "";
             }
 
             jobs.Add(new GridEngineJobDetail(number, Tag(block, "JB_job_name"), Tag(block, "JB_owner"), Tag(block, "JB_project"), hrt, status, context));
@@ -591,6 +581,19 @@ public static partial class GridEngineParser
         }
 
         return new GridEngineDetailReport(jobs, []);
+    }
+
+    /// <summary>From <c>&lt;tag&gt;</c> to its close (or the end of <paramref name="block"/>); empty when the tag is absent.</summary>
+    private static ReadOnlySpan<char> Section(ReadOnlySpan<char> block, string tag)
+    {
+        var at = block.IndexOf("<" + tag + ">", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return [];
+        }
+
+        var end = block[at..].IndexOf("</" + tag + ">", StringComparison.Ordinal);
+        return end < 0 ? block[at..] : block[at..(at + end)];
     }
 
     // ------------------------------------------------------------------ qsub
