@@ -133,6 +133,32 @@ public static class ChildEnvironment
         return result;
     }
 
+    /// <summary>
+    /// <see cref="Build"/>'s environment as changes to this process's own: every inherited variable not
+    /// in it set to null (removed), the rest set. For runners that can only add to or remove from the
+    /// inherited environment (CliWrap's WithEnvironmentVariables, where null removes a variable).
+    /// </summary>
+    public static Dictionary<string, string?> Changes(IReadOnlyDictionary<string, string?>? overrides, IDictionary? current = null)
+    {
+        current ??= Environment.GetEnvironmentVariables();
+        var wanted = Build(overrides, current);
+        var changes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in current)
+        {
+            if (entry.Key is string name && !wanted.ContainsKey(name))
+            {
+                changes[name] = null;
+            }
+        }
+
+        foreach (var (name, value) in wanted)
+        {
+            changes[name] = value;
+        }
+
+        return changes;
+    }
+
     /// <summary>Replaces the environment of <paramref name="psi"/> (inherited by default) with <see cref="Build"/>'s.</summary>
     public static void Apply(ProcessStartInfo psi, IReadOnlyDictionary<string, string?>? overrides = null)
     {

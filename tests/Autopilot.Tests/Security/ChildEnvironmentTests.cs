@@ -32,6 +32,20 @@ public sealed class ChildEnvironmentTests
             env.Keys.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void As_changes_every_other_inherited_variable_is_removed()
+    {
+        var changes = ChildEnvironment.Changes(
+            new Dictionary<string, string?> { ["SLURM_TIME_FORMAT"] = "standard" },
+            Current(("PATH", "/usr/bin"), ("DB_PASS", "hunter2"), ("SQUEUE_FORMAT", "%i")));
+
+        Assert.Equal("/usr/bin", changes["PATH"]);
+        Assert.Equal("standard", changes["SLURM_TIME_FORMAT"]);
+        Assert.True(changes.ContainsKey("DB_PASS") && changes["DB_PASS"] is null);
+        Assert.True(changes.ContainsKey("SQUEUE_FORMAT") && changes["SQUEUE_FORMAT"] is null);
+        Assert.Equal(4, changes.Count);
+    }
+
     [Theory]
     [InlineData("LSF_DB_PASSWORD")]
     [InlineData("PBS_SECRET")]
