@@ -1,3 +1,4 @@
+using Autopilot.IntegrationTests.DemandSources;
 using Autopilot.IntegrationTests.EndToEnd;
 
 namespace Autopilot.IntegrationTests.Security;
@@ -11,6 +12,20 @@ internal static class SecurityConfigs
         [log]
         file = false
 
+        """;
+
+    /// <summary>[pool.demand] lines for a HyperShell schema on the test PostgreSQL; <paramref name="secretLine"/> says where the password comes from.</summary>
+    public static string PostgresDemand(string schema, string secretLine) => $"""
+        kind = "hypershell"
+        backend = "postgres"
+        [pool.demand.postgres]
+        host = {EndToEndHarness.Quote(HyperShellPg.Host)}
+        port = {HyperShellPg.Port}
+        database = {EndToEndHarness.Quote(HyperShellPg.Database)}
+        user = {EndToEndHarness.Quote(HyperShellPg.User)}
+        {secretLine}
+        schema = {EndToEndHarness.Quote(schema)}
+        ssl_mode = "disable"
         """;
 
     /// <summary>A pool of at most <paramref name="maxPilots"/> pilots; <paramref name="extra"/> goes under [pool.scheduler].</summary>

@@ -103,18 +103,7 @@ public sealed class SecurityOnGridEngineTests(ITestOutputHelper output) : IAsync
             _environment[variable] = password;
             var template = Path.Combine(_dir, "env-pilot.sh");
             File.WriteAllText(template, "#!/bin/bash\n# pool {{pool}}\nenv > {{log_dir}}/env-\"$JOB_ID\".txt\nsleep 120\n");
-            WriteConfig($"""
-                kind = "hypershell"
-                backend = "postgres"
-                [pool.demand.postgres]
-                host = {EndToEndHarness.Quote(HyperShellPg.Host)}
-                port = {HyperShellPg.Port}
-                database = {EndToEndHarness.Quote(HyperShellPg.Database)}
-                user = {EndToEndHarness.Quote(HyperShellPg.User)}
-                password_env = "{variable}"
-                schema = {EndToEndHarness.Quote(schema)}
-                ssl_mode = "disable"
-                """, template);
+            WriteConfig(SecurityConfigs.PostgresDemand(schema, $"password_env = \"{variable}\""), template);
 
             var tick = await AutopilotAsync("tick", "-v");
             Assert.True(tick.ExitCode == 0, tick.ToString());

@@ -34,18 +34,7 @@ public sealed class SecurityOnSlurmTests(ITestOutputHelper output)
         // No PASSWORD in the name: the test's own runner would not pass such a variable to autopilot.
         var variable = "H14A_HSPW_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         harness.Environment[variable] = password;
-        string Postgres(string secretLine) => $"""
-            kind = "hypershell"
-            backend = "postgres"
-            [pool.demand.postgres]
-            host = {EndToEndHarness.Quote(HyperShellPg.Host)}
-            port = {HyperShellPg.Port}
-            database = {EndToEndHarness.Quote(HyperShellPg.Database)}
-            user = {EndToEndHarness.Quote(HyperShellPg.User)}
-            {secretLine}
-            schema = {EndToEndHarness.Quote(schema)}
-            ssl_mode = "disable"
-            """;
+        string Postgres(string secretLine) => SecurityConfigs.PostgresDemand(schema, secretLine);
         var template = EnvDumpTemplate(harness.Dir);
         File.WriteAllText(harness.ConfigPath, SecurityConfigs.Header(harness.StateDir, harness.Prefix)
             + SecurityConfigs.Pool("main", template, Postgres($"password_env = \"{variable}\""), "slurm", TestServices.SlurmPartition)
