@@ -1,10 +1,12 @@
 using System.CommandLine;
+using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Engine;
 using Autopilot.Logging;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
+using Autopilot.Security;
 using Autopilot.State;
 using Autopilot.Templates;
 using Microsoft.Extensions.Logging;
@@ -69,12 +71,34 @@ public sealed class CliContext : IDisposable
             return null;
         }
 
+        if (TrustedFiles.Check(loaded) is { Count: > 0 } untrusted)
+        {
+            CliSupport.WriteErrors(stderr, untrusted);
+            return null;
+        }
+
+        var stateDir = PathExpander.Expand(loaded.Options.StateDir);
+        try
+        {
+            StateDirectory.Secure(stateDir);
+        }
+        catch (UnsafeStateException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return null;
+        }
+
         StartupClock.Mark("configuration");
         var loggers = AutopilotLogging.Create(
             loaded.Options.Log,
-            PathExpander.Expand(loaded.Options.StateDir),
+            stateDir,
             parse.GetValue(GlobalOptions.Verbose),
             parse.GetValue(GlobalOptions.Quiet));
+        if (UnixFile.IsRoot)
+        {
+            loggers.CreateLogger("Autopilot.Cli").LogWarning("{Warning}", CliSupport.RootWarning);
+        }
+
         StartupClock.Mark("logging");
         return new CliContext(loaded, loggers, stdout, stderr);
     }
@@ -86,13 +110,23 @@ public sealed class CliContext : IDisposable
     public TickEngine Engine(AutopilotOptions? options = null) =>
         new(options ?? Options, Components(), Time, Loggers.CreateLogger<TickEngine>());
 
+    public ManualControl Manual()
+    {
+        var components = Components();
+        return new ManualControl(Options, components, new TickEngine(Options, components, Time, Loggers.CreateLogger<TickEngine>()), Time);
+    }
+
     /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
     public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
         new(
             (scheduler, stateDir) => SchedulerFactory.Create(scheduler, runner, stateDir, loggers, time),
             pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
             PilotScripts.Write,
-            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct).ConfigureAwait(false));
+            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false));
+
+    /// <summary>The state store, for the commands that read or change it outside a tick.</summary>
+    public Task<SqliteStateStore> OpenStoreAsync(CancellationToken cancellationToken) =>
+        SqliteStateStore.OpenAsync(StateDir, cancellationToken, Loggers.CreateLogger<SqliteStateStore>(), Time);
 
     public void Dispose() => Loggers.Dispose();
 }

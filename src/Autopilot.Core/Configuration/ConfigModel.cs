@@ -60,4 +60,25 @@ public sealed record LoadedConfig
     public bool IsValid => Errors.Count == 0;
 
     public ConfigOrigin OriginOf(string key) => Origins.TryGetValue(key, out var o) ? o : ConfigOrigin.Default;
+
+    /// <summary>Where <paramref name="key"/> (or the nearest table above it that has an origin) was set; else the file, else "default".</summary>
+    public string LocationOf(string key)
+    {
+        var k = key;
+        while (true)
+        {
+            if (k.Length > 0 && Origins.TryGetValue(k, out var origin))
+            {
+                return origin.Description;
+            }
+
+            var i = k.LastIndexOf(':');
+            if (i < 0)
+            {
+                return Path ?? "default";
+            }
+
+            k = k[..i];
+        }
+    }
 }

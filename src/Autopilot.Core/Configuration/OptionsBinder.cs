@@ -184,9 +184,11 @@ internal static partial class OptionsBinder
         {
             r.Error("name", "every pool needs a name");
         }
-        else if (!SafeName().IsMatch(name))
+        else if (!PoolName().IsMatch(name))
         {
-            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-' (it becomes part of the job name)");
+            // The name becomes a job name and a folder under the state folder: "..", ".x" or "-x" would
+            // escape the folder, hide it, or read as an option.
+            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-', and may not start with '.' or '-' (it becomes part of the job name and a folder name)");
         }
 
         var d = new PoolOptions { Name = name };
@@ -235,6 +237,9 @@ internal static partial class OptionsBinder
             Reduce = r.Bool("reduce", d.Reduce),
             IncludeLocked = r.Bool("include_locked", d.IncludeLocked),
             TlsVerify = r.Bool("tls_verify", d.TlsVerify),
+            StaleLockAfter = r.Has("stale_lock_after") ? r.Duration("stale_lock_after", TimeSpan.Zero, positive: true) : null,
+            StaleLockByAge = r.Bool("stale_lock_by_age", d.StaleLockByAge),
+            ResetStaleLocks = r.Bool("reset_stale_locks", d.ResetStaleLocks),
             ServerDir = r.OptionalPath("server_dir"),
             Hq = r.String("hq", d.Hq),
             Query = r.OptionalString("query"),
@@ -265,6 +270,11 @@ internal static partial class OptionsBinder
                 if (options.Database is null)
                 {
                     r.Error("database", "the picas demand source needs the CouchDB database name");
+                }
+
+                if (options.ResetStaleLocks && options.StaleLockAfter is null)
+                {
+                    r.Error("reset_stale_locks", "needs stale_lock_after: how long a token may stay locked before its lock is judged");
                 }
 
                 break;
@@ -395,6 +405,7 @@ internal static partial class OptionsBinder
             Ssh = r.Bool("ssh", d.Ssh),
             SshCommand = r.String("ssh_command", d.SshCommand),
             SshArgs = r.StringList("ssh_args", d.SshArgs),
+            TaskDirs = r.StringList("task_dirs", d.TaskDirs).Select(dir => r.Context.ResolvePath(r.Key("task_dirs"), dir)).ToList(),
         };
         r.Finish();
         return options;
@@ -415,6 +426,9 @@ internal static partial class OptionsBinder
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     internal static partial Regex SafeName();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    internal static partial Regex PoolName();
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     internal static partial Regex PlaceholderName();

@@ -55,6 +55,7 @@ public sealed class ExtraArgRules
         new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["job-name"] = Name, ["array"] = Array, ["output"] = Output, ["error"] = Error,
+            ["open-mode"] = "how the pilot log is opened (append: an archived log of a reused job id is never emptied)",
             ["dependency"] = Dependency, ["export"] = Export, ["export-file"] = Export, ["get-user-env"] = Export,
             ["comment"] = Marker, ["parsable"] = "the submission output Autopilot reads the job id from",
             ["wrap"] = "the script (Autopilot submits the rendered pilot template)",

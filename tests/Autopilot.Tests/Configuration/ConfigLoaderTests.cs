@@ -219,6 +219,74 @@ public sealed class ConfigLoaderTests
         Assert.DoesNotContain(lines, l => l.Contains("secret", StringComparison.Ordinal) || l.Contains("hunter2", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData(".hidden")]
+    [InlineData("-x")]
+    [InlineData("--pool")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void Pool_names_that_escape_the_state_folder_or_read_as_options_are_refused(string name)
+    {
+        var path = ConfigTestSupport.WriteConfig($"state_dir = \"/tmp/x\"\n[[pool]]\nname = \"{name}\"\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        var error = Assert.Single(config.Errors, e => e.Key == "pool:0:name");
+        Assert.StartsWith($"{path}:3:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(name.Length == 0 ? "every pool needs a name" : "may not start with '.' or '-'", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("main")]
+    [InlineData("gpu.a100")]
+    [InlineData("_x-1")]
+    [InlineData("9lives")]
+    public void Ordinary_pool_names_are_accepted(string name)
+    {
+        var path = ConfigTestSupport.WriteConfig($"state_dir = \"/tmp/x\"\n[[pool]]\nname = \"{name}\"\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        Assert.DoesNotContain(config.Errors, e => e.Key == "pool:0:name");
+        Assert.Equal(name, Assert.Single(config.Options.Pools).Name);
+    }
+
+    [Fact]
+    public void Stale_lock_keys_bind_and_a_per_tick_reset_needs_its_limit()
+    {
+        var path = ConfigTestSupport.WriteConfig("""
+            [[pool]]
+            name = "a"
+            [pool.demand]
+            kind = "picas"
+            url = "http://couch.example.org:5984"
+            database = "tokens"
+            stale_lock_after = "6h"
+            stale_lock_by_age = true
+            reset_stale_locks = true
+
+            [[pool]]
+            name = "b"
+            [pool.demand]
+            kind = "picas"
+            url = "http://couch.example.org:5984"
+            database = "tokens"
+            reset_stale_locks = true
+            """);
+
+        var config = ConfigTestSupport.Load(path);
+
+        var a = config.Options.Pools[0].Demand;
+        Assert.Equal(TimeSpan.FromHours(6), a.StaleLockAfter);
+        Assert.True(a.StaleLockByAge);
+        Assert.True(a.ResetStaleLocks);
+        Assert.Null(config.Options.Pools[1].Demand.StaleLockAfter);
+        var error = Assert.Single(config.Errors);
+        Assert.Equal($"{path}:17:1: pool:1:demand:reset_stale_locks: needs stale_lock_after: how long a token may stay locked before its lock is judged", error.ToString());
+    }
+
     [Fact]
     public void Pool_written_as_a_plain_table_is_explained()
     {

@@ -48,7 +48,7 @@ public sealed class ExtraArgRulesTests
     [InlineData("slurm", "-Aproj-e", false)]
     [InlineData("slurm", "--exclusive", false)]
     [InlineData("slurm", "--exclude=node1", false)]
-    [InlineData("slurm", "--open-mode=append", false)]
+    [InlineData("slurm", "--open-mode=truncate", true)]
     [InlineData("slurm", "--signal=B:USR1@600", false)]
     [InlineData("slurm", "--begin=now+1hour", false)]
     [InlineData("slurm", "-H", false)]
