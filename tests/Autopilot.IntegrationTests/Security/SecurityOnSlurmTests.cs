@@ -110,6 +110,12 @@ public sealed class SecurityOnSlurmTests(ITestOutputHelper output)
         Assert.Equal("foreign", pilot.GetProperty("state").GetString());
         Assert.True(pilot.GetProperty("foreign").GetBoolean());
 
+        // Nor does `autopilot cancel` touch it by hand.
+        var cancel = await harness.RunAsync("cancel", mine);
+        Assert.True(cancel.ExitCode == 1, cancel.ToString());
+        Assert.Contains("look-alike", cancel.Stderr, StringComparison.Ordinal);
+        Assert.Single(await harness.SqueueAsync(), r => r.Id == mine);
+
         // With demand, the look-alike is no supply either: a real pilot is submitted next to it.
         tasks.Set(5);
         var scaleOut = await harness.TickAsync();
