@@ -164,6 +164,7 @@ public static class KubectlExec
     public static async Task<int> RunAttachedAsync(string kubectl, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo(kubectl) { UseShellExecute = false };
+        ChildEnvironment.Apply(psi);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

@@ -43,20 +43,9 @@ public sealed class ProcessRunner : IProcessRunner
             psi.WorkingDirectory = spec.WorkingDirectory;
         }
 
-        if (spec.Environment is not null)
-        {
-            foreach (var (key, value) in spec.Environment)
-            {
-                if (value is null)
-                {
-                    psi.Environment.Remove(key);
-                }
-                else
-                {
-                    psi.Environment[key] = value;
-                }
-            }
-        }
+        // Never the whole inherited environment: it may hold a password (password_env) that a
+        // scheduler would copy into every job.
+        ChildEnvironment.Apply(psi, spec.Environment);
 
         _logger.LogDebug("run: {Command}", spec.Display());
         var started = _time.GetTimestamp();

@@ -77,6 +77,7 @@ public sealed class JsonOutputSchemaTests
         $.pools[].pilots[].running_seconds: number|null
         $.pools[].pilots[].time_left_seconds: number|null
         $.pools[].pilots[].array_index: number|null
+        $.pools[].pilots[].foreign: bool
         """;
 
     public const string Status = """
