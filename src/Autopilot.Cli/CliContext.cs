@@ -96,7 +96,10 @@ public sealed class CliContext : IDisposable
             parse.GetValue(GlobalOptions.Quiet));
         if (UnixFile.IsRoot)
         {
-            loggers.CreateLogger("Autopilot.Cli").LogWarning("{Warning}", CliSupport.RootWarning);
+            // Under -q (cron) the warning goes to the log file only: MAILTO mails what needs a person
+            // now, not the same advice every minute; `check` still says it on the terminal.
+            var level = parse.GetValue(GlobalOptions.Quiet) ? LogLevel.Information : LogLevel.Warning;
+            loggers.CreateLogger("Autopilot.Cli").Log(level, "{Warning}", CliSupport.RootWarning);
         }
 
         StartupClock.Mark("logging");
