@@ -130,6 +130,26 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
         c.Check(demand);
     }
 
+    /// <summary>Issue 15: the same rule read group by group (as with many unfinished tasks in other groups).</summary>
+    [Theory]
+    [MemberData(nameof(HyperShellGroupCases.Names), MemberType = typeof(HyperShellGroupCases))]
+    public async Task Grouped_schema_follows_HyperShells_group_rule_asking_group_by_group(string name)
+    {
+        var c = HyperShellGroupCases.Get(name);
+        var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped, c.Batches);
+        var source = new HyperShellDemandSource(new DemandOptions
+        {
+            Kind = "hypershell",
+            Backend = "postgres",
+            Postgres = HyperShellPg.Options(schema),
+            Tag = c.Tag,
+            MaxRetries = c.MaxRetries,
+        })
+        { ManyUnfinished = 0 };
+
+        c.Check(await source.MeasureAsync(1000, CancellationToken.None));
+    }
+
     [Fact]
     public async Task More_groups_than_the_walk_reads_is_an_error_not_a_guess()
     {

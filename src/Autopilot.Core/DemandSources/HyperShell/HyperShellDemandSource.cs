@@ -79,7 +79,10 @@ public sealed class HyperShellDemandSource : IDemandSource
 
     private string SqlitePath => HyperShellPaths.ResolveDatabaseFile(options.Path);
 
-    private HyperShellQuery Query(HyperShellDialect dialect, string table) => new(dialect, table, tag, options.MaxRetries);
+    private HyperShellQuery Query(HyperShellDialect dialect, string table) => new(dialect, table, tag, options.MaxRetries) { ManyUnfinished = ManyUnfinished };
+
+    /// <summary>See <see cref="HyperShellQuery.ManyUnfinished"/> (a test sets 0 to read group by group).</summary>
+    internal long ManyUnfinished { get; init; } = HyperShellQuery.DefaultManyUnfinished;
 
     // ---------------------------------------------------------------- SQLite
 
