@@ -183,8 +183,8 @@ public sealed class HyperShellDemandSource : IDemandSource
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var dataSource = HyperShellConnection.PostgresDemandDataSource(connectionString);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var columns = new List<string>();
             await using (var info = connection.CreateCommand())
