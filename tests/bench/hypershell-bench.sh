@@ -115,10 +115,11 @@ for backend in $BACKENDS; do
     echo "== $backend, $rows rows ($source); load average $(cut -d' ' -f1-3 /proc/loadavg)"
     "$APP" plan -c "$conf" | grep -E 'demand|desired|rule' | head -n 4 | sed 's/^/  plan: /'
     if [ "$backend" = sqlite ]; then
-      floor=(sqlite3 "$source" "SELECT count(*) FROM task WHERE completion_time IS NULL")
+      # The floor: the count hs itself runs for --remaining ("-w exit_status == null"), by the client.
+      floor=(sqlite3 "$source" "SELECT count(*) FROM task WHERE exit_status IS NULL")
       hs_cmd=(env HYPERSHELL_DATABASE_FILE="$source" "$HS" list --remaining --count)
     else
-      floor=(psql -XAtq -c "SELECT count(*) FROM $source.task WHERE completion_time IS NULL")
+      floor=(psql -XAtq -c "SELECT count(*) FROM $source.task WHERE exit_status IS NULL")
       hs_cmd=(env HYPERSHELL_DATABASE_PROVIDER=postgres HYPERSHELL_DATABASE_HOST="$PGHOST" HYPERSHELL_DATABASE_PORT="$PGPORT"
         HYPERSHELL_DATABASE_DATABASE="$PGDATABASE" HYPERSHELL_DATABASE_USER="$PGUSER"
         HYPERSHELL_DATABASE_PASSWORD="$(cat "$AUTOPILOT_TEST_PG_PASSWORD_FILE")" HYPERSHELL_DATABASE_SCHEMA="$source"
@@ -126,7 +127,7 @@ for backend in $BACKENDS; do
     fi
     echo "  remaining (floor query): $("${floor[@]}")${HS:+, hs: $("${hs_cmd[@]}" 2>&1 | tail -n1)}"
     kinds=(plan floor); [ "$rows" -ge 1000000 ] && kinds=(tick "${kinds[@]}"); [ -n "$HS" ] && kinds+=(hs)
-    for k in "${kinds[@]}"; do rm -f "$DIR/$k.log"; done
+    rm -f "$DIR"/{tick,plan,floor,hs}.log
     for _ in 1 2; do "$APP" plan -c "$conf" >/dev/null 2>&1 || true; done
     for _ in $(seq 1 "$RUNS"); do
       for k in "${kinds[@]}"; do
