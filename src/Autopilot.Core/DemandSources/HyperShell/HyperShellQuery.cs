@@ -112,11 +112,13 @@ internal sealed class HyperShellQuery
         var limit = Math.Max(saturation, 1);
         var measures = new List<DemandMeasure>();
         long? group = null;
-        var unfinished = 0L;
+        // Read only when a choice needs it (not when the start group has a task never handed out).
+        long? unfinishedRows = null;
+        async Task<long> UnfinishedRowsAsync() => unfinishedRows ??=
+            await ScalarLongAsync(connection, transaction, UnfinishedRangeSql(), null, ManyUnfinished, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
         if (hasGroup)
         {
-            unfinished = await ScalarLongAsync(connection, transaction, UnfinishedRangeSql(), null, ManyUnfinished, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
-            var state = await GroupStateAsync(connection, transaction, unfinished, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false);
+            var state = await GroupStateAsync(connection, transaction, UnfinishedRowsAsync, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false);
             switch (state.Status)
             {
                 case HyperShellGroupStatus.Empty:
@@ -159,7 +161,7 @@ internal sealed class HyperShellQuery
         {
             var value = 0L;
             var statements = count == HyperShellCount.InFlight && group is { } g
-                && await GroupRowsAreFewerAsync(connection, transaction, g, unfinished, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false)
+                && await GroupRowsAreFewerAsync(connection, transaction, g, await UnfinishedRowsAsync().ConfigureAwait(false), commandTimeoutSeconds, cancellationToken).ConfigureAwait(false)
                 ? [GroupInFlightSql()]
                 : CountSql(count, hasGroup);
             foreach (var sql in statements.TakeWhile(_ => total + value < limit))
@@ -336,7 +338,7 @@ internal sealed class HyperShellQuery
     /// lowest one from the start with unfinished, retryable or permanently failed tasks. Tags do
     /// not enter: the server does not look at them.
     /// </summary>
-    private async Task<HyperShellGroupState> GroupStateAsync(DbConnection connection, DbTransaction? transaction, long unfinishedRows, int timeout, CancellationToken cancellationToken)
+    private async Task<HyperShellGroupState> GroupStateAsync(DbConnection connection, DbTransaction? transaction, Func<Task<long>> unfinishedRows, int timeout, CancellationToken cancellationToken)
     {
         var groups = new List<(long Group, bool Scheduled)>();
         await using (var command = connection.CreateCommand())
@@ -364,6 +366,14 @@ internal sealed class HyperShellQuery
 
         // Latest scheduled first; when nothing was ever scheduled, every row is unscheduled and the last is the lowest group.
         var start = groups[0].Scheduled ? groups[0].Group : groups[^1].Group;
+
+        // A task of the start group never handed out: the server stays there (it only moves on from
+        // a group with nothing unfinished), and no failure below it can stop it. One seek.
+        if (await ScalarLongAsync(connection, transaction, GroupUnfinishedSql()[0], start, 1, timeout, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            return new HyperShellGroupState(HyperShellGroupStatus.Active, start);
+        }
+
         var retryable = maxRetries > 0
             ? await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Retryable, start, timeout, cancellationToken).ConfigureAwait(false)
             : null;
@@ -373,7 +383,7 @@ internal sealed class HyperShellQuery
         // later groups): the groups from the start are asked one by one, from their own index
         // range, up to the first that is active or past a failed one.
         long? unfinished;
-        if (unfinishedRows < ManyUnfinished)
+        if (await unfinishedRows().ConfigureAwait(false) < ManyUnfinished)
         {
             unfinished = await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Unfinished, start, timeout, cancellationToken).ConfigureAwait(false);
         }
