@@ -25,14 +25,6 @@ public sealed record PricingOptions
         account is not null && Accounts.TryGetValue(account, out var a) ? a
         : partition is not null && Partitions.TryGetValue(partition, out var p) ? p
         : Rates;
-
-    /// <summary>What one pilot costs per hour of run time.</summary>
-    public double PilotHour(SchedulerOptions scheduler, int gpus = 0)
-    {
-        var r = For(scheduler.Queue, scheduler.Account);
-        var nodes = Math.Max(1, scheduler.Nodes);
-        return (r.CoreHour * Math.Max(1, scheduler.Cpus) * nodes) + (r.NodeHour * nodes) + (r.GpuHour * gpus);
-    }
 }
 
 /// <summary>How long a budget's amount lasts before it starts again.</summary>
