@@ -11,17 +11,20 @@ namespace Autopilot.Accounting;
 public static class Budgets
 {
     /// <summary>The budget that governs a pool: its own [budget.pool.NAME], else its account's; null when none.</summary>
-    public static BudgetOptions? For(AutopilotOptions options, PoolOptions pool) =>
-        options.Budgets.FirstOrDefault(b => b.Scope == "pool" && b.Name == pool.Name)
-        ?? (pool.Scheduler.Account is { } account ? options.Budgets.FirstOrDefault(b => b.Scope == "account" && b.Name == account) : null);
+    public static (string Scope, string Name, BudgetAmount Budget)? For(AutopilotOptions options, PoolOptions pool) =>
+        options.Budget is not { } b ? null
+        : b.Pool.TryGetValue(pool.Name, out var own) ? ("pool", pool.Name, own)
+        : pool.Scheduler.Account is { } account && b.Account.TryGetValue(account, out var shared) ? ("account", account, shared)
+        : null;
 
     /// <summary>The UTC calendar month or quarter holding <paramref name="now"/>.</summary>
-    public static (DateTimeOffset Start, DateTimeOffset End) Period(BudgetPeriod period, DateTimeOffset now)
+    public static (DateTimeOffset Start, DateTimeOffset End) Period(string period, DateTimeOffset now)
     {
+        var quarter = period == "quarter";
         var utc = now.ToUniversalTime();
-        var firstMonth = period == BudgetPeriod.Quarter ? ((utc.Month - 1) / 3 * 3) + 1 : utc.Month;
+        var firstMonth = quarter ? ((utc.Month - 1) / 3 * 3) + 1 : utc.Month;
         var start = new DateTimeOffset(utc.Year, firstMonth, 1, 0, 0, 0, TimeSpan.Zero);
-        return (start, start.AddMonths(period == BudgetPeriod.Quarter ? 3 : 1));
+        return (start, start.AddMonths(quarter ? 3 : 1));
     }
 
     /// <summary>What a pilot row costs per hour of run time at the [pricing] rates.</summary>
@@ -38,15 +41,15 @@ public static class Budgets
     /// <summary>The budget state of a pool from the rows (pure); null when it has no budget or there is no [pricing].</summary>
     public static BudgetState? State(AutopilotOptions options, PoolOptions pool, IReadOnlyList<PilotRecord> rows, DateTimeOffset now)
     {
-        if (options.Pricing is not { } pricing || For(options, pool) is not { } budget)
+        if (options.Pricing is not { } pricing || For(options, pool) is not (var scope, var name, var budget))
         {
             return null;
         }
 
         var (start, end) = Period(budget.Period, now);
-        var inScope = budget.Scope == "pool"
+        var inScope = scope == "pool"
             ? new HashSet<string>([pool.Name], StringComparer.Ordinal)
-            : options.Pools.Where(p => p.Scheduler.Account == budget.Name && For(options, p) == budget).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            : options.Pools.Where(p => For(options, p) is ("account", var n, _) && n == name).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         double spent = 0, others = 0;
         foreach (var row in rows)
         {
@@ -63,8 +66,7 @@ public static class Budgets
             }
         }
 
-        return new BudgetState($"{budget.Scope} {budget.Name}", pricing.Unit, budget.Amount, spent, start, end,
-            budget.Period == BudgetPeriod.Quarter ? "quarter" : "month", HourCost(pricing, pool.Scheduler.Queue, pool.Scheduler.Account, Math.Max(1, pool.Scheduler.Cpus), Math.Max(1, pool.Scheduler.Nodes), 0), others);
+        return new BudgetState($"{scope} {name}", pricing.Unit, budget.Amount, spent, start, end, budget.Period, HourCost(pricing, pool.Scheduler.Queue, pool.Scheduler.Account, Math.Max(1, pool.Scheduler.Cpus), Math.Max(1, pool.Scheduler.Nodes), 0), others);
     }
 
     /// <summary>Reads the rows of the period and computes the pool's budget state; null without a budget (no query then).</summary>
@@ -75,7 +77,7 @@ public static class Budgets
             return null;
         }
 
-        var rows = await store.PilotsSinceAsync(Period(budget.Period, now).Start, cancellationToken).ConfigureAwait(false);
+        var rows = await store.PilotsSinceAsync(Period(budget.Budget.Period, now).Start, cancellationToken).ConfigureAwait(false);
         return State(options, pool, rows, now);
     }
 }

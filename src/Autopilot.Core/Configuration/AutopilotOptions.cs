@@ -35,8 +35,8 @@ public sealed record AutopilotOptions
     /// <summary>The [pricing] table; null when absent (no cost, no budget pacing).</summary>
     public PricingOptions? Pricing { get; init; }
 
-    /// <summary>The [budget.pool.*] and [budget.account.*] tables.</summary>
-    public IReadOnlyList<BudgetOptions> Budgets { get; init; } = [];
+    /// <summary>The [budget.pool.*] and [budget.account.*] tables; null when absent.</summary>
+    public BudgetOptions? Budget { get; init; }
 
     public AccountingOptions Accounting { get; init; } = new();
 }

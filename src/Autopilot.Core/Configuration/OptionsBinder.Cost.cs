@@ -8,19 +8,22 @@ internal static partial class OptionsBinder
     private static AutopilotOptions BindCost(SectionReader root, AutopilotOptions options)
     {
         var pricing = root.Has("pricing") ? BindPricing(root.Child("pricing")) : null;
-        var budgets = root.Has("budget") ? BindBudgets(root.Child("budget"), options, pricing is not null) : [];
+        var budget = root.Has("budget") ? BindBudget(root.Child("budget"), options, pricing is not null) : null;
         var accounting = root.Has("accounting") ? BindAccounting(root.Child("accounting")) : new AccountingOptions();
-        return options with { Pricing = pricing, Budgets = budgets, Accounting = accounting };
+        return options with { Pricing = pricing, Budget = budget, Accounting = accounting };
     }
 
     private static PricingOptions BindPricing(SectionReader r)
     {
+        var rates = BindRates(r);
         var options = new PricingOptions
         {
             Unit = r.String("unit", "SU"),
-            Rates = BindRates(r),
-            Partitions = BindNamedRates(r, "partition"),
-            Accounts = BindNamedRates(r, "account"),
+            CoreHour = rates.CoreHour,
+            NodeHour = rates.NodeHour,
+            GpuHour = rates.GpuHour,
+            Partition = Named(r, "partition", BindRates),
+            Account = Named(r, "account", BindRates),
         };
         r.Finish();
         return options;
@@ -28,26 +31,27 @@ internal static partial class OptionsBinder
 
     private static Rates BindRates(SectionReader r) => new()
     {
-        CoreHour = Rate(r, "core_hour"),
-        NodeHour = Rate(r, "node_hour"),
-        GpuHour = Rate(r, "gpu_hour"),
+        CoreHour = NotNegative(r, "core_hour", "a rate"),
+        NodeHour = NotNegative(r, "node_hour", "a rate"),
+        GpuHour = NotNegative(r, "gpu_hour", "a rate"),
     };
 
-    private static double Rate(SectionReader r, string name)
+    private static double NotNegative(SectionReader r, string name, string what)
     {
         var value = r.Double(name, 0);
         if (value < 0 || !double.IsFinite(value))
         {
-            r.Error(name, $"a rate must be zero or more, got {value}");
+            r.Error(name, $"{what} must be a finite number, zero or more, got {value}");
             return 0;
         }
 
         return value;
     }
 
-    private static Dictionary<string, Rates> BindNamedRates(SectionReader parent, string name)
+    /// <summary>[parent.name.X] tables for any X, each bound by <paramref name="bind"/> (which leaves unknown keys to this).</summary>
+    private static Dictionary<string, T> Named<T>(SectionReader parent, string name, Func<SectionReader, T> bind)
     {
-        var result = new Dictionary<string, Rates>(StringComparer.Ordinal);
+        var result = new Dictionary<string, T>(StringComparer.Ordinal);
         if (!parent.Has(name))
         {
             return result;
@@ -57,7 +61,7 @@ internal static partial class OptionsBinder
         foreach (var child in table.Context.ChildKeys(table.Prefix))
         {
             var r = table.Child(child);
-            result[child] = BindRates(r);
+            result[child] = bind(r);
             r.Finish();
         }
 
@@ -65,54 +69,45 @@ internal static partial class OptionsBinder
         return result;
     }
 
-    private static List<BudgetOptions> BindBudgets(SectionReader r, AutopilotOptions options, bool priced)
+    private static BudgetOptions BindBudget(SectionReader r, AutopilotOptions options, bool priced)
     {
-        var budgets = new List<BudgetOptions>();
-        foreach (var scope in new[] { "pool", "account" })
+        var budget = new BudgetOptions
         {
-            if (!r.Has(scope))
-            {
-                continue;
-            }
+            Pool = Named(r, "pool", BindBudgetAmount),
+            Account = Named(r, "account", BindBudgetAmount),
+        };
+        var pools = string.Join(", ", options.Pools.Select(p => p.Name));
+        foreach (var name in budget.Pool.Keys.Where(n => !options.Pools.Any(p => p.Name == n)))
+        {
+            r.Error("pool:" + name, $"no pool named '{name}' (pools: {pools})");
+        }
 
-            var table = r.Child(scope);
-            foreach (var name in table.Context.ChildKeys(table.Prefix))
-            {
-                var b = table.Child(name);
-                var amount = b.Has("amount") ? b.Double("amount", -1) : double.NaN;
-                if (double.IsNaN(amount))
-                {
-                    b.Error("amount", "every budget needs an amount (in the [pricing] unit)");
-                }
-                else if (amount < 0 || !double.IsFinite(amount))
-                {
-                    b.Error("amount", $"a budget amount must be zero or more, got {amount}");
-                }
+        foreach (var name in budget.Account.Keys.Where(n => !options.Pools.Any(p => p.Scheduler.Account == n)))
+        {
+            r.Error("account:" + name, $"no pool submits to account '{name}' (set account in a pool's [pool.scheduler])");
+        }
 
-                var period = b.Choice("period", "month", BudgetPeriods, "budget period");
-                if (scope == "pool" && options.Pools.Count > 0 && !options.Pools.Any(p => p.Name == name))
-                {
-                    table.Error(name, $"no pool named '{name}' (pools: {string.Join(", ", options.Pools.Select(p => p.Name))})");
-                }
-                else if (scope == "account" && !options.Pools.Any(p => p.Scheduler.Account == name))
-                {
-                    table.Error(name, $"no pool submits to account '{name}' (set [pool.scheduler] account)");
-                }
-
-                if (!priced)
-                {
-                    table.Error(name, "a budget needs a [pricing] table to turn pilot-hours into its unit");
-                }
-
-                budgets.Add(new BudgetOptions(scope, name, double.IsFinite(amount) ? Math.Max(0, amount) : 0, period == "quarter" ? BudgetPeriod.Quarter : BudgetPeriod.Month));
-                b.Finish();
-            }
-
-            table.Finish();
+        if (!priced && (budget.Pool.Count > 0 || budget.Account.Count > 0))
+        {
+            r.Context.Error(r.Prefix, "a budget needs a [pricing] table to turn pilot-hours into its unit");
         }
 
         r.Finish();
-        return budgets;
+        return budget;
+    }
+
+    private static BudgetAmount BindBudgetAmount(SectionReader r)
+    {
+        if (!r.Has("amount"))
+        {
+            r.Context.Error(r.Prefix, "every budget needs an amount (in the [pricing] unit)");
+        }
+
+        return new BudgetAmount
+        {
+            Amount = NotNegative(r, "amount", "a budget amount"),
+            Period = r.Choice("period", "month", BudgetPeriods, "budget period"),
+        };
     }
 
     private static AccountingOptions BindAccounting(SectionReader r)

@@ -31,8 +31,8 @@ public sealed class BudgetMonthSimulationTests
         var options = new AutopilotOptions
         {
             Pools = [pool],
-            Pricing = new PricingOptions { Unit = "SU", Rates = new Rates { CoreHour = 1 } },
-            Budgets = [new BudgetOptions("pool", pool.Name, budget, BudgetPeriod.Month)],
+            Pricing = new PricingOptions { Unit = "SU", CoreHour = 1 },
+            Budget = new BudgetOptions { Pool = new Dictionary<string, BudgetAmount> { [pool.Name] = new() { Amount = budget } } },
         };
         var time = new FakeTimeProvider(November);
         var dir = Path.Combine(Path.GetTempPath(), $"autopilot-budget-{Guid.NewGuid():N}");
