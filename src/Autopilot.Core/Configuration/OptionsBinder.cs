@@ -41,6 +41,7 @@ internal static partial class OptionsBinder
             Kubernetes = BindKubernetes(r.Child("kubernetes")),
             Pools = BindPools(r),
         };
+        options = BindCost(r, options);
         r.Finish();
         return options;
     }

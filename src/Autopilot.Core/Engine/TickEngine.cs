@@ -221,8 +221,10 @@ public sealed class TickEngine
         // A look-alike (a pilot's name without Autopilot's mark) is listed, never counted or cancelled.
         var pilots = listed.Where(p => p.State != PilotState.Finished && !p.Foreign).ToList();
         var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, now, cancellationToken).ConfigureAwait(false);
+        var books = store as IAccountingStore;
+        var budget = books is null ? null : await Accounting.Budgets.StateAsync(_options, pool, books, now, cancellationToken).ConfigureAwait(false);
         var measured = clock.Elapsed;
-        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes);
+        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes, budget);
         var plan = ScalingPolicy.Decide(input);
         _logger.LogDebug("pool {Pool}: memory and demand read, outcomes checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
             pool.Name, measured.TotalMilliseconds, (clock.Elapsed - measured).TotalMilliseconds);
@@ -292,11 +294,21 @@ public sealed class TickEngine
                 }
             }
 
+            if (books is not null)
+            {
+                await Accounting.AccountingRecorder.RecordAsync(books, _options.Accounting, pool, pilots, submitted, memory.SeenPilots, outcomes, demand!.Tasks, now, CancellationToken.None).ConfigureAwait(false);
+            }
+
             nextMemory = nextMemory with
             {
                 SeenPilots = [.. pilots.Where(p => p.IsActive).Select(p => p.Id), .. submitted],
             };
             await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (budget is { Over: true })
+        {
+            _logger.LogWarning("pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
         }
 
         var line = Summarise(pool.Name, demand!, pilots, plan, submitted, cancelled, dryRun);

@@ -173,6 +173,12 @@ public sealed class JsonOutputSchemaTests
         $.leader.*: any
         $.kubernetes: object
         $.kubernetes.*: any
+        $.accounting: object
+        $.accounting.*: any
+        $.pricing: object|absent
+        $.pricing.*: any
+        $.budget: object|absent
+        $.budget.*: any
         $.pool: array|absent
         $.pool[]: object
         $.pool[].name: string
