@@ -94,12 +94,11 @@ public sealed class CliContext : IDisposable
             stateDir,
             parse.GetValue(GlobalOptions.Verbose),
             parse.GetValue(GlobalOptions.Quiet));
-        if (UnixFile.IsRoot)
+        // Not under -q (cron): MAILTO mails what needs a person now, not the same advice every minute;
+        // every interactive start and `check` still say it.
+        if (UnixFile.IsRoot && !parse.GetValue(GlobalOptions.Quiet))
         {
-            // Under -q (cron) the warning goes to the log file only: MAILTO mails what needs a person
-            // now, not the same advice every minute; `check` still says it on the terminal.
-            var level = parse.GetValue(GlobalOptions.Quiet) ? LogLevel.Information : LogLevel.Warning;
-            loggers.CreateLogger("Autopilot.Cli").Log(level, "{Warning}", CliSupport.RootWarning);
+            loggers.CreateLogger("Autopilot.Cli").LogWarning("{Warning}", CliSupport.RootWarning);
         }
 
         StartupClock.Mark("logging");
