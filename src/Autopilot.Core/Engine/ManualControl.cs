@@ -29,7 +29,9 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var pool = Pool(poolName);
-        var listings = await engine.ListPilotsAsync(ListedPools(pool), false, cancellationToken).ConfigureAwait(false);
+        var stateDir = engine.StateDir;
+        await using var store = await components.OpenStore(stateDir, cancellationToken).ConfigureAwait(false);
+        var listings = await engine.ListPilotsAsync(ListedPools(pool), false, store as ISubmittedJobStore, cancellationToken).ConfigureAwait(false);
         var listing = listings[pool.Name];
         if (listing.Pilots is null)
         {
@@ -51,8 +53,6 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
         }
 
         var now = time.GetUtcNow();
-        var stateDir = engine.StateDir;
-        await using var store = await components.OpenStore(stateDir, cancellationToken).ConfigureAwait(false);
         SubmitResult submission;
         try
         {
@@ -64,9 +64,15 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
 
             // As in a tick: once started, a submission runs to its own timeout.
             submission = await listing.Scheduler!.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
+            await RecordedIds.RecordAsync(store, pool.Name, submission, time.GetUtcNow()).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
         {
+            if (ex is SchedulerException { SubmittedIds.Count: > 0 } partial)
+            {
+                await RecordedIds.RecordAsync(store, pool.Name, new SubmitResult(partial.SubmittedIds), time.GetUtcNow()).ConfigureAwait(false);
+            }
+
             await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.SubmitFailed, [], $"manual submit by {user}: {ex.Message}"), CancellationToken.None).ConfigureAwait(false);
             return new ManualSubmitResult(pool.Name, count, force, [], exceeded, $"submit failed: {ex.Message}");
         }
@@ -86,7 +92,8 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
     {
         ArgumentNullException.ThrowIfNull(ids);
         var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
-        var listings = await engine.ListPilotsAsync(options.Pools, false, cancellationToken).ConfigureAwait(false);
+        await using var store = await components.OpenStore(engine.StateDir, cancellationToken).ConfigureAwait(false);
+        var listings = await engine.ListPilotsAsync(options.Pools, false, store as ISubmittedJobStore, cancellationToken).ConfigureAwait(false);
         var unreadable = listings.Where(l => l.Value.Pilots is null).Select(l => $"pool {l.Key}: {l.Value.Error}").ToList();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         var lookAlikes = new HashSet<string>(StringComparer.Ordinal);
@@ -108,7 +115,7 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
         var items = wanted.Select(id => owner.TryGetValue(id, out var pool)
             ? new ManualCancelItem(id, pool, null)
             : lookAlikes.Contains(id)
-            ? new ManualCancelItem(id, null, "a look-alike: it has a pool's job name but not Autopilot's marker (docs/operations.md, \"What identifies a pilot\"): refusing to cancel a job Autopilot did not submit")
+            ? new ManualCancelItem(id, null, "a look-alike: it has a pool's job name but not Autopilot's marker or a recorded id (docs/operations.md, \"What identifies a pilot\"): refusing to cancel a job Autopilot did not submit")
             : new ManualCancelItem(id, null, unreadable.Count > 0
                 ? "not found among the pilots of the pools that could be listed"
                 : $"not a pilot of this configuration (no pool's job name {options.JobPrefix}-<pool> lists it): refusing to cancel a job Autopilot did not submit")).ToList();
@@ -122,7 +129,6 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
         }
 
         var now = time.GetUtcNow();
-        await using var store = await components.OpenStore(engine.StateDir, cancellationToken).ConfigureAwait(false);
         var cancelled = new List<string>();
         var errors = new List<string>();
         foreach (var group in items.GroupBy(i => i.Pool!, StringComparer.Ordinal))

@@ -37,7 +37,7 @@ public sealed class StaleLocks(AutopilotOptions options, TickEngine engine, ILog
         var missing = options.Pools.Where(p => known is null || !known.ContainsKey(p.Name)).ToList();
         var listings = missing.Count == 0
             ? new Dictionary<string, TickEngine.Listing>(StringComparer.Ordinal)
-            : await engine.ListPilotsAsync(missing, false, cancellationToken).ConfigureAwait(false);
+            : await engine.ListPilotsAsync(missing, false, store as ISubmittedJobStore, cancellationToken).ConfigureAwait(false);
         var all = (known ?? new Dictionary<string, TickEngine.Listing>()).Concat(listings).ToList();
         var unreadable = all.Where(l => l.Value.Pilots is null).Select(l => $"pool {l.Key}: {l.Value.Error}").ToList();
         var liveJobs = all

@@ -55,7 +55,12 @@ public sealed class TickEngine
         await using var store = await _components.OpenStore(StateDir, cancellationToken).ConfigureAwait(false);
         var storeOpened = clock.Elapsed;
         var cpuStore = Environment.CpuUsage.TotalTime;
-        var listings = await ListPilotsAsync(_options.Pools.Where(p => p.Enabled || pools.Contains(p)).ToList(), request.IncludeFinished, cancellationToken).ConfigureAwait(false);
+        var recorded = store as ISubmittedJobStore;
+        var listings = await ListPilotsAsync(_options.Pools.Where(p => p.Enabled || pools.Contains(p)).ToList(), request.IncludeFinished, recorded, cancellationToken).ConfigureAwait(false);
+        if (recorded is not null && !request.DryRun)
+        {
+            await RecordedIds.SeenAsync(recorded, listings, now, cancellationToken).ConfigureAwait(false);
+        }
 
         // The global cap counts every active pilot of every pool, including pools not selected.
         var globalActive = 0;
@@ -106,11 +111,14 @@ public sealed class TickEngine
 
     /// <summary>
     /// One listing call per scheduler (kind + command folder), however many pools use it. This is what
-    /// "our pilots" means everywhere (tick, manual cancel, stale PiCaS locks): jobs the scheduler lists under a pool's name.
+    /// "our pilots" means everywhere (tick, manual cancel, stale PiCaS locks): jobs the scheduler lists under a pool's name,
+    /// and for PBS/Torque and LSF whose id <paramref name="recorded"/> holds; another is <see cref="Pilot.Foreign"/>.
     /// </summary>
-    public async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, CancellationToken cancellationToken)
+    /// <param name="recorded">The ids this state folder submitted; null only where look-alikes need not be told apart (live job numbers for PiCaS locks).</param>
+    public async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, ISubmittedJobStore? recorded, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
+        var keys = recorded is null ? null : await RecordedIds.KeysFor(recorded, pools, cancellationToken).ConfigureAwait(false);
         foreach (var group in GroupByScheduler(pools))
         {
             IScheduler scheduler;
@@ -132,6 +140,10 @@ public sealed class TickEngine
             try
             {
                 var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished), cancellationToken).ConfigureAwait(false);
+                if (keys is not null && RecordedIds.Applies(scheduler.Kind))
+                {
+                    pilots = RecordedIds.MarkForeign(pilots, keys);
+                }
                 foreach (var pool in group)
                 {
                     var name = JobName(_options, pool);
@@ -271,6 +283,7 @@ public sealed class TickEngine
                     // Once started, a submission runs to its own timeout: stopping half-way would leave
                     // pilots in the queue that this tick never recorded.
                     var submission = await scheduler.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    await RecordedIds.RecordAsync(store, pool.Name, submission, _time.GetUtcNow()).ConfigureAwait(false);
                     submitted.AddRange(submission.JobIds);
                     nextMemory = Backoff.Succeeded(nextMemory);
                     await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Submitted, submission.JobIds, plan.Reason), CancellationToken.None).ConfigureAwait(false);
@@ -281,6 +294,7 @@ public sealed class TickEngine
                     {
                         // Some went in before the failure: they are pilots like any other, and the line,
                         // the events and --json all say so (with the error of the rest below).
+                        await RecordedIds.RecordAsync(store, pool.Name, new SubmitResult(partial.SubmittedIds), _time.GetUtcNow()).ConfigureAwait(false);
                         submitted.AddRange(partial.SubmittedIds);
                         await store.AppendEventAsync(
                             new PoolEvent(now, pool.Name, EventKind.Submitted, partial.SubmittedIds, $"{plan.Reason} ({partial.SubmittedIds.Count} of {plan.Submit}; the rest failed)"),
