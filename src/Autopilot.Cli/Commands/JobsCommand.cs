@@ -131,6 +131,11 @@ public sealed record JobsView(DateTimeOffset Time, IReadOnlyList<PoolJobsView> P
                     }
                 }
             }
+
+            if (view.Pilots.Count(p => p.Foreign) is > 0 and var foreign)
+            {
+                output.WriteLine($"  {foreign} foreign: the pool's job name without Autopilot's marker or a recorded id (a look-alike, or a pilot submitted before the upgrade that records ids): never counted or cancelled, left to finish (docs/operations.md, \"What identifies a pilot\")");
+            }
         }
     }
 

@@ -13,7 +13,7 @@ namespace Autopilot.Engine;
 public static class RecordedIds
 {
     /// <summary>What `jobs` shows as the reason of a look-alike told apart by its id.</summary>
-    public const string ForeignReason = "foreign: id not recorded by this state folder (a look-alike, or submitted before ids were recorded)";
+    public const string ForeignReason = "id not recorded by this state folder: a look-alike, or submitted before the upgrade";
 
     /// <summary>The schedulers whose pilots are told from look-alikes by a recorded id.</summary>
     public static bool Applies(string kind) => kind is "pbs" or "torque" or "lsf";

@@ -1,4 +1,5 @@
 using Autopilot.Cli;
+using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Processes;
@@ -95,7 +96,8 @@ public sealed class RecordedIdTests : IDisposable
         Assert.Equal(c.Ours, first.Submitted);
 
         // Tick 2: no demand; the listing shows our two and two look-alikes submitted outside Autopilot.
-        var second = Assert.Single((await Engine(Options(bin, kind, 0)).RunAsync(new TickRequest(), CancellationToken.None)).Pools);
+        var report = await Engine(Options(bin, kind, 0)).RunAsync(new TickRequest(), CancellationToken.None);
+        var second = Assert.Single(report.Pools);
         Assert.Null(second.Error);
         Assert.Equal([.. c.Ours.Select(id => (id, false)), .. c.LookAlikes.Select(id => (id, true))], second.Pilots!.Select(p => (p.Id, p.Foreign)).OrderBy(p => p.Foreign).ThenBy(p => p.Id, StringComparer.Ordinal));
         Assert.Contains("pilots 2 queued", second.Summary, StringComparison.Ordinal);
@@ -103,6 +105,12 @@ public sealed class RecordedIdTests : IDisposable
         var cancel = Assert.Single(bin.Calls(), call => call.Command is "qdel" or "bkill");
         Assert.Equal(c.Ours.Order(StringComparer.Ordinal), cancel.Args.Order(StringComparer.Ordinal));
         Assert.All(second.Pilots!.Where(p => p.Foreign), p => Assert.Equal(RecordedIds.ForeignReason, p.PendingReason));
+
+        // `autopilot jobs` says what they are and that they are left alone.
+        using var text = new StringWriter();
+        JobsView.Write(text, report, terminal: false);
+        Assert.Contains("2 foreign: the pool's job name without Autopilot's marker or a recorded id", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("never counted or cancelled", text.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
