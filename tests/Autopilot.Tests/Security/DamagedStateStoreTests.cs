@@ -124,11 +124,13 @@ public sealed class DamagedStateStoreTests : IDisposable
     public void A_full_disk_ends_each_command_with_one_line_and_exit_2()
     {
         var config = WriteLocalSite(_dir, extra: "[log]\nfile = false\n");
-        Mount(StateDir, "size=256k,mode=0700");
+        // Room for the first tick's store and its write-ahead log with space to spare: a store that
+        // nearly fills the disk by itself cannot checkpoint on close, and the test would start from that.
+        Mount(StateDir, "size=1m,mode=0700");
         var first = RunProcess(null, null, "tick", "--config", config, "-q");
         Assert.True(first.Exit == 0, first.Error);
 
-        // Fill what is left of the 256 KiB.
+        // Fill what is left of the 1 MiB.
         var filler = Path.Combine(StateDir, "filler");
         using (var file = new FileStream(filler, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
         {
