@@ -114,6 +114,26 @@ public sealed class RecordedIdTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pilot_submitted_before_a_later_qsub_failed_is_recorded_and_stays_ours()
+    {
+        using var bin = new FakeBin("pbs");
+        bin.Respond("qsub", 1, stdout: "101.srv\n")
+            .Respond("qsub", 2, stderr: "qsub: Maximum number of jobs already in queue\n", exit: 38)
+            .Respond("qstat", 1, stdout: "")
+            .Respond("qstat", stdout: Listing("pbs", "ap-p", ["101.srv", "202.srv"]));
+        var options = Options(bin, "pbs", 2);
+        options = options with { Pools = [options.Pools[0] with { Scheduler = options.Pools[0].Scheduler with { UseArrays = false } }] };
+
+        var first = Assert.Single((await Engine(options).RunAsync(new TickRequest(), CancellationToken.None)).Pools);
+        Assert.Equal(["101.srv"], first.Submitted);
+        Assert.Contains("submit failed", first.Error, StringComparison.Ordinal);
+
+        var second = Assert.Single((await Engine(options).RunAsync(new TickRequest(), CancellationToken.None)).Pools);
+        Assert.Equal([("101.srv", false), ("202.srv", true)], second.Pilots!.Select(p => (p.Id, p.Foreign)).OrderBy(p => p.Id, StringComparer.Ordinal));
+        Assert.Contains("pilots 1 queued", second.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Autopilot_cancel_refuses_a_pbs_look_alike_and_submit_by_hand_records_its_ids()
     {
         using var bin = new FakeBin("pbs");
