@@ -14,14 +14,23 @@ internal static class CheckCommand
     public const int ExitValid = 0;
     public const int ExitInvalid = 2;
 
-    /// <summary>The commands each scheduler kind runs; all must be on PATH (or in scheduler.bin_dir).</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> SchedulerCommands = new Dictionary<string, string[]>
+    /// <summary>
+    /// Every command each scheduler kind runs: the required ones must be found; an optional one that is
+    /// missing only costs what its note says. With scheduler.bin_dir set, the adapter runs
+    /// bin_dir/command and nothing else, so only bin_dir is searched.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, SchedulerCommand[]> SchedulerCommands = new Dictionary<string, SchedulerCommand[]>
     {
-        ["slurm"] = ["sbatch", "squeue", "scancel"],
-        ["pbs"] = ["qsub", "qstat", "qdel"],
-        ["torque"] = ["qsub", "qstat", "qdel"],
-        ["lsf"] = ["bsub", "bjobs", "bkill"],
-        ["sge"] = ["qsub", "qstat", "qdel"],
+        ["slurm"] =
+        [
+            new("sbatch"), new("squeue"), new("scancel"),
+            new("sacct", "pilot outcomes cannot be read, so the crash-loop detector is blind"),
+            new("scontrol", "a jobcomp/filetxt completion log is read through `sacct -c` instead of directly (array ids are lost)"),
+        ],
+        ["pbs"] = [new("qsub"), new("qstat"), new("qdel")],
+        ["torque"] = [new("qsub"), new("qstat"), new("qdel")],
+        ["lsf"] = [new("bsub"), new("bjobs"), new("bkill")],
+        ["sge"] = [new("qsub"), new("qstat"), new("qdel"), new("qacct", "pilot outcomes cannot be read, so the crash-loop detector is blind")],
         ["local"] = [],
     };
 
@@ -43,6 +52,7 @@ internal static class CheckCommand
         var config = CliSupport.LoadConfig(parseResult, checkSecrets: true);
         var problems = new List<ConfigError>(config.Errors);
         var summaries = new List<string>();
+        var warnings = new List<string>();
         using var loggers = CliSupport.CreateLogging(parseResult, config);
         var runner = new ProcessRunner(loggers.CreateLogger<ProcessRunner>());
         var options = config.Options;
@@ -83,16 +93,30 @@ internal static class CheckCommand
                     $"scheduler '{pool.Scheduler.Kind}' is not available: {Plain(ex)}"));
             }
 
+            var commandText = "";
             if (!schedulerKindBad && SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
             {
-                foreach (var name in commands)
+                var found = new List<string>();
+                foreach (var command in commands)
                 {
-                    if (FindCommand(name, pool.Scheduler.BinDir, environmentPath) is null)
+                    var path = FindCommand(command.Name, pool.Scheduler.BinDir, environmentPath);
+                    var where = pool.Scheduler.BinDir is null ? "on PATH" : $"in bin_dir {pool.Scheduler.BinDir}";
+                    if (path is not null)
+                    {
+                        found.Add(path);
+                    }
+                    else if (command.WithoutIt is null)
                     {
                         problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
-                            $"command '{name}' (needed by the {pool.Scheduler.Kind} scheduler) is not on PATH{(pool.Scheduler.BinDir is null ? "" : $" nor in {pool.Scheduler.BinDir}")}"));
+                            $"command '{command.Name}' (needed by the {pool.Scheduler.Kind} scheduler) is not {where}"));
+                    }
+                    else
+                    {
+                        warnings.Add($"{Where(key + ":scheduler:kind")}: {key}:scheduler:kind: warning: command '{command.Name}' is not {where}: {command.WithoutIt}");
                     }
                 }
+
+                commandText = found.Count > 0 ? $"; runs {string.Join(' ', found)}" : "";
             }
 
             // Template: found, and renders with this pool's values.
@@ -163,7 +187,12 @@ internal static class CheckCommand
                 $", job name {jobName}, walltime {ConfigValues.FormatWalltime(s.Walltime)}, {s.Cpus} cpu(s)" +
                 (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
                 $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
-                $"; demand {demandText}; template {templatePath ?? pool.Template}");
+                $"; demand {demandText}; template {templatePath ?? pool.Template}{commandText}");
+        }
+
+        foreach (var warning in warnings)
+        {
+            output.WriteLine(warning);
         }
 
         if (problems.Count > 0)
@@ -197,10 +226,10 @@ internal static class CheckCommand
 
     private sealed class SkipCheck : Exception;
 
-    /// <summary>A file named <paramref name="name"/> that is executable, in <paramref name="binDir"/> or on PATH.</summary>
+    /// <summary>A file named <paramref name="name"/> that is executable: in <paramref name="binDir"/> when set (the only place the adapter looks), else on PATH.</summary>
     internal static string? FindCommand(string name, string? binDir, string path)
     {
-        var folders = (binDir is null ? [] : new[] { binDir }).Concat(path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var folders = binDir is null ? path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries) : [binDir];
         foreach (var folder in folders)
         {
             var candidate = Path.Combine(folder, name);
@@ -268,3 +297,6 @@ internal static class CheckCommand
         return ($"{poolKey}:scheduler", message);
     }
 }
+
+/// <summary>A command a scheduler adapter runs; <paramref name="WithoutIt"/> (null: required) says what is lost when it is missing.</summary>
+internal sealed record SchedulerCommand(string Name, string? WithoutIt = null);
