@@ -107,6 +107,7 @@ public sealed class JsonOutputSchemaTests
         $.pools[].last_tick.running: number
         $.pools[].last_tick.held: number
         $.pools[].last_tick.consecutive_failures: number
+        $.pools[].last_tick.paused_by: string|null
         $.pools[].details: array
         $.pools[].details[]: string
         """;
