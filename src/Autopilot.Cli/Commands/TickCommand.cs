@@ -31,7 +31,7 @@ public static class TickCommand
 
             try
             {
-                var engine = ctx.Engine();
+                var engine = ctx.Engine(metrics: ctx.Metrics());
                 StartupClock.Mark("engine set-up");
                 var report = await engine.RunAsync(new TickRequest(parse.GetValue(dryRun), parse.GetValue(pool)), ct);
                 StartupClock.Mark("tick");

@@ -91,7 +91,28 @@ public sealed class TickEngine
             (listed - storeOpened).TotalMilliseconds, (cpuListed - cpuStore).TotalMilliseconds,
             (clock.Elapsed - listed).TotalMilliseconds, (cpuEnd - cpuListed).TotalMilliseconds,
             clock.Elapsed.TotalMilliseconds, (cpuEnd - cpu0).TotalMilliseconds);
-        return new TickReport(now, results, LockBusy: false, request.DryRun);
+        var report = new TickReport(now, results, LockBusy: false, request.DryRun);
+        await ObserveAsync(report, clock.Elapsed).ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>Metrics and the textfile; a textfile that cannot be written is a warning, never a failed tick.</summary>
+    private async Task ObserveAsync(TickReport report, TimeSpan duration)
+    {
+        if (_components.Metrics is not { } metrics || report.DryRun)
+        {
+            return;
+        }
+
+        metrics.Observe(report, duration);
+        try
+        {
+            await metrics.WriteTextfileAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("cannot write the metrics textfile in {Dir}: {Message}", metrics.TextfileDir, ex.Message);
+        }
     }
 
     private sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
@@ -229,6 +250,7 @@ public sealed class TickEngine
         var submitted = new List<string>();
         var cancelled = new List<string>();
         string? actionError = null;
+        var submitFailed = false;
 
         if (!dryRun)
         {
@@ -275,6 +297,7 @@ public sealed class TickEngine
                 catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
                 {
                     nextMemory = Backoff.Failed(nextMemory, pool.Policy, now);
+                    submitFailed = true;
                     var wait = nextMemory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
                     actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({nextMemory.ConsecutiveSubmitFailures} in a row{wait}): {ex.Message}";
                     await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.SubmitFailed, [], ex.Message), CancellationToken.None).ConfigureAwait(false);
@@ -330,7 +353,7 @@ public sealed class TickEngine
                 CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line, pausedBy);
+        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line, pausedBy, submitFailed);
     }
 
     /// <summary>Why the pool's submissions are paused after this tick, as metrics and exit codes name it; null when they are not.</summary>

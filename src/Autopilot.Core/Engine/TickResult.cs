@@ -6,6 +6,7 @@ namespace Autopilot.Engine;
 /// <summary>What one tick did (or, dry, would do) for one pool. <see cref="Pilots"/> holds every pilot listed (finished ones only when asked for).</summary>
 /// <param name="Error">Why the pool did nothing or failed this tick; null when it went well.</param>
 /// <param name="PausedBy">Why its submissions are paused (<c>crash_loop</c>, <c>operator</c>), null when they are not.</param>
+/// <param name="SubmitFailed">A submission was tried this tick and failed.</param>
 public sealed record PoolTickResult(
     string Pool,
     string JobName,
@@ -16,7 +17,8 @@ public sealed record PoolTickResult(
     IReadOnlyList<string> Cancelled,
     string? Error,
     string Summary,
-    string? PausedBy = null)
+    string? PausedBy = null,
+    bool SubmitFailed = false)
 {
     public bool Ok => Error is null;
 }
