@@ -41,6 +41,9 @@ public sealed record TickReport(DateTimeOffset Time, IReadOnlyList<PoolTickResul
     /// but one is paused by the crash-loop rule (docs/operations.md, "Exit codes").
     /// </summary>
     public int ExitCode => LockBusy ? ExitOk : !Ok ? ExitPoolFailed : SelfPaused ? ExitPoolPaused : ExitOk;
+
+    /// <summary>For `plan` and `jobs`, which only read: 0, or 1 when a pool could not be read.</summary>
+    public int ReadExitCode => LockBusy || Ok ? ExitOk : ExitPoolFailed;
 }
 
 /// <summary>How to run a tick.</summary>

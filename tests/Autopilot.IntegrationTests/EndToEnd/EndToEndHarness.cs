@@ -153,11 +153,11 @@ public sealed class EndToEndHarness : IAsyncDisposable
         return new CliRun(arguments, result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
-    /// <summary>`autopilot tick -v`, which must exit 0.</summary>
-    public async Task<CliRun> TickAsync()
+    /// <summary>`autopilot tick -v`, which must exit <paramref name="exitCode"/> (0; 3 once the crash-loop rule paused the pool).</summary>
+    public async Task<CliRun> TickAsync(int exitCode = 0)
     {
         var run = await RunAsync("tick", "-v");
-        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(run.ExitCode == exitCode, run.ToString());
         return run;
     }
 
