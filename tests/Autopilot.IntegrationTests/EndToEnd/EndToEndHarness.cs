@@ -43,6 +43,9 @@ public sealed record PoolSpec(DemandSpec Demand)
     public int ExitCode { get; init; }
     public string MinPilotRuntime { get; init; } = "1m";
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
+    /// <summary>scheduler.bin_dir (site wrappers); null: the commands on PATH.</summary>
+    public string? BinDir { get; init; }
 }
 
 /// <summary>
@@ -130,6 +133,11 @@ public sealed class EndToEndHarness : IAsyncDisposable
         text.AppendLine("drain_lead = \"10s\"");
         text.AppendLine(i, $"use_arrays = {(spec.UseArrays ? "true" : "false")}");
         text.AppendLine(i, $"extra_args = [{string.Join(", ", spec.ExtraArgs.Select(Quote))}]");
+        if (spec.BinDir is not null)
+        {
+            text.AppendLine(i, $"bin_dir = {Quote(spec.BinDir)}");
+        }
+
         text.AppendLine("[pool.limits]");
         text.AppendLine(i, $"max_pilots = {spec.MaxPilots}");
         text.AppendLine(i, $"tasks_per_pilot = {spec.TasksPerPilot}");
