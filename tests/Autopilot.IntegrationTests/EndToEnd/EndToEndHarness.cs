@@ -46,6 +46,9 @@ public sealed record PoolSpec(DemandSpec Demand)
 
     /// <summary>scheduler.bin_dir (site wrappers); null: the commands on PATH.</summary>
     public string? BinDir { get; init; }
+
+    /// <summary>policy.backoff (TOML array text, e.g. ["1s"]); null: the default.</summary>
+    public string? Backoff { get; init; }
 }
 
 /// <summary>
@@ -148,6 +151,11 @@ public sealed class EndToEndHarness : IAsyncDisposable
         text.AppendLine(i, $"scale_in_after = {Quote(spec.ScaleInAfter)}");
         text.AppendLine(i, $"min_pilot_runtime = {Quote(spec.MinPilotRuntime)}");
         text.AppendLine("min_useful_walltime = \"30s\"");
+        if (spec.Backoff is not null)
+        {
+            text.AppendLine(i, $"backoff = {spec.Backoff}");
+        }
+
         File.WriteAllText(ConfigPath, text.ToString());
     }
 
