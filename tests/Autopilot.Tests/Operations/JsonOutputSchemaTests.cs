@@ -172,6 +172,10 @@ public sealed class JsonOutputSchemaTests
         $.leader.*: any
         $.kubernetes: object
         $.kubernetes.*: any
+        $.alerts: object
+        $.alerts.*: any
+        $.metrics: object
+        $.metrics.*: any
         $.pool: array|absent
         $.pool[]: object
         $.pool[].name: string
