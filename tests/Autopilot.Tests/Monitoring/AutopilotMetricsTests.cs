@@ -81,4 +81,32 @@ public sealed class AutopilotMetricsTests : IDisposable
         Assert.Contains($"autopilot_last_successful_tick_timestamp_seconds {Now.ToUnixTimeSeconds()}", text, StringComparison.Ordinal);
         Assert.Equal([AutopilotMetrics.TextfileName], Directory.GetFiles(folder).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task The_endpoint_serves_the_registry_on_loopback()
+    {
+        var metrics = new AutopilotMetrics();
+        metrics.Observe(Report(Pool("main", EventKinds.CrashLoopPause)), TimeSpan.FromSeconds(1));
+        var port = LocalWebhook.FreePort();
+
+        using var endpoint = MetricsEndpoint.Start(new Autopilot.Configuration.MetricsOptions { Enabled = true, Port = port }, metrics)!;
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+
+        Assert.Equal($"http://127.0.0.1:{port}/metrics", endpoint.Url);
+        Assert.Contains("autopilot_pool_paused{pool=\"main\",reason=\"crash_loop\"} 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_port_in_use_is_an_error_naming_the_address_and_off_starts_nothing()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var ex = Assert.Throws<MetricsEndpointException>(() => MetricsEndpoint.Start(new Autopilot.Configuration.MetricsOptions { Enabled = true, Port = port }, new AutopilotMetrics()));
+
+        Assert.StartsWith($"metrics: cannot listen on http://127.0.0.1:{port}/metrics: ", ex.Message, StringComparison.Ordinal);
+        Assert.Null(MetricsEndpoint.Start(new Autopilot.Configuration.MetricsOptions(), new AutopilotMetrics()));
+    }
 }
