@@ -190,6 +190,7 @@ internal static class CheckCommand
                 $"; demand {demandText}; template {templatePath ?? pool.Template}{commandText}");
         }
 
+        CheckAlerts(config, problems, environmentPath);
         foreach (var warning in warnings)
         {
             output.WriteLine(warning);
@@ -216,6 +217,34 @@ internal static class CheckCommand
         }
 
         return ExitValid;
+    }
+
+    /// <summary>[alerts]: the command can be run, the webhook's secret file is there and private.</summary>
+    private static void CheckAlerts(LoadedConfig config, List<ConfigError> problems, string environmentPath)
+    {
+        var alerts = config.Options.Alerts;
+        if (alerts.Command.Count > 0 && !string.IsNullOrWhiteSpace(alerts.Command[0]))
+        {
+            var program = alerts.Command[0];
+            var isPath = program.Contains('/', StringComparison.Ordinal);
+            if ((isPath ? FindCommand(Path.GetFileName(program), Path.GetDirectoryName(PathExpander.Expand(program)), "") : FindCommand(program, null, environmentPath)) is null)
+            {
+                problems.Add(new ConfigError(LocationOf(config, "alerts:command"), "alerts:command",
+                    $"alert command '{program}' is not {(isPath ? "an executable file" : "on PATH")}"));
+            }
+        }
+
+        if (alerts.WebhookSecretFile is not null)
+        {
+            try
+            {
+                Secrets.Read(alerts.WebhookSecretFile, null, "alerts.webhook_secret_file");
+            }
+            catch (SecretException ex)
+            {
+                problems.Add(new ConfigError(LocationOf(config, "alerts:webhook_secret_file"), "alerts:webhook_secret_file", ex.Message));
+            }
+        }
     }
 
     // ArgumentException appends " (Parameter 'x')", which means nothing to the person reading `check`.

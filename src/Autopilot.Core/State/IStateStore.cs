@@ -44,8 +44,12 @@ public static class EventKinds
     public static string Name(EventKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>The kind for a name from <see cref="Name"/> (case-insensitive); false for an unknown one.</summary>
-    public static bool TryParse(string name, out EventKind kind) =>
-        Enum.TryParse(name, ignoreCase: true, out kind) && Enum.IsDefined(kind) && !name.Any(char.IsDigit);
+    public static bool TryParse(string name, out EventKind kind)
+    {
+        // Letters only: Enum.TryParse also takes numbers and comma lists ("submitted,cancelled").
+        kind = default;
+        return name.Length > 0 && name.All(char.IsAsciiLetter) && Enum.TryParse(name, ignoreCase: true, out kind);
+    }
 }
 
 /// <summary>One recorded event.</summary>

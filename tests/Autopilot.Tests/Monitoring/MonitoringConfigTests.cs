@@ -56,6 +56,8 @@ public sealed class MonitoringConfigTests
     [InlineData("[alerts]\nwebhook = \"http://hooks.example.org/x\"", "alerts:webhook", "must be an https:// URL (http:// only to a loopback address)")]
     [InlineData("[alerts]\nwebhook = \"https://user:pw@hooks.example.org/x\"", "alerts:webhook", "must not carry credentials")]
     [InlineData("[alerts]\nkinds = [\"crashloops\"]", "alerts:kinds", "'crashloops' is not an event kind")]
+    [InlineData("[alerts]\nkinds = [\"submitted,cancelled\"]", "alerts:kinds", "'submitted,cancelled' is not an event kind")]
+    [InlineData("[alerts]\nkinds = [\"3\"]", "alerts:kinds", "'3' is not an event kind")]
     [InlineData("[alerts]\nwebhook_secret_header = \"X Token\"", "alerts:webhook_secret_header", "is not an HTTP header name")]
     [InlineData("[metrics]\naddress = \"example.org\"", "metrics:address", "is not an IP address")]
     [InlineData("[metrics]\nport = 0", "metrics:port", "")]
@@ -67,5 +69,29 @@ public sealed class MonitoringConfigTests
         Assert.Equal(key, error.Key);
         Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
         Assert.Contains(":2:", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_reports_an_alert_command_it_cannot_run_and_a_secret_file_others_can_read()
+    {
+        var dir = ConfigTestSupport.TempDir();
+        var secret = Path.Combine(dir, "hook.secret");
+        File.WriteAllText(secret, "Bearer x\n");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var path = ConfigTestSupport.WriteConfig($"""
+            state_dir = "{dir}/state"
+            [alerts]
+            command = ["{dir}/no-such-pager", "--now"]
+            webhook = "https://hooks.example.org/x"
+            webhook_secret_file = "{secret}"
+            """);
+        var output = new StringWriter();
+
+        var exit = await Autopilot.Cli.CommandCatalog.BuildRoot().Parse(["check", "--config", path, "-q"])
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = new StringWriter() });
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{path}:3:1: alerts:command: alert command '{dir}/no-such-pager' is not an executable file", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"{path}:5:1: alerts:webhook_secret_file: alerts.webhook_secret_file: {secret} is readable by group or others", output.ToString(), StringComparison.Ordinal);
     }
 }
