@@ -46,7 +46,8 @@ public static class EventsCommand
             foreach (var e in events)
             {
                 var ids = e.JobIds.Count > 0 ? $" [{string.Join(' ', e.JobIds)}]" : "";
-                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {e.Pool,-12} {e.Kind,-12}{ids} {e.Reason}");
+                // The same kind names as --json, alerts and docs/operations.md ("Event kinds").
+                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {(e.Pool.Length == 0 ? "-" : e.Pool),-12} {EventKinds.Name(e.Kind),-18}{ids} {e.Reason}");
             }
 
             if (events.Count == 0)
