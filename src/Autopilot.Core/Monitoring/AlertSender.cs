@@ -95,7 +95,21 @@ public sealed class AlertSender : IDisposable
             }
         }
 
-        await Task.WhenAll(sends).ConfigureAwait(false);
+        await Task.WhenAll(sends.Select(NeverThrowsAsync)).ConfigureAwait(false);
+    }
+
+    // The last line of defence for "a failing alert is logged, never fatal": whatever a send throws
+    // that its own handling did not foresee must not fail the tick that closes the store.
+    private async Task NeverThrowsAsync(Task send)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning("alert not sent: {Type}: {Message}", ex.GetType().Name, ex.Message);
+        }
     }
 
     private async Task RunCommandAsync(PoolEvent e, string json, CancellationToken ct)
@@ -152,6 +166,12 @@ public sealed class AlertSender : IDisposable
                 var secret = Secrets.Read(_options.WebhookSecretFile, null, "alerts.webhook_secret_file");
                 if (secret is not null)
                 {
+                    if (secret.AsSpan().IndexOfAny('\r', '\n') >= 0 || secret.Length == 0)
+                    {
+                        problem = $"alerts.webhook_secret_file {_options.WebhookSecretFile}: the header value must be one non-empty line";
+                        break;
+                    }
+
                     request.Headers.TryAddWithoutValidation(_options.WebhookSecretHeader, secret);
                 }
 

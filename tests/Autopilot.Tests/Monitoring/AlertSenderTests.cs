@@ -138,4 +138,17 @@ public sealed class AlertSenderTests : IDisposable
         Assert.Contains("alert for crashloop of pool main not sent:", _log.ToString(), StringComparison.Ordinal);
         Assert.Contains("missing-pager", _log.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_secret_of_two_lines_is_refused_without_sending_or_throwing()
+    {
+        using var hook = new LocalWebhook();
+        using var sender = Sender(new AlertOptions { Webhook = hook.Url, WebhookSecretFile = SecretFile("Bearer s3cret\nX-Injected: 1") });
+
+        await sender.SendAsync([Event(EventKind.CrashLoop)], CancellationToken.None);
+
+        Assert.Empty(hook.Received);
+        Assert.Contains("the header value must be one non-empty line", _log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", _log.ToString(), StringComparison.Ordinal);
+    }
 }
