@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Engine;
@@ -6,6 +7,7 @@ using Autopilot.Logging;
 using Autopilot.Monitoring;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
+using Autopilot.Security;
 using Autopilot.State;
 using Autopilot.Templates;
 using Microsoft.Extensions.Logging;
@@ -70,12 +72,34 @@ public sealed class CliContext : IDisposable
             return null;
         }
 
+        if (TrustedFiles.Check(loaded) is { Count: > 0 } untrusted)
+        {
+            CliSupport.WriteErrors(stderr, untrusted);
+            return null;
+        }
+
+        var stateDir = PathExpander.Expand(loaded.Options.StateDir);
+        try
+        {
+            StateDirectory.Secure(stateDir);
+        }
+        catch (UnsafeStateException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return null;
+        }
+
         StartupClock.Mark("configuration");
         var loggers = AutopilotLogging.Create(
             loaded.Options.Log,
-            PathExpander.Expand(loaded.Options.StateDir),
+            stateDir,
             parse.GetValue(GlobalOptions.Verbose),
             parse.GetValue(GlobalOptions.Quiet));
+        if (UnixFile.IsRoot)
+        {
+            loggers.CreateLogger("Autopilot.Cli").LogWarning("{Warning}", CliSupport.RootWarning);
+        }
+
         StartupClock.Mark("logging");
         return new CliContext(loaded, loggers, stdout, stderr);
     }
@@ -88,6 +112,12 @@ public sealed class CliContext : IDisposable
 
     public TickEngine Engine(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
         new(options ?? Options, Components(options, metrics), Time, Loggers.CreateLogger<TickEngine>());
+
+    public ManualControl Manual()
+    {
+        var components = Components();
+        return new ManualControl(Options, components, new TickEngine(Options, components, Time, Loggers.CreateLogger<TickEngine>()), Time);
+    }
 
     /// <summary>The metrics a command keeps: null when neither the endpoint nor the textfile is configured.</summary>
     public AutopilotMetrics? Metrics(AutopilotOptions? options = null, bool endpoint = false)
@@ -126,11 +156,19 @@ public sealed class CliContext : IDisposable
     /// <summary>The state store, with alerts when [alerts] sets a command or webhook.</summary>
     public static async Task<IStateStore> OpenStoreAsync(string stateDir, AlertOptions? alerts, IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
     {
-        var store = await SqliteStateStore.OpenAsync(stateDir, ct).ConfigureAwait(false);
+        var store = await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false);
         return alerts is { Enabled: true }
             ? new AlertingStateStore(store, new AlertSender(alerts, stateDir, runner, loggers.CreateLogger("Autopilot.Alerts"), time))
             : store;
     }
+
+    /// <summary>The state store, for the commands that read or change it outside a tick.</summary>
+    public Task<SqliteStateStore> OpenStoreAsync(CancellationToken cancellationToken) =>
+        SqliteStateStore.OpenAsync(StateDir, cancellationToken, Loggers.CreateLogger<SqliteStateStore>(), Time);
+
+    /// <summary>The state store for a command that records events (pause, resume, drain, ...): alerts sent as in a tick.</summary>
+    public Task<IStateStore> OpenRecordingStoreAsync(CancellationToken cancellationToken) =>
+        OpenStoreAsync(StateDir, Options.Alerts, Runner(), Loggers, Time, cancellationToken);
 
     public void Dispose() => Loggers.Dispose();
 }

@@ -92,7 +92,7 @@ public static class OperatorCommands
             return 1;
         }
 
-        await using var store = await CliContext.OpenStoreAsync(ctx.StateDir, ctx.Options.Alerts, ctx.Runner(), ctx.Loggers, ctx.Time, ct);
+        await using var store = await ctx.OpenRecordingStoreAsync(ct);
         var now = ctx.Time.GetUtcNow();
         var (memory, reason) = change(await store.LoadMemoryAsync(pool, ct), now);
         await store.SaveMemoryAsync(pool, memory, ct);

@@ -101,8 +101,9 @@ public static class RunCommand
     private static ConfigReload Reload(ConfigRequest request)
     {
         var loaded = ConfigLoader.Load(request);
-        return loaded.Errors.Count > 0
-            ? new ConfigReload(null, loaded.Errors.Select(e => e.ToString()).ToList())
+        var errors = loaded.Errors.Count > 0 ? loaded.Errors : Security.TrustedFiles.Check(loaded);
+        return errors.Count > 0
+            ? new ConfigReload(null, errors.Select(e => e.ToString()).ToList())
             : new ConfigReload(loaded.Options, []);
     }
 }

@@ -189,6 +189,11 @@ internal sealed class DailyFileSink : ILogEventSink, IDisposable
             .MinimumLevel.Verbose()
             .WriteTo.File(Path.Combine(_directory, name), outputTemplate: _template, fileSizeLimitBytes: FileSizeLimitBytes, shared: true)
             .CreateLogger();
+        if (!OperatingSystem.IsWindows() && File.Exists(Path.Combine(_directory, name)))
+        {
+            // The sink creates the file through the umask; the state folder admits nothing others can write.
+            File.SetUnixFileMode(Path.Combine(_directory, name), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         ApplyRetention(name, existing);
     }
 

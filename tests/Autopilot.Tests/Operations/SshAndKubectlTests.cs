@@ -43,6 +43,7 @@ public sealed class SshAndKubectlTests
             [pool.logs]
             ssh = true
             ssh_args = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+            task_dirs = ["/nonexistent/remote dir"]
             """);
 
         (int Exit, string Output, string Error) result = (-1, "", "");
@@ -70,6 +71,7 @@ public sealed class SshAndKubectlTests
         var config = WriteHyperShellConfig(dir, db, """
             [pool.logs]
             ssh = true
+            task_dirs = ["/nonexistent"]
             """);
 
         (int Exit, string Output, string Error) result = (-1, "", "");

@@ -31,7 +31,8 @@ public sealed class CheckBinDirCommandsTests : IDisposable
         var (exit, lines, _) = await CheckSchedulerRulesTests.CheckAsync("autopilot", "main", $"kind = \"slurm\"\nbin_dir = \"{_bin}\"");
 
         Assert.Equal(CheckCommand.ExitValid, exit);
-        Assert.Contains(lines, l => l.Contains($"warning: command 'scontrol' is not in bin_dir {_bin}: a jobcomp/filetxt completion log is read through `sacct -c`", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("warning: ", StringComparison.Ordinal)
+            && l.Contains($"pool:0:scheduler:kind: command 'scontrol' is not in bin_dir {_bin}: a jobcomp/filetxt completion log is read through `sacct -c`", StringComparison.Ordinal));
         var pool = Assert.Single(lines, l => l.StartsWith("pool main:", StringComparison.Ordinal));
         Assert.EndsWith($"; runs {_bin}/sbatch {_bin}/squeue {_bin}/scancel {_bin}/sacct", pool, StringComparison.Ordinal);
     }
