@@ -364,14 +364,14 @@ public sealed class TickEngine
         }
 
         var pausedBy = PausedBy(nextMemory) ?? (budget is { Over: true } ? EventKinds.BudgetPause : null);
-        var last = dryRun ? null : await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+        var lastTick = dryRun ? null : await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
         if (budget is { Over: true })
         {
             // A warning once, when the pool goes over (the last tick record remembers), so `tick -q`
             // under cron mails once; every tick after that says it at information level.
-            var overLevel = dryRun || last?.PausedBy == EventKinds.BudgetPause ? LogLevel.Information : LogLevel.Warning;
+            var overLevel = dryRun || lastTick?.PausedBy == EventKinds.BudgetPause ? LogLevel.Information : LogLevel.Warning;
             _logger.Log(overLevel, "pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
-            if (!dryRun && pausedBy == EventKinds.BudgetPause && last?.PausedBy != EventKinds.BudgetPause)
+            if (!dryRun && pausedBy == EventKinds.BudgetPause && lastTick?.PausedBy != EventKinds.BudgetPause)
             {
                 await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Paused, [], "over budget: " + Policy.BudgetPacing.Explain(budget, now)), CancellationToken.None).ConfigureAwait(false);
             }
@@ -379,6 +379,7 @@ public sealed class TickEngine
 
         if (!dryRun)
         {
+            var last = lastTick;
             var failures = actionError is null ? 0 : (last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1);
             if (actionError is null && !EventKinds.IsSelfPause(pausedBy) && last is not null && (!last.Ok || EventKinds.IsSelfPause(last.PausedBy)))
             {
