@@ -13,7 +13,7 @@ need_root
 failed=()
 t_all=$(date +%s.%N)
 # Sequential on purpose: the apt steps share the dpkg lock, and the box has 2 cores.
-for svc in slurm sge postgres couchdb hypershell; do
+for svc in slurm sge postgres couchdb hypershell chromium; do
   t0=$(date +%s.%N)
   if bash "$HERE/start-$svc.sh" </dev/null; then
     log "$svc up ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s)"
