@@ -41,7 +41,7 @@ public static class HtmlReport
             .Append(report.Unit is null ? " &middot; no [pricing]: costs not shown" : $" &middot; costs in {unit}").Append("</p>\n");
 
         sb.Append("<div class=\"scroll\"><table id=\"totals\"><thead><tr><th>pool</th><th>pilots</th><th>pilot-hours</th><th>core-hours</th>")
-            .Append(CultureInfo.InvariantCulture, $"<th>cost</th><th>mean queue wait (min)</th><th>busy</th><th>baseline cost</th><th>demand cost</th><th>savings &le;</th></tr></thead><tbody>\n");
+            .Append(CultureInfo.InvariantCulture, $"<th>cost</th><th>wait (min)</th><th>busy</th><th>baseline cost</th><th>demand cost</th><th>savings &le;</th></tr></thead><tbody>\n");
         foreach (var p in report.Pools.Append(report.Total))
         {
             sb.Append(CultureInfo.InvariantCulture, $"<tr data-pool=\"{Enc(p.Pool)}\"{(ReferenceEquals(p, report.Total) ? " class=\"total\"" : "")}>")
@@ -58,12 +58,14 @@ public static class HtmlReport
         foreach (var series in report.Samples)
         {
             sb.Append(CultureInfo.InvariantCulture, $"<h2>Demand and pilots: {Enc(series.Pool)}</h2>\n")
-                .Append("<p class=\"legend\"><span>- - demand (pilots needed)</span><span style=\"color:#e08a00\">&mdash; queued</span><span style=\"color:#1f6fb2\">&mdash; running</span></p>\n");
+                .Append("<p class=\"legend\"><span>- - demand (tasks)</span><span style=\"color:#e08a00\">&mdash; queued</span><span style=\"color:#1f6fb2\">&mdash; running</span></p>\n");
+            // The x axis spans the samples, not the whole range: a short run stays readable.
+            var (first, last) = series.Points.Count > 1 ? (series.Points[0].Time, series.Points[^1].Time) : (report.From, report.To);
             Lines(
                 sb,
                 $"samples\" data-pool=\"{Enc(series.Pool)}",
-                report.From,
-                report.To,
+                first,
+                last,
                 [
                     ("demand", series.Points.Where(p => p.Demand is not null).Select(p => (p.Time, (double)p.Demand!.Value)).ToList()),
                     ("queued", series.Points.Select(p => (p.Time, (double)p.Queued)).ToList()),
