@@ -1,22 +1,12 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Autopilot.Reports;
 
 /// <summary>The text formats of a report: table, json (shape in docs/report.md), csv. HTML: <see cref="HtmlReport"/>.</summary>
 public static class ReportFormats
 {
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     /// <summary>The csv columns of the per-pool report, in order.</summary>
     public static readonly string[] PoolColumns =
     [
@@ -30,7 +20,7 @@ public static class ReportFormats
         "partition", "account", "how", "cost", "unit",
     ];
 
-    public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOptions);
+    public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonStyle.Options);
 
     public static string Csv(UsageReport report)
     {

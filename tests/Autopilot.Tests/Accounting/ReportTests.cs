@@ -84,14 +84,28 @@ public sealed class ReportTests
     public void Csv_has_a_header_and_one_row_per_pool_and_the_total()
     {
         var r = Make();
-        var lines = ReportFormats.Csv(r).TrimEnd('\n').Split('\n');
-        Assert.Equal(string.Join(',', ReportFormats.PoolColumns), lines[0]);
-        Assert.Equal(4, lines.Length);
-        var rows = lines.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0]);
+        var lines = ParseCsv(ReportFormats.Csv(r));
+        Assert.Equal(ReportFormats.PoolColumns, lines[0]);
+        Assert.Equal(4, lines.Count);
+        Assert.All(lines, l => Assert.Equal(ReportFormats.PoolColumns.Length, l.Length));
+        var rows = lines.Skip(1).ToDictionary(c => c[0]);
         var col = Array.IndexOf(ReportFormats.PoolColumns, "pilot_hours");
         Assert.Equal(["11", "6", "17"], new[] { "cpu", "gpu", "total" }.Select(p => rows[p][col]));
         Assert.Equal("147.5", rows["total"][Array.IndexOf(ReportFormats.PoolColumns, "cost")]);
         Assert.Equal("", rows["total"][Array.IndexOf(ReportFormats.PoolColumns, "busy_hours")]);
+    }
+
+    [Fact]
+    public void Csv_quotes_cells_so_they_parse_back()
+    {
+        var o = ReportDataSet.Options(Dir);
+        var odd = ReportDataSet.Pilots[1] with { Partition = "a,\"b\"", Account = "line\nbreak" };
+        var rows = ParseCsv(ReportFormats.Csv(ReportBuilder.Pilot(o, [odd], "c1", null, ReportDataSet.To)));
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(ReportFormats.PilotColumns, rows[0]);
+        Assert.Equal("a,\"b\"", rows[1][Array.IndexOf(ReportFormats.PilotColumns, "partition")]);
+        Assert.Equal("line\nbreak", rows[1][Array.IndexOf(ReportFormats.PilotColumns, "account")]);
+        Assert.Equal("4", rows[1][Array.IndexOf(ReportFormats.PilotColumns, "ran_hours")]);
     }
 
     [Fact]
@@ -141,6 +155,57 @@ public sealed class ReportTests
         using var doc = JsonDocument.Parse(ReportFormats.Json(p));
         Assert.Equal("c2", doc.RootElement.GetProperty("pilot_id").GetString());
         Assert.Equal("unknown-pilot", Assert.Throws<ReportException>(() => ReportBuilder.Pilot(o, ReportDataSet.Pilots, "zz", null, ReportDataSet.To)).Code);
+    }
+
+    // RFC 4180, as a spreadsheet reads it: quoted cells may hold commas, doubled quotes and line breaks.
+    private static List<string[]> ParseCsv(string text)
+    {
+        var rows = new List<string[]>();
+        var row = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    cell.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    cell.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                row.Add(cell.ToString());
+                cell.Clear();
+            }
+            else if (c == '\n')
+            {
+                row.Add(cell.ToString());
+                cell.Clear();
+                rows.Add([.. row]);
+                row.Clear();
+            }
+            else
+            {
+                cell.Append(c);
+            }
+        }
+
+        return rows;
     }
 
     [Fact]
