@@ -142,6 +142,8 @@ public static class ReportBuilder
         }
 
         var (count, hours, coreHours, cost, wait) = Sums(rows, from, to, pricing);
+        var baselineCost = hourCost * Round(baseline) is { } b ? Round(b) : (double?)null;
+        var demandCost = hourCost * Round(needed) is { } d ? Round(d) : (double?)null;
         return new PoolUsage(
             name,
             count,
@@ -153,9 +155,9 @@ public static class ReportBuilder
             maxPilots,
             Round(baseline),
             Round(needed),
-            hourCost * Round(baseline) is { } b ? Round(b) : null,
-            hourCost * Round(needed) is { } d ? Round(d) : null,
-            hourCost is { } h ? Round((h * Round(baseline)) - (h * Round(needed))) : null);
+            baselineCost,
+            demandCost,
+            baselineCost - demandCost is { } saved ? Round(saved) : null);
     }
 
     private static PoolUsage Total(List<PoolUsage> pools, List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to, bool priced)

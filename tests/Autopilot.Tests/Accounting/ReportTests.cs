@@ -35,6 +35,17 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void Without_pricing_costs_are_null_and_hours_are_still_shown()
+    {
+        var o = ReportDataSet.Options(Dir) with { Pricing = null };
+        var r = ReportBuilder.Build(o, ReportDataSet.Pilots, ReportDataSet.Samples, new ReportRequest(ReportDataSet.From, ReportDataSet.To));
+        Assert.Null(r.Unit);
+        Assert.Equal((17.0, (double?)null, (double?)null, (double?)null), (r.Total.PilotHours, r.Total.Cost, r.Total.BaselineCost, r.Total.SavingsUpperBound));
+        Assert.Empty(r.Budgets);
+        Assert.Matches(@"(?m)^total\s+6\s+17\s+136\s+-\s+40\s+not recorded\s+432 pilot-h\s+3 pilot-h\s+-$", ReportFormats.Table(r));
+    }
+
+    [Fact]
     public void Filters_by_pool_and_account()
     {
         Assert.Equal(["gpu"], Make(pool: "gpu").Pools.Select(p => p.Pool));
