@@ -69,7 +69,8 @@ public static class ReportFormats
         foreach (var b in report.Budgets)
         {
             var left = b.Remaining.Count > 0 ? b.Remaining[^1].Remaining : b.Amount;
-            sb.Append(CultureInfo.InvariantCulture, $"budget {b.Scope}: {N(left)} of {N(b.Amount)} {unit} left in the period {b.PeriodStart:yyyy-MM-dd} .. {b.PeriodEnd:yyyy-MM-dd}\n");
+            var state = left >= 0 ? $"{N(left)} of {N(b.Amount)} {unit} left" : $"over by {N(-left)} (budget {N(b.Amount)} {unit})";
+            sb.Append(CultureInfo.InvariantCulture, $"budget {b.Scope}: {state} in the period {b.PeriodStart:yyyy-MM-dd} .. {b.PeriodEnd:yyyy-MM-dd}\n");
         }
 
         sb.Append("busy time: not recorded (the task server's busy time is not read yet)\n");

@@ -139,6 +139,10 @@ public sealed class ReportTests
         var text = ReportFormats.Table(Make());
         Assert.Matches(@"(?m)^total\s+6\s+17\s+136\s+147\.5\s+40\s+not recorded\s+3744\s+26\s+3718$", text);
         Assert.Contains("budget pool cpu: 906.5 of 1000 SU left", text, StringComparison.Ordinal);
+
+        // c4 never ends: by 12-06 06:00 it has run 126 h of December at 8.5 SU = 1071.
+        var december = ReportBuilder.Build(ReportDataSet.Options(Dir), ReportDataSet.Pilots, ReportDataSet.Samples, new ReportRequest(ReportDataSet.From, new DateTimeOffset(2026, 12, 6, 6, 0, 0, TimeSpan.Zero)));
+        Assert.Contains("budget pool cpu: over by 71 (budget 1000 SU)", ReportFormats.Table(december), StringComparison.Ordinal);
     }
 
     [Fact]
