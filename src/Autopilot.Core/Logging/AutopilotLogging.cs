@@ -14,7 +14,7 @@ namespace Autopilot.Logging;
 /// Serilog behind Microsoft.Extensions.Logging. Console lines go to stderr (stdout is for command
 /// output): human-readable with a time, or, under systemd (JOURNAL_STREAM set), without a time
 /// and with a <c>&lt;N&gt;</c> syslog priority prefix per line so the journal records levels.
-/// Daily rolling files under &lt;state_dir&gt;/logs keep <see cref="LogOptions.RetainedFiles"/> files.
+/// Daily rolling files under &lt;state_dir&gt;/logs (Serilog.Sinks.File) keep <see cref="LogOptions.RetainedFiles"/> files.
 /// Secrets never reach a logger: the configuration holds only file paths and variable names, and
 /// the process runner redacts <c>ProcessSpec.Secrets</c> from command lines.
 /// </summary>
@@ -27,10 +27,17 @@ public static class AutopilotLogging
     /// <param name="verbose">-v: Debug, whatever the configured level.</param>
     /// <param name="quiet">-q: Warning (ignored with -v).</param>
     public static ILoggerFactory Create(LogOptions options, string stateDir, bool verbose, bool quiet) =>
-        Create(options, stateDir, verbose, quiet, Console.Error, !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")));
+        new SerilogLoggerFactory(CreateLogger(options, stateDir, verbose, quiet), dispose: true);
 
     /// <summary>Same, writing console lines to <paramref name="console"/> (tests capture it).</summary>
-    public static ILoggerFactory Create(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal)
+    public static ILoggerFactory Create(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal) =>
+        new SerilogLoggerFactory(CreateLogger(options, stateDir, verbose, quiet, console, journal), dispose: true);
+
+    /// <summary>The Serilog logger itself (`run` hands it to the host through Serilog.Extensions.Hosting).</summary>
+    public static Logger CreateLogger(LogOptions options, string stateDir, bool verbose, bool quiet) =>
+        CreateLogger(options, stateDir, verbose, quiet, Console.Error, !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")));
+
+    public static Logger CreateLogger(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal)
     {
         ArgumentNullException.ThrowIfNull(options);
         var level = MinimumLevel(options.Level, verbose, quiet);
@@ -57,8 +64,15 @@ public static class AutopilotLogging
                 // Logs name hosts, users and job ids: owner-only, like the rest of the state directory.
                 StateDirectory.Ensure(logDir);
 
-                // autopilot-yyyyMMdd.log, shared by concurrent processes, the newest RetainedFiles kept.
-                configuration.WriteTo.Sink(new DailyFileSink(logDir, "autopilot-", FileTemplate, options.RetainedFiles));
+                // Serilog's rolling file sink: autopilot-yyyyMMdd[_NNN].log, shared by concurrent
+                // processes (cron ticks and the service append to the same file), the newest RetainedFiles kept.
+                configuration.WriteTo.File(
+                    Path.Combine(logDir, "autopilot-.log"),
+                    outputTemplate: FileTemplate,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                    rollingInterval: RollingInterval.Day,
+                    retainedFileCountLimit: options.RetainedFiles,
+                    shared: true);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -66,13 +80,13 @@ public static class AutopilotLogging
             }
         }
 
-        var factory = new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
+        var logger = configuration.CreateLogger();
         if (fileProblem is not null)
         {
-            factory.CreateLogger("Autopilot.Logging").LogWarning("{Problem}", fileProblem);
+            logger.ForContext(Constants.SourceContextPropertyName, "Autopilot.Logging").Warning("{Problem}", fileProblem);
         }
 
-        return factory;
+        return logger;
     }
 
     /// <summary>The configured level (verbose, debug, information, warning, error, fatal), then -v / -q.</summary>
