@@ -13,6 +13,12 @@ namespace Autopilot.Processes;
 /// </summary>
 public sealed class ProcessRunner : IProcessRunner
 {
+    /// <summary>
+    /// How long output is still read after the command exits. A child it left running with the
+    /// pipes (ssh's ControlPersist master holds stderr) would otherwise keep the result waiting.
+    /// </summary>
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
+
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -27,8 +33,9 @@ public sealed class ProcessRunner : IProcessRunner
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var stdout = new BoundedCapture(spec.MaxOutputBytes);
-        var stderr = new BoundedCapture(spec.MaxOutputBytes);
+        using var drain = new CancellationTokenSource();
+        var stdout = new BoundedCapture(spec.MaxOutputBytes, drain.Token);
+        var stderr = new BoundedCapture(spec.MaxOutputBytes, drain.Token);
         var command = Cli.Wrap(spec.FileName)
             .WithArguments(spec.Arguments)
             .WithEnvironmentVariables(ChildEnvironment(spec))
@@ -49,7 +56,9 @@ public sealed class ProcessRunner : IProcessRunner
         var exitCode = -1;
         try
         {
-            exitCode = (await command.ExecuteAsync(linked.Token).ConfigureAwait(false)).ExitCode;
+            var running = command.ExecuteAsync(linked.Token);
+            _ = StopReadingAfterExitAsync(running.ProcessId, drain);
+            exitCode = (await running.ConfigureAwait(false)).ExitCode;
         }
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -73,6 +82,28 @@ public sealed class ProcessRunner : IProcessRunner
         return result;
     }
 
+    private static async Task StopReadingAfterExitAsync(int pid, CancellationTokenSource drain)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            // Already gone.
+        }
+
+        try
+        {
+            drain.CancelAfter(DrainGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended first.
+        }
+    }
+
     /// <summary>
     /// The variables set (value) or removed (null) in the child's environment: the one place that
     /// decides what a child sees.
@@ -81,7 +112,7 @@ public sealed class ProcessRunner : IProcessRunner
         spec.Environment ?? new Dictionary<string, string?>();
 
     /// <summary>Keeps the first N chars (UTF-16 units, close enough for a bound) and reads on, dropping the rest, so the child never blocks on a full pipe.</summary>
-    private sealed class BoundedCapture(int limit) : PipeTarget
+    private sealed class BoundedCapture(int limit, CancellationToken drained) : PipeTarget
     {
         private readonly StringBuilder _text = new();
         private readonly Lock _gate = new();
@@ -91,11 +122,19 @@ public sealed class ProcessRunner : IProcessRunner
         public override async Task CopyFromAsync(Stream origin, CancellationToken cancellationToken = default)
         {
             using var reader = new StreamReader(origin, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 8192, leaveOpen: true);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drained);
             var buffer = new char[8192];
-            int n;
-            while ((n = await reader.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+            try
             {
-                Append(buffer.AsSpan(0, n));
+                int n;
+                while ((n = await reader.ReadAsync(buffer.AsMemory(), linked.Token).ConfigureAwait(false)) > 0)
+                {
+                    Append(buffer.AsSpan(0, n));
+                }
+            }
+            catch (OperationCanceledException) when (drained.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The command has exited; whoever still holds the pipe is not part of its result.
             }
         }
 
