@@ -21,6 +21,18 @@ public sealed class CronScheduleTests
         Assert.Contains($"schedule: cron expression '{schedule}' does not fire within a year", error, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 14 problem 7: `check` exits 2 on 30 February, naming file, line and key.</summary>
+    [Fact]
+    public async Task Check_rejects_30_February()
+    {
+        var path = ConfigTestSupport.WriteConfig("schedule = \"0 0 30 2 *\"\n[[pool]]\nname = \"main\"\n");
+
+        var (exit, output, error) = await Autopilot.Tests.Operations.OpsTestSupport.Run("check", "--config", path);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{path}:1:1: schedule: cron expression '0 0 30 2 *' does not fire within a year", output + error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_schedule_months_away_is_accepted()
     {
