@@ -110,6 +110,32 @@ public sealed class KubectlExecTests : IDisposable
     }
 
     [Fact]
+    public async Task On_a_terminal_exec_asks_for_a_tty_sends_the_window_size_and_returns_the_exit_code()
+    {
+        using var api = new KubeApiServer(Pods());
+        var config = Config(api);
+        var cli = Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
+        // script(1) gives autopilot a pseudo-terminal as stdin and stdout, 100x30.
+        var psi = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-qec", $"stty cols 100 rows 30; dotnet '{cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec on a terminal did not end");
+
+        Assert.True(process.ExitCode == 4, $"exit {process.ExitCode}: {await stdout} {await stderr}");
+        Assert.Contains("tty-ok", await stdout, StringComparison.Ordinal);
+        var exec = Assert.Single(api.Requests, r => r.Contains("/exec", StringComparison.Ordinal));
+        Assert.Contains("tty=1", exec, StringComparison.Ordinal);
+        Assert.Contains("stderr=0", exec, StringComparison.Ordinal);
+        Assert.Equal("""{"Width":100,"Height":30}""", Assert.Single(api.Resizes));
+    }
+
+    [Fact]
     public async Task Print_shows_the_equivalent_kubectl_command_with_a_given_command_and_container()
     {
         using var api = new KubeApiServer(Pods());
