@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-all.sh - README command (2): every test, unit and integration, on a Debian 12 machine with the
 # .NET 10 SDK. Installs and starts the services the integration tests need (Slurm, Grid Engine,
-# PostgreSQL 15, pouchdb-server; tests/infra/start-all.sh), builds the solution once in Release,
+# PostgreSQL 15, pouchdb-server, HyperShell 2.8.2; tests/infra/start-all.sh), builds the solution once in Release,
 # runs each test project with a TRX logger and ends with the line
 #   N passed, N failed[, N skipped]
 # counted from the TRX files. Exit 0 only when every service started, the build succeeded and no

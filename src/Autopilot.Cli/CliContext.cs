@@ -1,10 +1,12 @@
 using System.CommandLine;
+using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Engine;
 using Autopilot.Logging;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
+using Autopilot.Security;
 using Autopilot.State;
 using Autopilot.Templates;
 using Microsoft.Extensions.Logging;
@@ -70,19 +72,36 @@ public sealed class CliContext : IDisposable
             return null;
         }
 
+        var stateDir = PathExpander.Expand(loaded.Options.StateDir);
+        try
+        {
+            StateDirectory.Secure(stateDir);
+        }
+        catch (UnsafeStateException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return null;
+        }
+
         StartupClock.Mark("configuration");
         var log = AutopilotLogging.CreateLogger(
             loaded.Options.Log,
-            PathExpander.Expand(loaded.Options.StateDir),
+            stateDir,
             parse.GetValue(GlobalOptions.Verbose),
             parse.GetValue(GlobalOptions.Quiet));
+        if (UnixFile.IsRoot)
+        {
+            log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Autopilot.Cli").Warning("{Warning}", CliSupport.RootWarning);
+        }
+
         StartupClock.Mark("logging");
         return new CliContext(loaded, log, stdout, stderr);
     }
 
     /// <summary>
-    /// Why a loaded configuration cannot start a command (empty: it can): every error, or no pool
-    /// when the command needs one. `run` applies the same to a SIGHUP reload.
+    /// Why a loaded configuration cannot start a command (empty: it can): every error, no pool when
+    /// the command needs one, or a file another user could change. `run` applies the same to a
+    /// SIGHUP reload.
     /// </summary>
     public static IReadOnlyList<string> StartProblems(LoadedConfig loaded, bool requirePools = true)
     {
@@ -99,7 +118,7 @@ public sealed class CliContext : IDisposable
                 : $"{loaded.Path}: no [[pool]] defined"];
         }
 
-        return [];
+        return [.. TrustedFiles.Check(loaded).Select(e => e.ToString())];
     }
 
     public IProcessRunner Runner() => new ProcessRunner(Loggers.CreateLogger<ProcessRunner>(), Time);
@@ -109,13 +128,23 @@ public sealed class CliContext : IDisposable
     public TickEngine Engine(AutopilotOptions? options = null) =>
         new(options ?? Options, Components(), Time, Loggers.CreateLogger<TickEngine>());
 
+    public ManualControl Manual()
+    {
+        var components = Components();
+        return new ManualControl(Options, components, new TickEngine(Options, components, Time, Loggers.CreateLogger<TickEngine>()), Time);
+    }
+
     /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
     public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
         new(
             (scheduler, stateDir) => SchedulerFactory.Create(scheduler, runner, stateDir, loggers, time),
             pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
             PilotScripts.Write,
-            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct).ConfigureAwait(false));
+            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false));
+
+    /// <summary>The state store, for the commands that read or change it outside a tick.</summary>
+    public Task<SqliteStateStore> OpenStoreAsync(CancellationToken cancellationToken) =>
+        SqliteStateStore.OpenAsync(StateDir, cancellationToken, Loggers.CreateLogger<SqliteStateStore>(), Time);
 
     public void Dispose() => Loggers.Dispose();
 }

@@ -18,6 +18,9 @@ public static class CommandCatalog
         ("pause", Commands.OperatorCommands.Pause),
         ("resume", Commands.OperatorCommands.Resume),
         ("drain", Commands.OperatorCommands.Drain),
+        ("submit", Commands.SubmitCommand.Build),
+        ("cancel", Commands.CancelCommand.Build),
+        ("picas", Commands.PicasCommand.Build),
         ("demo", Commands.DemoCommand.Build),
         ("demo-worker", Commands.DemoWorkerCommand.Build),
         ("check", Commands.CheckCommand.Build),
@@ -49,7 +52,7 @@ public static class CommandCatalog
     /// <summary>
     /// The root for these arguments: when the first one names a command, the root holds only that
     /// command (it parses, runs and prints help exactly as with all of them); otherwise every command.
-    /// Building all sixteen costs each cron `autopilot tick` several milliseconds of start-up.
+    /// Building all of them costs each cron `autopilot tick` several milliseconds of start-up.
     /// </summary>
     public static RootCommand BuildFor(IReadOnlyList<string> args)
     {
@@ -77,6 +80,7 @@ public static class CommandCatalog
         root.Options.Add(GlobalOptions.Set);
         foreach (var command in commands)
         {
+            GuardedAction.Apply(command);
             root.Subcommands.Add(command);
         }
 

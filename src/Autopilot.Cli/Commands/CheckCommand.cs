@@ -3,6 +3,8 @@ using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
+using Autopilot.Security;
+using Autopilot.State;
 using Autopilot.Templates;
 using Microsoft.Extensions.Logging;
 
@@ -31,22 +33,64 @@ internal static class CheckCommand
         {
             Description = "Also ask each pool's demand source for its current demand",
         };
-        var command = new Command("check", "Validate the configuration, scheduler commands, pilot templates and site wrappers (exit 0 valid, 2 invalid).\n\nExample: autopilot check --connect");
+        var submitTest = new Option<string?>("--submit-test")
+        {
+            Description = "Also render each pool's pilot script (or POOL's) and ask the scheduler to validate one submission without running it",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "POOL",
+        };
+        var command = new Command("check", "Validate the configuration, scheduler commands, pilot templates and site wrappers (exit 0 valid, 2 invalid).\n\nExample: autopilot check --connect --submit-test main");
         command.Options.Add(connect);
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, parseResult.GetValue(connect), cancellationToken));
+        command.Options.Add(submitTest);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult,
+            parseResult.GetValue(connect),
+            parseResult.GetResult(submitTest) is null ? null : new SubmitTestRequest(parseResult.GetValue(submitTest)),
+            cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parseResult, bool connect, CancellationToken cancellationToken)
+    /// <summary>`--submit-test [POOL]`: every enabled pool, or the one named.</summary>
+    private sealed record SubmitTestRequest(string? Pool);
+
+    private static async Task<int> RunAsync(ParseResult parseResult, bool connect, SubmitTestRequest? submitTest, CancellationToken cancellationToken)
     {
         var output = parseResult.InvocationConfiguration.Output;
         var config = CliSupport.LoadConfig(parseResult, checkSecrets: true);
         var problems = new List<ConfigError>(config.Errors);
+        if (UnixFile.IsRoot)
+        {
+            await parseResult.InvocationConfiguration.Error.WriteLineAsync("warning: " + CliSupport.RootWarning).ConfigureAwait(false);
+        }
+
+        problems.AddRange(TrustedFiles.Check(config));
+        var stateDir = PathExpander.Expand(config.Options.StateDir);
+        var logConfig = config;
+        try
+        {
+            if (Directory.Exists(stateDir))
+            {
+                StateDirectory.Verify(stateDir);
+            }
+        }
+        catch (UnsafeStateException ex)
+        {
+            problems.Add(new ConfigError(config.LocationOf("state_dir"), "state_dir", ex.Message));
+
+            // Log files would go into the folder just refused (where a planted link would be followed).
+            logConfig = config with { Options = config.Options with { Log = config.Options.Log with { File = false } } };
+        }
+
+        var warnings = new List<ConfigError>();
         var summaries = new List<string>();
-        using var loggers = CliSupport.CreateLogging(parseResult, config);
+        using var loggers = CliSupport.CreateLogging(parseResult, logConfig);
         var runner = new ProcessRunner(loggers.CreateLogger<ProcessRunner>());
         var options = config.Options;
         var environmentPath = Environment.GetEnvironmentVariable("PATH") ?? "";
+        if (submitTest?.Pool is { } wanted && options.Pools.All(p => p.Name != wanted))
+        {
+            problems.Add(new ConfigError(config.Path ?? "default", "", $"--submit-test: no pool named '{wanted}' (pools: {string.Join(", ", options.Pools.Select(p => p.Name))})"));
+        }
 
         for (var i = 0; i < options.Pools.Count; i++)
         {
@@ -156,6 +200,31 @@ internal static class CheckCommand
                 problems.Add(new ConfigError(Where(key + ":demand:kind"), key + ":demand:kind", what));
             }
 
+            var submitTestLine = "";
+            if (submitTest is not null && !schedulerKindBad && templatePath is not null
+                && (submitTest.Pool is null ? pool.Enabled : submitTest.Pool == pool.Name)
+                && !problems.Any(p => p.Key.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase)))
+            {
+                var verdict = await TestSubmitAsync(options, pool, runner, loggers, cancellationToken).ConfigureAwait(false);
+                if (verdict.Ok)
+                {
+                    submitTestLine = $"; submit test: {verdict.Message}";
+                }
+                else
+                {
+                    var settingKey = key + (pool.Scheduler.Queue is null ? ":scheduler:kind" : ":scheduler:queue");
+                    problems.Add(new ConfigError(Where(settingKey), key + ":scheduler", $"submit test refused by {pool.Scheduler.Kind}: {verdict.Message}"));
+                }
+            }
+
+            if (pool.IdleTimeout < pool.Policy.MinPilotRuntime)
+            {
+                var idleKey = key + ":idle_timeout";
+                warnings.Add(new ConfigError(Where(idleKey), idleKey,
+                    $"idle_timeout ({ConfigValues.FormatDuration(pool.IdleTimeout)}) is shorter than policy.min_pilot_runtime ({ConfigValues.FormatDuration(pool.Policy.MinPilotRuntime)}): "
+                    + "pilots that find no work leave sooner than the crash-loop detector's idea of a short run; lower min_pilot_runtime or raise idle_timeout"));
+            }
+
             var s = pool.Scheduler;
             summaries.Add(
                 $"  pool {pool.Name}{(pool.Enabled ? "" : " (disabled)")}: {s.Kind} scheduler" +
@@ -163,7 +232,13 @@ internal static class CheckCommand
                 $", job name {jobName}, walltime {ConfigValues.FormatWalltime(s.Walltime)}, {s.Cpus} cpu(s)" +
                 (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
                 $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
-                $"; demand {demandText}; template {templatePath ?? pool.Template}");
+                $"; demand {demandText}; template {templatePath ?? pool.Template}{submitTestLine}");
+        }
+
+        // Warnings do not change the exit code: the pool works, but not as its owner may think.
+        foreach (var warning in warnings)
+        {
+            output.WriteLine($"warning: {warning}");
         }
 
         if (problems.Count > 0)
@@ -187,6 +262,29 @@ internal static class CheckCommand
         }
 
         return ExitValid;
+    }
+
+    /// <summary>Renders the pool's script into a private temporary folder and asks its scheduler to validate one pilot.</summary>
+    private static async Task<SubmitTest> TestSubmitAsync(AutopilotOptions options, PoolOptions pool, ProcessRunner runner, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var dir = Directory.CreateTempSubdirectory("autopilot-check-");
+        try
+        {
+            var stateDir = PathExpander.Expand(options.StateDir);
+            var script = Engine.PilotScripts.Write(options, pool, dir.FullName);
+            var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, stateDir, loggers, TimeProvider.System);
+            var request = new SubmitRequest(pool.Name, $"{options.JobPrefix}-{pool.Name}", script, 1, pool.Scheduler,
+                Path.Combine(State.StateDirectory.PilotLogs(stateDir), pool.Name), UseArray: false);
+            return await scheduler.TestSubmitAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
+        {
+            return new SubmitTest(true, false, null, ex.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     // ArgumentException appends " (Parameter 'x')", which means nothing to the person reading `check`.
@@ -214,25 +312,7 @@ internal static class CheckCommand
         return null;
     }
 
-    private static string LocationOf(LoadedConfig config, string key)
-    {
-        var k = key;
-        while (true)
-        {
-            if (config.Origins.TryGetValue(k, out var origin))
-            {
-                return origin.Description;
-            }
-
-            var i = k.LastIndexOf(':');
-            if (i < 0)
-            {
-                return config.Path ?? "default";
-            }
-
-            k = k[..i];
-        }
-    }
+    private static string LocationOf(LoadedConfig config, string key) => config.LocationOf(key);
 
     /// <summary>
     /// Maps one of an adapter's ValidateSettings messages to the configuration key it is about and

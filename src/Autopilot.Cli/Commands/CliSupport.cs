@@ -28,6 +28,10 @@ internal static class CliSupport
         }
     }
 
+    /// <summary>Printed by `check` and logged at every start when the effective user is root.</summary>
+    public const string RootWarning =
+        "running as root. Autopilot needs no privilege of its own: run it as the account that owns the pilots (a service account), so a mistake in a template, a bin_dir or the task database cannot act as root";
+
     /// <summary>For commands that need pools: why there are none.</summary>
     public static string NoPoolsMessage(LoadedConfig config) => config.Path is null
         ? $"no configuration file found (looked at: {string.Join(", ", config.Searched)}); create one from autopilot.toml.example, or pass --config FILE"

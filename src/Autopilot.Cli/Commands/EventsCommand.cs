@@ -35,7 +35,7 @@ public static class EventsCommand
                 return 2;
             }
 
-            await using var store = await SqliteStateStore.OpenAsync(ctx.StateDir, ct);
+            await using var store = await ctx.OpenStoreAsync(ct);
             var events = await store.EventsAsync(ctx.Time.GetUtcNow() - window, parse.GetValue(pool), ct);
             if (parse.GetValue(json))
             {

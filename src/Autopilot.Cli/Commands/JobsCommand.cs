@@ -95,7 +95,7 @@ public sealed record JobsView(DateTimeOffset Time, IReadOnlyList<PoolJobsView> P
         {
             var view = PoolJobsView.From(pool, report.Time);
             var summary = pool.Ok
-                ? $"pool {pool.Pool}: demand {view.Demand?.ToString(CultureInfo.InvariantCulture) ?? "?"}, desired {view.Desired}, {view.Pilots.Count(p => p.State == "queued")} queued, {view.Pilots.Count(p => p.State is "running" or "completing")} running"
+                ? $"pool {pool.Pool}: demand {(pool.Demand is { } d ? d.Tasks.ToString(CultureInfo.InvariantCulture) + (d.Saturated ? "+" : "") : "?")}, desired {view.Desired}, {view.Pilots.Count(p => p.State == "queued")} queued, {view.Pilots.Count(p => p.State is "running" or "completing")} running"
                 : $"pool {pool.Pool}: {pool.Error}";
             if (terminal)
             {

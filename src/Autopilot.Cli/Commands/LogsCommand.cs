@@ -24,6 +24,7 @@ public static class LogsCommand
         var pilot = new Option<string?>("--pilot") { Description = "Show a pilot job's own stdout/stderr from the pilot-log folder" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing a running task's output until it completes (Ctrl-C stops)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output (schema in docs/operations.md)" };
+        var raw = new Option<bool>("--raw") { Description = "Print control characters from the database and the logs as they are (by default they are shown as \\xNN)" };
         var command = new Command("logs", """
             A task's stdout and stderr with its state, exit status, attempt, client host and timings, found in
             the pool's HyperShell database by id or unique prefix; without an id, the most recent tasks; with
@@ -43,6 +44,7 @@ public static class LogsCommand
             pilot,
             follow,
             json,
+            raw,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -54,16 +56,17 @@ public static class LogsCommand
 
             var service = new TaskLogService(ctx.Options, ctx.Runner());
             var interactive = !Console.IsOutputRedirected && ReferenceEquals(ctx.Out, Console.Out);
+            var output = new Output(ctx.Out, ctx.Err, parse.GetValue(raw), interactive);
             try
             {
                 if (parse.GetValue(pilot) is { } jobId)
                 {
-                    return PilotLogs(ctx, jobId, parse.GetValue(pool), interactive);
+                    return PilotLogs(ctx, output, jobId, parse.GetValue(pool));
                 }
 
                 if (parse.GetValue(task) is { } id)
                 {
-                    return await OneAsync(ctx, service, id, parse.GetValue(pool), parse.GetValue(json), parse.GetValue(follow), interactive, ct);
+                    return await OneAsync(output, service, id, parse.GetValue(pool), parse.GetValue(json), parse.GetValue(follow), ct);
                 }
 
                 if (parse.GetValue(limit) < 1)
@@ -95,39 +98,39 @@ public static class LogsCommand
 
                 var text = new StringWriter();
                 WriteList(text, recent);
-                Emit(ctx.Out, text.ToString(), interactive);
+                output.Emit(text.ToString());
                 return 0;
             }
             catch (ArgumentException ex)
             {
-                ctx.Err.WriteLine(ex.Message);
+                output.Error(ex.Message);
                 return ExitUsage;
             }
             catch (TaskLogException ex)
             {
-                ctx.Err.WriteLine(ex.Message);
+                output.Error(ex.Message);
                 return ExitNotFound;
             }
         });
         return command;
     }
 
-    private static async Task<int> OneAsync(CliContext ctx, TaskLogService service, string id, string? pool, bool json, bool follow, bool interactive, CancellationToken ct)
+    private static async Task<int> OneAsync(Output ctx, TaskLogService service, string id, string? pool, bool json, bool follow, CancellationToken ct)
     {
         var lookup = await service.FindAsync(id, pool, ct);
         if (lookup.Matches.Count == 0)
         {
-            ctx.Err.WriteLine($"no task with id or prefix '{id}' in {string.Join(", ", service.Pools(pool).Select(p => $"pool {p.Name}"))}");
+            ctx.Error($"no task with id or prefix '{id}' in {string.Join(", ", service.Pools(pool).Select(p => $"pool {p.Name}"))}");
             return ExitNotFound;
         }
 
         if (lookup.Ambiguous)
         {
             var more = lookup.Matches.Count > TaskLogService.MaxCandidates ? " (first " + TaskLogService.MaxCandidates.ToString(CultureInfo.InvariantCulture) + " shown)" : "";
-            ctx.Err.WriteLine($"'{id}' matches {(more.Length > 0 ? "more than " + TaskLogService.MaxCandidates.ToString(CultureInfo.InvariantCulture) : lookup.Matches.Count.ToString(CultureInfo.InvariantCulture))} tasks{more}; give more of the id:");
+            ctx.Error($"'{id}' matches {(more.Length > 0 ? "more than " + TaskLogService.MaxCandidates.ToString(CultureInfo.InvariantCulture) : lookup.Matches.Count.ToString(CultureInfo.InvariantCulture))} tasks{more}; give more of the id:");
             foreach (var m in lookup.Matches.Take(TaskLogService.MaxCandidates))
             {
-                ctx.Err.WriteLine($"  {m.Task.Id}  pool {m.Pool}  submitted {Time(m.Task.SubmitTime)}  {OneLine(m.Task.CommandLine, 80)}");
+                ctx.Error($"  {m.Task.Id}  pool {m.Pool}  submitted {Time(m.Task.SubmitTime)}  {OneLine(m.Task.CommandLine, 80)}");
             }
 
             return ExitUsage;
@@ -150,14 +153,16 @@ public static class LogsCommand
         WriteTask(text, logs.Pool, logs.Task);
         WriteLog(text, "stdout", logs.Stdout);
         WriteLog(text, "stderr", logs.Stderr);
-        Emit(ctx.Out, text.ToString(), interactive);
+        ctx.Emit(text.ToString());
         return 0;
     }
 
     /// <summary>Prints what is there, then what is added, until the task is finished (one last read after) or Ctrl-C.</summary>
-    private static async Task<int> FollowAsync(CliContext ctx, TaskLogService service, PoolTask found, CancellationToken ct)
+    private static async Task<int> FollowAsync(Output ctx, TaskLogService service, PoolTask found, CancellationToken ct)
     {
-        WriteTask(ctx.Out, found.Pool, found.Task);
+        var header = new StringWriter();
+        WriteTask(header, found.Pool, found.Task);
+        ctx.Write(header.ToString());
         var reader = service.Reader(found.Pool);
         var printed = new Dictionary<string, int>();
         var current = found.Task;
@@ -183,8 +188,7 @@ public static class LogsCommand
                     if (log.Text.Length > done)
                     {
                         var chunk = log.Text[done..];
-                        ctx.Out.Write(label == "stderr" ? Prefix(chunk, "[stderr] ") : chunk);
-                        ctx.Out.Flush();
+                        ctx.Write(label == "stderr" ? Prefix(chunk, "[stderr] ") : chunk);
                         printed[label] = log.Text.Length;
                     }
                 }
@@ -205,7 +209,7 @@ public static class LogsCommand
         }
     }
 
-    private static int PilotLogs(CliContext ctx, string jobId, string? pool, bool interactive)
+    private static int PilotLogs(CliContext ctx, Output output, string jobId, string? pool)
     {
         var pools = pool is null ? ctx.Options.Pools.Select(p => p.Name).ToList() : [pool];
         if (pool is not null && ctx.Options.Pools.All(p => p.Name != pool))
@@ -234,14 +238,14 @@ public static class LogsCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                ctx.Err.WriteLine($"cannot read {file.Path}: {ex.Message}");
+                output.Error($"cannot read {file.Path}: {ex.Message}");
                 return ExitNotFound;
             }
 
             text.Write(content.Length == 0 ? "(empty)\n" : content.EndsWith('\n') ? content : content + "\n");
         }
 
-        Emit(ctx.Out, text.ToString(), interactive);
+        output.Emit(text.ToString());
         return 0;
     }
 
@@ -299,13 +303,33 @@ public static class LogsCommand
         }
     }
 
-    /// <summary>Plain output, or through $PAGER (default less -R) when stdout is a terminal.</summary>
-    private static void Emit(TextWriter output, string text, bool interactive)
+    /// <summary>
+    /// Where `logs` prints, and how: everything it prints holds text from the task database or a log
+    /// file, so control characters are escaped (<see cref="TerminalText"/>) unless --raw.
+    /// </summary>
+    private sealed class Output(TextWriter stdout, TextWriter stderr, bool raw, bool interactive)
     {
-        if (!interactive || !TryPage(text))
+        public TextWriter Out => stdout;
+
+        /// <summary>Plain output, or through $PAGER (default less -R) when stdout is a terminal.</summary>
+        public void Emit(string text)
         {
-            output.Write(text);
+            text = Safe(text);
+            if (!interactive || !TryPage(text))
+            {
+                stdout.Write(text);
+            }
         }
+
+        public void Write(string text)
+        {
+            stdout.Write(Safe(text));
+            stdout.Flush();
+        }
+
+        public void Error(string line) => stderr.WriteLine(Safe(line));
+
+        private string Safe(string text) => raw ? text : TerminalText.Escape(text);
     }
 
     private static bool TryPage(string text)

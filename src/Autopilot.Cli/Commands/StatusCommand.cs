@@ -27,23 +27,28 @@ public static class StatusCommand
                 return 2;
             }
 
-            await using var store = await SqliteStateStore.OpenAsync(ctx.StateDir, ct);
+            await using var store = await ctx.OpenStoreAsync(ct);
             var now = ctx.Time.GetUtcNow();
             // Validated at load: a schedule fires within a year.
             var next = CronSchedule.Of(ctx.Options).Next(now) ?? throw new InvalidOperationException($"schedule '{ctx.Options.Schedule}' never fires");
             var pools = new List<PoolStatusView>();
             foreach (var pool in ctx.Options.Pools)
             {
-                var memory = await store.LoadMemoryAsync(pool.Name, ct);
+                var (memory, _) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, ct), pool.Policy, now);
                 var last = await store.LastTickAsync(pool.Name, ct);
                 pools.Add(PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now));
             }
 
-            var view = new StatusView(now, ctx.Options.Schedule, next, pools);
+            var view = new StatusView(now, ctx.Options.Schedule, next, pools, await store.RecoveryNoteAsync(ct));
             if (parse.GetValue(json))
             {
                 ctx.Out.WriteLine(Json.Serialize(view));
                 return 0;
+            }
+
+            if (view.StoreRecovered is { } recovered)
+            {
+                ctx.Out.WriteLine($"state store recovered {recovered}");
             }
 
             ctx.Out.WriteLine($"schedule '{view.Schedule}' (service mode): next tick {view.NextTick:yyyy-MM-dd HH:mm:ss zzz}");
@@ -73,7 +78,8 @@ public static class StatusCommand
 }
 
 /// <summary>The stable JSON shape of `status --json` (documented in docs/operations.md).</summary>
-public sealed record StatusView(DateTimeOffset Time, string Schedule, DateTimeOffset NextTick, IReadOnlyList<PoolStatusView> Pools);
+/// <param name="StoreRecovered">Set when the state store was found damaged and started fresh: when, why, and where the old one went.</param>
+public sealed record StatusView(DateTimeOffset Time, string Schedule, DateTimeOffset NextTick, IReadOnlyList<PoolStatusView> Pools, string? StoreRecovered = null);
 
 public sealed record PoolStatusView(
     string Pool,
@@ -106,7 +112,8 @@ public sealed record PoolStatusView(
 
         if (m.CrashLoopReason is not null)
         {
-            details.Add($"crash loop: {m.CrashLoopReason} (undo: autopilot resume {pool})");
+            // The reason names itself ("crash loop: 3 pilots in a row failed ...").
+            details.Add($"{m.CrashLoopReason} (undo: autopilot resume {pool})");
         }
 
         if (m.Draining)

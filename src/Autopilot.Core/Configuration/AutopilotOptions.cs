@@ -154,6 +154,15 @@ public sealed record DemandOptions
     public bool IncludeLocked { get; init; }
     public bool TlsVerify { get; init; } = true;
 
+    /// <summary>PiCaS: a token locked this long whose pilot is no longer in the queue is stale (`picas reset-stale`); null: no reset.</summary>
+    public TimeSpan? StaleLockAfter { get; init; }
+
+    /// <summary>PiCaS: also reset stale tokens that record no pilot, by their age alone.</summary>
+    public bool StaleLockByAge { get; init; }
+
+    /// <summary>PiCaS: reset stale locks at every tick, before the demand is read.</summary>
+    public bool ResetStaleLocks { get; init; }
+
     // --- hyperqueue ---
     public string? ServerDir { get; init; }
     public string Hq { get; init; } = "hq";
@@ -256,4 +265,10 @@ public sealed record LogsOptions
     public bool Ssh { get; init; }
     public string SshCommand { get; init; } = "ssh";
     public IReadOnlyList<string> SshArgs { get; init; } = ["-o", "BatchMode=yes"];
+
+    /// <summary>
+    /// Folders holding task output besides HyperShell's own &lt;site&gt;/lib/task: `logs` reads (locally
+    /// or over ssh) only files under these, whatever path the task database names.
+    /// </summary>
+    public IReadOnlyList<string> TaskDirs { get; init; } = [];
 }

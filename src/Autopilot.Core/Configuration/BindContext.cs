@@ -1,54 +1,38 @@
 using System.Globalization;
-using Autopilot.Toml;
+using Tomlyn.Syntax;
 
 namespace Autopilot.Configuration;
 
-/// <summary>The merged configuration being bound, with origins for messages and file nodes for strict type checks.</summary>
-internal sealed class BindContext(
-    ConfigTree root,
-    IReadOnlyDictionary<string, ConfigOrigin> origins,
-    IReadOnlyDictionary<string, TomlNode> fileNodes,
-    string? path,
-    string workingDirectory)
+/// <summary>The configuration being bound: the file's tree with the overrides applied, and origins for messages.</summary>
+internal sealed class BindContext(ConfigNode root, string? path, string workingDirectory)
 {
     public List<ConfigError> Errors { get; } = [];
     public string? FilePath => path;
 
+    /// <summary>Where <paramref name="key"/> (or the nearest table above it) was written; the file, or "default".</summary>
     public string Location(string key)
     {
-        var k = key;
-        while (true)
-        {
-            if (origins.TryGetValue(k, out var origin))
-            {
-                return origin.Description;
-            }
-
-            var i = k.LastIndexOf(':');
-            if (i < 0)
-            {
-                return path ?? "default";
-            }
-
-            k = k[..i];
-        }
+        var node = root.Deepest(key);
+        return node == root ? path ?? "default" : node.Origin.Description;
     }
 
-    public ConfigOrigin? Origin(string key) => origins.TryGetValue(key, out var o) ? o : null;
+    public ConfigOrigin? Origin(string key) => key.Length == 0 ? null : root.Find(key)?.Origin;
 
     public void Error(string key, string message) => Errors.Add(new ConfigError(Location(key), key, message));
 
-    /// <summary>The TOML node when the effective value came from the file (env and command line give strings).</summary>
-    public TomlNode? FileNode(string key) =>
-        origins.TryGetValue(key, out var o) && o.Kind == ConfigOriginKind.File && fileNodes.TryGetValue(key, out var n) ? n : null;
+    /// <summary>The node at <paramref name="key"/> ("" for the top), or null when nothing sets it.</summary>
+    public ConfigNode? Node(string key) => root.Find(key);
 
-    /// <summary>The merged value at <paramref name="key"/> (null: absent, or a table/array).</summary>
-    public string? Value(string key) => root.Value(key);
+    /// <summary>The value at <paramref name="key"/> as written in the file (null: absent, a table or array, or set by an override).</summary>
+    public ValueSyntax? FileNode(string key) => root.Find(key)?.Syntax;
 
-    /// <summary>The names directly under <paramref name="key"/> ("" for the top), in configuration key order.</summary>
-    public IReadOnlyList<string> ChildKeys(string key) => root.ChildKeys(key);
+    /// <summary>The value's text at <paramref name="key"/> (null: absent, or a table/array).</summary>
+    public string? Value(string key) => root.Find(key)?.Text;
 
-    public bool Has(string key) => origins.ContainsKey(key) || root.Exists(key);
+    /// <summary>The names directly under <paramref name="key"/> ("" for the top), in written order.</summary>
+    public IReadOnlyList<string> ChildKeys(string key) => root.Find(key)?.ChildKeys ?? [];
+
+    public bool Has(string key) => root.Find(key) is not null;
 
     /// <summary>~ and $VAR expanded; relative paths resolved against the config file's folder when written there, else the working directory.</summary>
     public string ResolvePath(string key, string value)
@@ -69,7 +53,8 @@ internal sealed class BindContext(
 /// <summary>Reads one table of the configuration; remembers which keys it knew so the rest are reported as unknown.</summary>
 internal sealed class SectionReader(BindContext ctx, string prefix)
 {
-    private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
+    // TOML keys are case-sensitive: `Max_Pilots` is not `max_pilots` and must be reported, not ignored.
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
 
     public BindContext Context => ctx;
     public string Prefix => prefix;
@@ -88,11 +73,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
     {
         _known.Add(name);
         var key = Key(name);
-        var node = ctx.FileNode(key);
-        var value = ctx.Value(key);
-        if ((node is not null and not TomlTable) || value is not null)
+        if (ctx.Node(key) is { IsTable: false } node)
         {
-            ctx.Error(key, $"expected a table, got {Describe(key, node, value)}");
+            ctx.Error(key, $"expected a table, got {node.Describe()}");
         }
 
         return new SectionReader(ctx, key);
@@ -107,9 +90,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
             return null;
         }
 
-        if (node is not null and not TomlString)
+        if (node is not null and not StringValueSyntax)
         {
-            Error(name, $"expected a string, got {Describe(Key(name), node, raw)}");
+            Error(name, $"expected a string, got {Describe(Key(name))}");
             return null;
         }
 
@@ -154,13 +137,13 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         }
 
         long value;
-        if (node is TomlInteger integer)
+        if (node is IntegerValueSyntax integer)
         {
             value = integer.Value;
         }
         else if (node is not null)
         {
-            Error(name, $"expected an integer, got {Describe(Key(name), node, raw)}");
+            Error(name, $"expected an integer, got {Describe(Key(name))}");
             return fallback;
         }
         else if (!long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
@@ -195,14 +178,14 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
 
         switch (node)
         {
-            case TomlFloat f:
+            case FloatValueSyntax f:
                 return f.Value;
-            case TomlInteger i:
+            case IntegerValueSyntax i:
                 return i.Value;
             case null when double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed):
                 return parsed;
             default:
-                Error(name, $"expected a number, got {Describe(Key(name), node, raw)}");
+                Error(name, $"expected a number, got {Describe(Key(name))}");
                 return fallback;
         }
     }
@@ -216,12 +199,12 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
 
         switch (node)
         {
-            case TomlBoolean b:
+            case BooleanValueSyntax b:
                 return b.Value;
             case null when bool.TryParse(raw.Trim(), out var parsed):
                 return parsed;
             default:
-                Error(name, $"expected true or false, got {Describe(Key(name), node, raw)}");
+                Error(name, $"expected true or false, got {Describe(Key(name))}");
                 return fallback;
         }
     }
@@ -234,7 +217,7 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         }
 
         TimeSpan value;
-        if (node is TomlInteger seconds)
+        if (node is IntegerValueSyntax seconds)
         {
             if (seconds.Value < 0)
             {
@@ -248,9 +231,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
                 return fallback;
             }
         }
-        else if (node is not null and not TomlString)
+        else if (node is not null and not StringValueSyntax)
         {
-            Error(name, $"expected a duration such as \"90s\", \"5m\", \"1h30m\" or integer seconds, got {Describe(Key(name), node, raw)}");
+            Error(name, $"expected a duration such as \"90s\", \"5m\", \"1h30m\" or integer seconds, got {Describe(Key(name))}");
             return fallback;
         }
         else if (!ConfigValues.TryParseDuration(raw, out value, out var error))
@@ -275,9 +258,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
             return fallback;
         }
 
-        if (node is not null and not TomlString and not TomlInteger)
+        if (node is not null and not StringValueSyntax and not IntegerValueSyntax)
         {
-            Error(name, $"expected a walltime such as \"01:30:00\" or \"2-00:00:00\", got {Describe(Key(name), node, raw)}");
+            Error(name, $"expected a walltime such as \"01:30:00\" or \"2-00:00:00\", got {Describe(Key(name))}");
             return fallback;
         }
 
@@ -297,7 +280,7 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
             return fallback;
         }
 
-        if (node is TomlInteger integer)
+        if (node is IntegerValueSyntax integer)
         {
             if (integer.Value < 0)
             {
@@ -308,9 +291,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
             return integer.Value;
         }
 
-        if (node is not null and not TomlString)
+        if (node is not null and not StringValueSyntax)
         {
-            Error(name, $"expected a memory size such as \"512M\" or \"4G\", got {Describe(Key(name), node, raw)}");
+            Error(name, $"expected a memory size such as \"512M\" or \"4G\", got {Describe(Key(name))}");
             return fallback;
         }
 
@@ -356,9 +339,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
     public IReadOnlyList<string> StringList(string name, IReadOnlyList<string> fallback) =>
         List(name, fallback, "strings", (key, raw, node) =>
         {
-            if (node is not null and not TomlString)
+            if (node is not null and not StringValueSyntax)
             {
-                ctx.Error(key, $"expected a string, got {Describe(key, node, raw)}");
+                ctx.Error(key, $"expected a string, got {Describe(key)}");
                 return (false, "");
             }
 
@@ -368,14 +351,14 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
     public IReadOnlyList<TimeSpan> DurationList(string name, IReadOnlyList<TimeSpan> fallback) =>
         List(name, fallback, "durations", (key, raw, node) =>
         {
-            if (node is TomlInteger i && i.Value >= 0)
+            if (node is IntegerValueSyntax i && i.Value >= 0)
             {
                 return (true, TimeSpan.FromSeconds(i.Value));
             }
 
-            if (node is not null and not TomlString)
+            if (node is not null and not StringValueSyntax)
             {
-                ctx.Error(key, $"expected a duration, got {Describe(key, node, raw)}");
+                ctx.Error(key, $"expected a duration, got {Describe(key)}");
                 return (false, TimeSpan.Zero);
             }
 
@@ -398,21 +381,19 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         }
 
         var key = Key(name);
-        var node = ctx.FileNode(key);
-        if ((node is not null and not TomlTable) || ctx.Value(key) is not null)
+        if (ctx.Node(key) is { IsTable: false } node)
         {
-            ctx.Error(key, $"expected a table, got {Describe(key, node, ctx.Value(key))}");
+            ctx.Error(key, $"expected a table, got {node.Describe()}");
             return result;
         }
 
         foreach (var child in ctx.ChildKeys(key))
         {
             var childKey = key + ":" + child;
-            var childNode = ctx.FileNode(childKey);
             var childValue = ctx.Value(childKey);
-            if (childNode is TomlTable or TomlArray || (childValue is null && ctx.ChildKeys(childKey).Count > 0))
+            if (childValue is null)
             {
-                ctx.Error(childKey, $"expected a string, got {Describe(childKey, childNode, null)}");
+                ctx.Error(childKey, $"expected a string, got {Describe(childKey)}");
                 continue;
             }
 
@@ -423,7 +404,7 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
                 continue;
             }
 
-            result[child] = childValue ?? "";
+            result[child] = childValue;
         }
 
         return result;
@@ -451,7 +432,7 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         }
     }
 
-    private IReadOnlyList<T> List<T>(string name, IReadOnlyList<T> fallback, string what, Func<string, string, TomlNode?, (bool Ok, T Value)> item)
+    private IReadOnlyList<T> List<T>(string name, IReadOnlyList<T> fallback, string what, Func<string, string, ValueSyntax?, (bool Ok, T Value)> item)
     {
         if (!Has(name))
         {
@@ -459,12 +440,11 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         }
 
         var key = Key(name);
-        var node = ctx.FileNode(key);
-        var listValue = ctx.Value(key);
-        if ((node is not null and not TomlArray) || listValue is not null)
+        var list = ctx.Node(key)!;
+        if (!list.IsArray && (list.IsValue || list.Origin.Kind == ConfigOriginKind.File))
         {
-            ctx.Error(key, $"expected an array of {what}, got {Describe(key, node, listValue)}"
-                + (node is null ? $" (from the environment or command line, give each element: {key}:0, {key}:1, ...)" : ""));
+            ctx.Error(key, $"expected an array of {what}, got {list.Describe()}"
+                + (list.Origin.Kind == ConfigOriginKind.File ? "" : $" (from the environment or command line, give each element: {key}:0, {key}:1, ...)"));
             return fallback;
         }
 
@@ -483,9 +463,9 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
 
             var childNode = ctx.FileNode(childKey);
             var childValue = ctx.Value(childKey);
-            if (childNode is TomlTable or TomlArray || childValue is null)
+            if (childValue is null)
             {
-                ctx.Error(childKey, $"expected one of {what}, got {Describe(childKey, childNode, childValue)}");
+                ctx.Error(childKey, $"expected one of {what}, got {Describe(childKey)}");
                 ok = false;
                 continue;
             }
@@ -498,16 +478,17 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         return ok ? items : fallback;
     }
 
-    private bool TryScalar(string name, string expected, out string raw, out TomlNode? node)
+    private bool TryScalar(string name, string expected, out string raw, out ValueSyntax? node)
     {
         _known.Add(name);
         var key = Key(name);
-        node = ctx.FileNode(key);
-        var value = ctx.Value(key);
+        var found = ctx.Node(key);
+        node = found?.Syntax;
+        var value = found?.Text;
         raw = "";
-        if (node is TomlTable or TomlArray || (value is null && ctx.ChildKeys(key).Count > 0))
+        if (found is { IsValue: false })
         {
-            ctx.Error(key, $"expected {expected}, got {Describe(key, node, null)}");
+            ctx.Error(key, $"expected {expected}, got {found.Describe()}");
             return false;
         }
 
@@ -520,13 +501,5 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         return true;
     }
 
-    private string Describe(string key, TomlNode? node, string? raw) => node switch
-    {
-        TomlString s => $"string \"{s.Value}\"",
-        TomlTable => "a table",
-        TomlArray => "an array",
-        null when raw is null => ctx.ChildKeys(key).Count > 0 ? "a table" : "nothing",
-        null => $"'{raw}'",
-        _ => $"{node.TypeName} {node}",
-    };
+    private string Describe(string key) => ctx.Node(key)?.Describe() ?? "nothing";
 }

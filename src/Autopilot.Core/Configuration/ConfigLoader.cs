@@ -1,17 +1,14 @@
 using System.Collections;
 using System.Globalization;
-using Autopilot.Toml;
-using Microsoft.Extensions.Configuration;
 
 namespace Autopilot.Configuration;
 
 /// <summary>
 /// Finds, reads, merges and validates the configuration. Layers, later wins: defaults, the TOML
 /// file, <c>AUTOPILOT__*</c> environment variables (<c>__</c> separates keys), <c>--set</c> overrides.
-/// The layers are Microsoft.Extensions.Configuration's key model (<see cref="TomlConfigurationProvider"/>
-/// and <see cref="LayerConfigurationProvider"/> serve the same keys); they are merged here into one
-/// <see cref="ConfigTree"/>, which answers as a ConfigurationRoot over those providers would, without
-/// its start-up cost for every cron tick (docs/performance.md, "Whole-process tick").
+/// Tomlyn reads the file into its syntax tree (<see cref="TomlDocument"/>), indexed by key into
+/// <see cref="ConfigNode"/>s; the overrides replace nodes of that tree, and the binder reads it once
+/// into the typed options, each value with the place it came from.
 /// </summary>
 public static class ConfigLoader
 {
@@ -26,37 +23,18 @@ public static class ConfigLoader
         var errors = new List<ConfigError>();
         var (path, searched) = Locate(request, env, cwd, errors);
 
-        TomlTable? document = null;
-        FlatToml? flat = null;
+        var root = ConfigNode.Table(ConfigOrigin.Default);
         if (path is not null)
         {
             try
             {
-                document = TomlReader.Parse(File.ReadAllText(path), path);
-                flat = TomlFlattener.Flatten(document, path);
-            }
-            catch (TomlException ex)
-            {
-                errors.Add(new ConfigError($"{path}:{ex.Position.Line}:{ex.Position.Column}", "", ex.Reason));
+                var document = TomlDocument.Parse(RegularFile.ReadAll(path, RegularFile.MaxConfigBytes), path);
+                root = document.Root;
+                errors.AddRange(document.Errors);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 errors.Add(new ConfigError(path, "", $"cannot read: {ex.Message}"));
-            }
-        }
-
-        var origins = new Dictionary<string, ConfigOrigin>(StringComparer.OrdinalIgnoreCase);
-        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        if (flat is not null)
-        {
-            foreach (var (k, v) in flat.Origins)
-            {
-                origins[k] = v;
-            }
-
-            foreach (var (k, v) in flat.Values)
-            {
-                merged[k] = v;
             }
         }
 
@@ -74,10 +52,8 @@ public static class ConfigLoader
         names.Sort(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var value = env[name];
-            var key = name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal).ToLowerInvariant();
-            merged[key] = value;
-            origins[key] = new ConfigOrigin(ConfigOriginKind.Environment, "env " + name);
+            var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal).ToLowerInvariant();
+            root.Override(key, env[name], new ConfigOrigin(ConfigOriginKind.Environment, "env " + name));
         }
 
         foreach (var item in request.Overrides)
@@ -92,18 +68,17 @@ public static class ConfigLoader
             var written = item[..eq].Trim();
             // Dots separate keys unless the key already uses ':' (then a pool name may hold dots).
             var key = (written.Contains(':') ? written : written.Replace('.', ':')).ToLowerInvariant();
-            key = ResolvePoolName(key, merged, out var problem);
+            key = ResolvePoolName(key, root, out var problem);
             if (problem is not null)
             {
                 errors.Add(new ConfigError($"--set {written}", written, problem));
                 continue;
             }
 
-            merged[key] = item[(eq + 1)..];
-            origins[key] = new ConfigOrigin(ConfigOriginKind.CommandLine, $"--set {written}");
+            root.Override(key, item[(eq + 1)..], new ConfigOrigin(ConfigOriginKind.CommandLine, $"--set {written}"));
         }
 
-        var ctx = new BindContext(new ConfigTree(merged), origins, flat?.Nodes ?? new Dictionary<string, TomlNode>(), path, cwd);
+        var ctx = new BindContext(root, path, cwd);
         var options = OptionsBinder.Bind(ctx);
         errors.AddRange(ctx.Errors);
         if (request.CheckSecrets)
@@ -117,7 +92,7 @@ public static class ConfigLoader
             Errors = SortErrors(errors),
             Path = path is null ? null : Path.GetFullPath(path),
             Searched = searched,
-            Origins = origins,
+            Origins = new ConfigOriginMap(root),
         };
     }
 
@@ -137,7 +112,7 @@ public static class ConfigLoader
             var path = Path.GetFullPath(Path.Combine(cwd, PathExpander.Expand(request.ConfigPath)));
             if (!File.Exists(path))
             {
-                errors.Add(new ConfigError("--config", "", $"configuration file {path} does not exist"));
+                errors.Add(new ConfigError("--config", "", $"configuration file {path} {RegularFile.Missing(path)}"));
                 return (null, [path]);
             }
 
@@ -149,7 +124,7 @@ public static class ConfigLoader
             var path = Path.GetFullPath(Path.Combine(cwd, PathExpander.Expand(fromEnv)));
             if (!File.Exists(path))
             {
-                errors.Add(new ConfigError("env " + ConfigVariable, "", $"configuration file {path} does not exist"));
+                errors.Add(new ConfigError("env " + ConfigVariable, "", $"configuration file {path} {RegularFile.Missing(path)}"));
                 return (null, [path]);
             }
 
@@ -162,7 +137,7 @@ public static class ConfigLoader
     }
 
     // `--set pool.main.limits.max_pilots=5` addresses a pool by name; the index is what the layers use.
-    private static string ResolvePoolName(string key, Dictionary<string, string?> merged, out string? problem)
+    private static string ResolvePoolName(string key, ConfigNode root, out string? problem)
     {
         problem = null;
         var parts = key.Split(':');
@@ -171,13 +146,15 @@ public static class ConfigLoader
             return key;
         }
 
-        foreach (var (k, v) in merged)
+        if (root.Child("pool") is { } pools)
         {
-            var segments = k.Split(':');
-            if (segments.Length == 3 && segments[0] == "pool" && segments[2] == "name" && string.Equals(v, parts[1], StringComparison.OrdinalIgnoreCase))
+            foreach (var index in pools.ChildKeys)
             {
-                parts[1] = segments[1];
-                return string.Join(':', parts);
+                if (string.Equals(pools.Child(index)!.Child("name")?.Text, parts[1], StringComparison.OrdinalIgnoreCase))
+                {
+                    parts[1] = index;
+                    return string.Join(':', parts);
+                }
             }
         }
 
@@ -194,7 +171,7 @@ public static class ConfigLoader
                 var key = prefix + ":password_file";
                 if (!File.Exists(file))
                 {
-                    errors.Add(new ConfigError(ctx.Location(key), key, $"password file {file} does not exist"));
+                    errors.Add(new ConfigError(ctx.Location(key), key, $"password file {file} {RegularFile.Missing(file)}"));
                 }
                 else
                 {

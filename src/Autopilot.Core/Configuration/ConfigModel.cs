@@ -54,10 +54,31 @@ public sealed record LoadedConfig
     /// <summary>Places looked at for a file, in order.</summary>
     public IReadOnlyList<string> Searched { get; init; } = [];
 
-    /// <summary>Origin per configuration key (<c>pool:0:limits:max_pilots</c>, case-insensitive). Keys not listed are defaults.</summary>
+    /// <summary>Origin per configuration key (<c>pool:0:limits:max_pilots</c>; keys as written, case-sensitive). Keys not listed are defaults.</summary>
     public IReadOnlyDictionary<string, ConfigOrigin> Origins { get; init; } = new Dictionary<string, ConfigOrigin>(StringComparer.OrdinalIgnoreCase);
 
     public bool IsValid => Errors.Count == 0;
 
     public ConfigOrigin OriginOf(string key) => Origins.TryGetValue(key, out var o) ? o : ConfigOrigin.Default;
+
+    /// <summary>Where <paramref name="key"/> (or the nearest table above it that has an origin) was set; else the file, else "default".</summary>
+    public string LocationOf(string key)
+    {
+        var k = key;
+        while (true)
+        {
+            if (k.Length > 0 && Origins.TryGetValue(k, out var origin))
+            {
+                return origin.Description;
+            }
+
+            var i = k.LastIndexOf(':');
+            if (i < 0)
+            {
+                return Path ?? "default";
+            }
+
+            k = k[..i];
+        }
+    }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Autopilot.DemandSources;
 using Autopilot.Schedulers;
-using Autopilot.Toml;
 
 namespace Autopilot.Configuration;
 
@@ -124,14 +123,14 @@ internal static partial class OptionsBinder
             return pools;
         }
 
-        var node = ctx.FileNode("pool");
-        if (node is TomlTable)
+        var node = ctx.Node("pool")!;
+        if (node.IsTable && node.Origin.Kind == ConfigOriginKind.File)
         {
             ctx.Error("pool", "pools are an array of tables: write [[pool]], not [pool]");
             return pools;
         }
 
-        if (ctx.Value("pool") is not null || (node is not null and not TomlArray))
+        if (node.IsValue)
         {
             ctx.Error("pool", "pools are an array of tables: write [[pool]] sections");
             return pools;
@@ -153,9 +152,9 @@ internal static partial class OptionsBinder
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in indexed)
         {
-            if (ctx.FileNode(key) is { } poolNode and not TomlTable)
+            if (ctx.Node(key) is { IsTable: false } poolNode)
             {
-                ctx.Error(key, $"expected a table, got {poolNode.TypeName}");
+                ctx.Error(key, $"expected a table, got {poolNode.Describe()}");
                 continue;
             }
 
@@ -185,9 +184,11 @@ internal static partial class OptionsBinder
         {
             r.Error("name", "every pool needs a name");
         }
-        else if (!SafeName().IsMatch(name))
+        else if (!PoolName().IsMatch(name))
         {
-            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-' (it becomes part of the job name)");
+            // The name becomes a job name and a folder under the state folder: "..", ".x" or "-x" would
+            // escape the folder, hide it, or read as an option.
+            r.Error("name", $"pool name '{name}' may only contain letters, digits, '_', '.' and '-', and may not start with '.' or '-' (it becomes part of the job name and a folder name)");
         }
 
         var d = new PoolOptions { Name = name };
@@ -236,6 +237,9 @@ internal static partial class OptionsBinder
             Reduce = r.Bool("reduce", d.Reduce),
             IncludeLocked = r.Bool("include_locked", d.IncludeLocked),
             TlsVerify = r.Bool("tls_verify", d.TlsVerify),
+            StaleLockAfter = r.Has("stale_lock_after") ? r.Duration("stale_lock_after", TimeSpan.Zero, positive: true) : null,
+            StaleLockByAge = r.Bool("stale_lock_by_age", d.StaleLockByAge),
+            ResetStaleLocks = r.Bool("reset_stale_locks", d.ResetStaleLocks),
             ServerDir = r.OptionalPath("server_dir"),
             Hq = r.String("hq", d.Hq),
             Query = r.OptionalString("query"),
@@ -266,6 +270,11 @@ internal static partial class OptionsBinder
                 if (options.Database is null)
                 {
                     r.Error("database", "the picas demand source needs the CouchDB database name");
+                }
+
+                if (options.ResetStaleLocks && options.StaleLockAfter is null)
+                {
+                    r.Error("reset_stale_locks", "needs stale_lock_after: how long a token may stay locked before its lock is judged");
                 }
 
                 break;
@@ -367,10 +376,16 @@ internal static partial class OptionsBinder
             CancelStaleQueued = r.Bool("cancel_stale_queued", d.CancelStaleQueued),
             MinUsefulWalltime = r.Duration("min_useful_walltime", d.MinUsefulWalltime),
         };
-        if (options.MinUsefulWalltime > scheduler.Walltime)
+        // The policy submits only when walltime - drain_lead leaves min_useful_walltime (docs/policy.md,
+        // WalltimeTooShort); a pool that can never pass that rule is refused here, not every tick.
+        // drain_lead >= walltime is reported by the scheduler section already.
+        var useful = scheduler.Walltime - scheduler.DrainLead;
+        if (scheduler.DrainLead < scheduler.Walltime && options.MinUsefulWalltime > useful)
         {
             r.Error("min_useful_walltime",
-                $"min_useful_walltime ({ConfigValues.FormatDuration(options.MinUsefulWalltime)}) is longer than scheduler.walltime ({ConfigValues.FormatWalltime(scheduler.Walltime)}): no pilot would ever be submitted");
+                $"scheduler.walltime ({ConfigValues.FormatWalltime(scheduler.Walltime)}) minus scheduler.drain_lead ({ConfigValues.FormatDuration(scheduler.DrainLead)}) "
+                + $"leaves {ConfigValues.FormatDuration(useful)}, less than min_useful_walltime ({ConfigValues.FormatDuration(options.MinUsefulWalltime)}): "
+                + "no pilot would ever be submitted; lengthen walltime or shorten drain_lead or min_useful_walltime");
         }
 
         if (options.CancelStaleQueued && options.MaxQueueAge == TimeSpan.Zero)
@@ -390,6 +405,7 @@ internal static partial class OptionsBinder
             Ssh = r.Bool("ssh", d.Ssh),
             SshCommand = r.String("ssh_command", d.SshCommand),
             SshArgs = r.StringList("ssh_args", d.SshArgs),
+            TaskDirs = r.StringList("task_dirs", d.TaskDirs).Select(dir => r.Context.ResolvePath(r.Key("task_dirs"), dir)).ToList(),
         };
         r.Finish();
         return options;
@@ -410,6 +426,9 @@ internal static partial class OptionsBinder
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     internal static partial Regex SafeName();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    internal static partial Regex PoolName();
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     internal static partial Regex PlaceholderName();

@@ -68,6 +68,13 @@ public sealed class TickEngine
         var listed = clock.Elapsed;
         var cpuListed = Environment.CpuUsage.TotalTime;
 
+        // Tokens of gone pilots go back to todo before the demand is read, so this tick sees them.
+        var resetPools = pools.Where(p => p.Demand.Kind == "picas" && p.Demand.ResetStaleLocks).ToList();
+        if (resetPools.Count > 0)
+        {
+            await new StaleLocks(_options, this, _logger, _time).RunAsync(resetPools, listings, null, request.DryRun, store, cancellationToken).ConfigureAwait(false);
+        }
+
         var results = new List<PoolTickResult>();
         foreach (var pool in pools)
         {
@@ -94,10 +101,14 @@ public sealed class TickEngine
         return new TickReport(now, results, LockBusy: false, request.DryRun);
     }
 
-    private sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
+    /// <summary>One pool's pilots as the tick sees them: <see cref="Pilots"/> is null (and <see cref="Error"/> says why) when unreadable.</summary>
+    public sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
 
-    /// <summary>One listing call per scheduler (kind + command folder), however many pools use it.</summary>
-    private async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, CancellationToken cancellationToken)
+    /// <summary>
+    /// One listing call per scheduler (kind + command folder), however many pools use it. This is what
+    /// "our pilots" means everywhere (tick, manual cancel, stale PiCaS locks): jobs the scheduler lists under a pool's name.
+    /// </summary>
+    public async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
         foreach (var group in GroupByScheduler(pools))
@@ -165,7 +176,11 @@ public sealed class TickEngine
         PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var jobName = JobName(_options, pool);
-        var memory = await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false);
+        var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
+        foreach (var note in clockNotes)
+        {
+            _logger.LogWarning("pool {Pool}: {Note}", pool.Name, note);
+        }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Demand? demand = null;

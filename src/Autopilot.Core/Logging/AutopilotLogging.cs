@@ -2,6 +2,7 @@ using Autopilot.Configuration;
 using Autopilot.State;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
@@ -20,6 +21,7 @@ namespace Autopilot.Logging;
 /// </summary>
 public static class AutopilotLogging
 {
+    private const string FilePrefix = "autopilot-";
     private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
     private const string JournalTemplate = "{Message:lj}{NewLine}{Exception}";
     private const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
@@ -66,13 +68,15 @@ public static class AutopilotLogging
 
                 // Serilog's rolling file sink: autopilot-yyyyMMdd[_NNN].log, shared by concurrent
                 // processes (cron ticks and the service append to the same file), the newest RetainedFiles kept.
-                configuration.WriteTo.File(
-                    Path.Combine(logDir, "autopilot-.log"),
-                    outputTemplate: FileTemplate,
-                    formatProvider: System.Globalization.CultureInfo.InvariantCulture,
-                    rollingInterval: RollingInterval.Day,
-                    retainedFileCountLimit: options.RetainedFiles,
-                    shared: true);
+                configuration.WriteTo.Sink(LoggerSinkConfiguration.Wrap(
+                    rolling => new OwnerOnlyDailyFile(logDir, FilePrefix, rolling),
+                    to => to.File(
+                        Path.Combine(logDir, FilePrefix + ".log"),
+                        outputTemplate: FileTemplate,
+                        formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                        rollingInterval: RollingInterval.Day,
+                        retainedFileCountLimit: options.RetainedFiles,
+                        shared: true)));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -152,6 +156,57 @@ public static class AutopilotLogging
                 output.Write(prefix);
                 output.Write(line.TrimEnd('\r'));
                 output.Write('\n');
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates each day's log file owner-only (0600, whatever the umask) just before Serilog's
+    /// rolling sink opens it (it picks the file by the local date when an event is written, and
+    /// appends to one that exists): the state folder admits no file others could write, and the
+    /// sink takes no file-creation hooks in shared mode.
+    /// </summary>
+    private sealed class OwnerOnlyDailyFile(string directory, string prefix, ILogEventSink rolling) : ILogEventSink, IDisposable
+    {
+        private readonly Lock _gate = new();
+        private DateTime _day;
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (_gate)
+            {
+                var today = DateTime.Now.Date;
+                if (today != _day)
+                {
+                    Create(Path.Combine(directory, prefix + today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) + ".log"));
+                    _day = today;
+                }
+            }
+
+            rolling.Emit(logEvent);
+        }
+
+        public void Dispose() => (rolling as IDisposable)?.Dispose();
+
+        private static void Create(string path)
+        {
+            try
+            {
+                var mode = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    mode.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                using var created = new FileStream(path, mode);
+            }
+            catch (IOException)
+            {
+                // It exists already (another process, or an earlier run today).
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // The sink reports what it cannot open.
             }
         }
     }

@@ -6,18 +6,20 @@ namespace Autopilot.Policy;
 /// <summary>What one finished pilot means for the crash-loop detector.</summary>
 public enum OutcomeVerdict
 {
-    /// <summary>Failed, or completed faster than min_pilot_runtime: counts toward the pause.</summary>
+    /// <summary>A failing end (FAILED, a non-zero exit, or a node failure within min_pilot_runtime): counts toward the pause.</summary>
     Failure,
-    /// <summary>Completed after running at least min_pilot_runtime (or for an unknown time): resets the count.</summary>
+    /// <summary>Completed with exit 0 (or no exit code), whatever its runtime: resets the count.</summary>
     Success,
-    /// <summary>Walltime, preemption, node failure, cancellation, unknown: neither counts nor resets.</summary>
+    /// <summary>Walltime, preemption, a later node failure, cancellation, unknown: neither counts nor resets.</summary>
     Neutral,
 }
 
 /// <summary>
-/// Crash-loop detection: pilots that fail (or exit almost at once) N times in a row pause the
-/// pool's submissions until an operator resumes it, instead of a broken pilot being resubmitted
-/// every tick. Ends the pilot did not cause (walltime, preemption, node failure, cancellation by
+/// Crash-loop detection: pilots that fail N times in a row pause the pool's submissions until an
+/// operator resumes it, instead of a broken pilot being resubmitted every tick. A pilot that
+/// completes with exit 0 is healthy however short it ran: a pool of short bursts has pilots that
+/// take the few tasks there are and leave by their idle timeout within seconds. Ends the pilot
+/// did not cause (walltime, preemption, a node failure after min_pilot_runtime, cancellation by
 /// anyone) are neutral: they neither count nor reset, so a preemption storm between two crashes
 /// neither hides nor triggers a loop.
 /// </summary>
@@ -30,10 +32,14 @@ public static class CrashLoop
             case PilotEnd.Failed:
                 return OutcomeVerdict.Failure;
             case PilotEnd.Completed:
-                // Only a known, too-short runtime is a failure: accounting without times degrades to "ended fine".
+                // Some schedulers report COMPLETED for any exit; the exit code is the pilot's own verdict.
+                return outcome.ExitCode is { } code && code != 0 ? OutcomeVerdict.Failure : OutcomeVerdict.Success;
+            case PilotEnd.NodeFailure:
+                // A node that fails as soon as the pilot starts on it, again and again, is what the
+                // pilot does to it (memory, a bad path on every node): only a short run counts.
                 return outcome.StartTime is { } start && outcome.EndTime is { } end && end - start < policy.MinPilotRuntime
                     ? OutcomeVerdict.Failure
-                    : OutcomeVerdict.Success;
+                    : OutcomeVerdict.Neutral;
             default:
                 return OutcomeVerdict.Neutral;
         }
@@ -61,8 +67,7 @@ public static class CrashLoop
                     failures++;
                     if (reason is null && policy.CrashLoopThreshold > 0 && failures >= policy.CrashLoopThreshold)
                     {
-                        reason = $"crash loop: {failures} pilots in a row failed or ran less than "
-                            + $"{PolicyText.Duration(policy.MinPilotRuntime)} (last: {Describe(outcome)}); "
+                        reason = $"crash loop: {PolicyText.Count(failures, "pilot")} in a row failed (last: {Describe(outcome)}); "
                             + "fix the pilot, then run `autopilot resume`";
                     }
 

@@ -23,7 +23,7 @@ public sealed record PoolMemory
     /// <summary>No submission before this time (backoff).</summary>
     public DateTimeOffset? SubmitNotBefore { get; init; }
 
-    /// <summary>Pilots that ended failed (or too short) in a row (drives crash-loop pause).</summary>
+    /// <summary>Pilots that ended failing in a row (see CrashLoop.Classify; drives the crash-loop pause).</summary>
     public int ConsecutivePilotFailures { get; init; }
 
     /// <summary>Why submissions are paused (operator pause or crash loop); null when not paused.</summary>

@@ -133,7 +133,9 @@ public static class ScalingPolicy
                 }
 
                 return Decision.Nothing(PlanRule.Steady,
-                    $"{need}; {PolicyText.Count(s.Surplus, "running pilot")} above that are never cancelled: they exit by their idle timeout.");
+                    $"{need}; " + (s.Surplus == 1
+                        ? "1 running pilot above that is never cancelled: it exits by its idle timeout."
+                        : $"{s.Surplus} running pilots above that are never cancelled: they exit by their idle timeout."));
             }
 
             var surplusFor = now - (memory.SurplusSince ?? now);

@@ -38,6 +38,46 @@ public interface IScheduler
     /// each naming the key (e.g. "scheduler.queue: ..."); empty when all is well. Used by `check`.
     /// </summary>
     IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName);
+
+    /// <summary>
+    /// Asks the scheduler to validate one submission of <paramref name="request"/> without running it
+    /// (`check --submit-test`). Where the scheduler has no such dry-run, validates what it can (the
+    /// queue exists) and says so in <see cref="SubmitTest.DryRun"/>.
+    /// </summary>
+    Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>What a scheduler said about a submission it was asked to validate, not run.</summary>
+/// <param name="DryRun">True when the scheduler validated the whole submission; false when it has no dry-run and only a part (the queue) was checked.</param>
+/// <param name="Ok">False when the scheduler refused it.</param>
+/// <param name="Command">The command run (for the report), or null when nothing could be run.</param>
+/// <param name="Message">The scheduler's own words (its refusal, or its verdict).</param>
+public sealed record SubmitTest(bool DryRun, bool Ok, string? Command, string Message)
+{
+    /// <summary>The verdict of a queue lookup (`qstat -Q QUEUE`, `bqueues QUEUE`) for a scheduler without a dry-run.</summary>
+    public static SubmitTest QueueLookup(string scheduler, Processes.ProcessResult result)
+    {
+        var verdict = FromDryRun(result);
+        return new SubmitTest(false, verdict.Ok, verdict.Command,
+            $"{scheduler} has no dry-run submission; " + (verdict.Ok ? "the queue exists" : "the queue lookup failed: " + verdict.Message));
+    }
+
+    /// <summary>The verdict of a real dry-run command: success, or its refusal in its own words.</summary>
+    public static SubmitTest FromDryRun(Processes.ProcessResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var said = FirstLines(result.StandardError + "\n" + result.StandardOutput);
+        return result.Succeeded
+            ? new SubmitTest(true, true, result.Spec.Display(), said)
+            : new SubmitTest(true, false, result.Spec.Display(), result.TimedOut || said.Length == 0 ? result.Describe() : $"`{result.Spec.Display()}` exited with {result.ExitCode}: {said}");
+    }
+
+    /// <summary>The non-empty lines of a command's output joined with "; " (at most 500 characters).</summary>
+    private static string FirstLines(string text)
+    {
+        var joined = string.Join("; ", text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+        return joined.Length <= 500 ? joined : joined[..500] + "...";
+    }
 }
 
 /// <param name="JobNames">Exact job names to list (one per pool, <c>&lt;prefix&gt;-&lt;pool&gt;</c>).</param>

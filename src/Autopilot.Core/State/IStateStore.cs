@@ -14,6 +14,9 @@ public enum EventKind
     Resumed,
     Draining,
     CrashLoop,
+    ManualSubmit,
+    ManualCancel,
+    LockReset,
 }
 
 /// <summary>One recorded event.</summary>

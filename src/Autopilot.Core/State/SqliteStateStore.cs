@@ -1,6 +1,8 @@
 using System.Globalization;
 using Autopilot.Policy;
+using Autopilot.Security;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Autopilot.State;
 
@@ -12,6 +14,12 @@ public sealed class SqliteStateStore : IStateStore
 {
     private const int SchemaVersion = 1;
 
+    // SQLite primary result codes (https://sqlite.org/rescode.html).
+    private const int SqliteIoError = 10;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteNotADatabase = 26;
+
     private readonly SqliteConnection _connection;
 
     private SqliteStateStore(SqliteConnection connection)
@@ -21,11 +29,101 @@ public sealed class SqliteStateStore : IStateStore
 
     public string Path => _connection.DataSource;
 
-    /// <summary>Opens (creating when needed) the store at &lt;stateDir&gt;/state.db.</summary>
-    public static async Task<SqliteStateStore> OpenAsync(string stateDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens (creating when needed) the store at &lt;stateDir&gt;/state.db. A damaged store (not a
+    /// database, failing SQLite's quick_check, or a folder in its place) is moved aside as
+    /// state.db.damaged-&lt;UTC time&gt; and a fresh one started: it holds memory, not truth (pilots
+    /// are found by name each tick), so nothing is lost that a tick needs. The move is logged as an
+    /// error and kept in the new store for `status` (<see cref="RecoveryNoteAsync"/>).
+    /// </summary>
+    /// <exception cref="StateStoreException">the store cannot be opened or created (unwritable folder, full disk, ...).</exception>
+    /// <exception cref="UnsafeStateException">the state folder is not private, or a store file is a link.</exception>
+    public static async Task<SqliteStateStore> OpenAsync(string stateDir, CancellationToken cancellationToken, ILogger? logger = null, TimeProvider? time = null)
     {
-        StateDirectory.Ensure(stateDir);
+        StateDirectory.Secure(stateDir);
         var path = System.IO.Path.Combine(stateDir, "state.db");
+        foreach (var file in StoreFiles(path))
+        {
+            StateDirectory.RefuseLink(file);
+        }
+
+        string? damage = UnixFile.Lstat(path) is { Kind: not UnixFileKind.Regular and not UnixFileKind.SymbolicLink } status
+            ? (status.Kind == UnixFileKind.Directory ? "a folder is in its place" : "it is not a regular file")
+            : null;
+        if (damage is null)
+        {
+            try
+            {
+                return new SqliteStateStore(await OpenCoreAsync(path, cancellationToken).ConfigureAwait(false));
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+            {
+                damage = ex.SqliteErrorCode == SqliteNotADatabase ? "it is not a SQLite database" : $"it is corrupt ({FirstLine(ex.Message)})";
+            }
+            catch (DamagedStoreException ex)
+            {
+                damage = ex.Message;
+            }
+            catch (SqliteException ex)
+            {
+                throw Unusable(path, ex);
+            }
+        }
+
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var aside = $"{path}.damaged-{now:yyyyMMdd'T'HHmmss'Z'}";
+        try
+        {
+            foreach (var file in StoreFiles(path))
+            {
+                switch (UnixFile.Lstat(file)?.Kind)
+                {
+                    case null:
+                        break;
+                    case UnixFileKind.Directory:
+                        Directory.Move(file, aside + file[path.Length..]);
+                        break;
+                    default:
+                        File.Move(file, aside + file[path.Length..]);
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StateStoreException($"state store {path} is damaged ({damage}) and could not be moved aside: {ex.Message}");
+        }
+
+        var note = $"{now:yyyy-MM-dd HH:mm:ss}Z: the state store was damaged ({damage}); it was moved aside to {aside} and a fresh store started (history, back-off and pause memory start again; pilots are still found in the scheduler)";
+        logger?.LogError("state store {Path}: {Note}", path, note);
+        try
+        {
+            var connection = await OpenCoreAsync(path, cancellationToken).ConfigureAwait(false);
+            await using (var cmd = connection.CreateCommand())
+            {
+                cmd.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered', $note)";
+                cmd.Parameters.AddWithValue("$note", note);
+                await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SqliteStateStore(connection);
+        }
+        catch (SqliteException ex)
+        {
+            throw Unusable(path, ex);
+        }
+    }
+
+    /// <summary>When this store was started fresh after a damaged one was moved aside, and why; null otherwise.</summary>
+    public async Task<string?> RecoveryNoteAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = 'recovered'";
+        return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    private static async Task<SqliteConnection> OpenCoreAsync(string path, CancellationToken cancellationToken)
+    {
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -42,9 +140,20 @@ public sealed class SqliteStateStore : IStateStore
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
+            await ExecAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;", cancellationToken).ConfigureAwait(false);
+
+            // A few milliseconds on a store of this size; a page torn in the middle would otherwise
+            // only show when a tick reads it, after the tick has acted.
+            await using (var check = connection.CreateCommand())
+            {
+                check.CommandText = "PRAGMA quick_check(1)";
+                if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string result && result != "ok")
+                {
+                    throw new DamagedStoreException($"it is corrupt (quick_check: {FirstLine(result)})");
+                }
+            }
+
             await ExecAsync(connection, """
-                PRAGMA journal_mode=WAL;
-                PRAGMA busy_timeout=10000;
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS events (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,7 +173,7 @@ public sealed class SqliteStateStore : IStateStore
                 await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return new SqliteStateStore(connection);
+            return connection;
         }
         catch
         {
@@ -72,6 +181,34 @@ public sealed class SqliteStateStore : IStateStore
             throw;
         }
     }
+
+    private static string[] StoreFiles(string path) => [path, path + "-wal", path + "-shm", path + "-journal"];
+
+    // A full file system shows as SQLITE_FULL on a write, but as a plain I/O error when the -shm or WAL file cannot grow.
+    private static StateStoreException Unusable(string path, SqliteException ex) =>
+        new(ex.SqliteErrorCode == SqliteFull || (ex.SqliteErrorCode == SqliteIoError && FreeBytes(path) < 64 * 1024)
+            ? $"state store {path}: the disk is full ({FirstLine(ex.Message)})"
+            : $"state store {path}: cannot open or write it: {FirstLine(ex.Message)}");
+
+    private static long FreeBytes(string path)
+    {
+        try
+        {
+            return new DriveInfo(System.IO.Path.GetDirectoryName(path)!).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return long.MaxValue;
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).Trim();
+    }
+
+    private sealed class DamagedStoreException(string message) : Exception(message);
 
     public async Task<PoolMemory> LoadMemoryAsync(string pool, CancellationToken cancellationToken)
     {

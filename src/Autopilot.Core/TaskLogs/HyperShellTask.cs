@@ -74,12 +74,16 @@ public sealed record HyperShellTask(
     };
 
     /// <summary>
-    /// Parses a timestamp as SQLite holds it (SQLAlchemy's "yyyy-MM-dd HH:mm:ss[.ffffff]", naive UTC, or
-    /// with an offset). Null when empty.
+    /// Parses a timestamp as the database holds it. HyperShell writes <c>datetime.now().astimezone()</c>;
+    /// PostgreSQL keeps the instant (timestamptz), but SQLAlchemy's SQLite DATETIME text
+    /// ("yyyy-MM-dd HH:mm:ss[.ffffff]") drops the offset and keeps the writer's local clock time.
+    /// A time without an offset is therefore read in <paramref name="naiveZone"/> (the local zone
+    /// for SQLite: the server and the clients write in theirs). Null when empty.
     /// </summary>
     /// <exception cref="FormatException">Not a timestamp.</exception>
-    public static DateTimeOffset? ParseTime(object? value)
+    public static DateTimeOffset? ParseTime(object? value, TimeZoneInfo naiveZone)
     {
+        ArgumentNullException.ThrowIfNull(naiveZone);
         switch (value)
         {
             case null or DBNull:
@@ -87,13 +91,14 @@ public sealed record HyperShellTask(
             case DateTimeOffset dto:
                 return dto.ToUniversalTime();
             case DateTime dt:
-                return new DateTimeOffset(DateTime.SpecifyKind(dt, dt.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : dt.Kind)).ToUniversalTime();
+                return InZone(dt, naiveZone);
             case string s when s.Length == 0:
                 return null;
             case string s:
-                if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+                // RoundtripKind: no offset -> Unspecified (a wall-clock time), "Z" -> Utc, an offset -> Local.
+                if (DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
                 {
-                    return parsed;
+                    return InZone(parsed, naiveZone);
                 }
 
                 throw new FormatException($"'{s}' is not a timestamp");
@@ -101,4 +106,8 @@ public sealed record HyperShellTask(
                 throw new FormatException($"unexpected timestamp value of type {value.GetType().Name}");
         }
     }
+
+    private static DateTimeOffset InZone(DateTime time, TimeZoneInfo zone) => time.Kind == DateTimeKind.Unspecified
+        ? new DateTimeOffset(time, zone.GetUtcOffset(time)).ToUniversalTime()
+        : new DateTimeOffset(time).ToUniversalTime();
 }

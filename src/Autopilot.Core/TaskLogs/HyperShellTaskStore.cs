@@ -24,11 +24,14 @@ public sealed partial class HyperShellTaskStore
 
     private readonly DemandOptions options;
     private readonly bool postgres;
+    private readonly TimeZoneInfo sqliteZone;
 
-    public HyperShellTaskStore(DemandOptions options)
+    /// <param name="sqliteZone">The zone HyperShell's SQLite times were written in (its clock time, no offset); default the local zone.</param>
+    public HyperShellTaskStore(DemandOptions options, TimeZoneInfo? sqliteZone = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
+        this.sqliteZone = sqliteZone ?? TimeZoneInfo.Local;
         postgres = options.Backend.ToLowerInvariant() switch
         {
             "sqlite" => false,
@@ -90,7 +93,7 @@ public sealed partial class HyperShellTaskStore
         var where = $"hypershell sqlite {path}";
         if (!File.Exists(path))
         {
-            throw new TaskLogException($"{where}: database file does not exist" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
+            throw new TaskLogException($"{where}: database file {RegularFile.Missing(path)}" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
         }
 
         var timeout = HyperShellConnection.Effective(options.Timeout);
@@ -104,7 +107,7 @@ public sealed partial class HyperShellTaskStore
                 command.Parameters.AddWithValue("@" + name, value);
             }
 
-            return await ReadAsync(command, where, ct).ConfigureAwait(false);
+            return await ReadAsync(command, where, sqliteZone, ct).ConfigureAwait(false);
         }
         catch (SqliteException ex)
         {
@@ -140,7 +143,7 @@ public sealed partial class HyperShellTaskStore
                 command.Parameters.AddWithValue(name, value);
             }
 
-            return await ReadAsync(command, where, ct).ConfigureAwait(false);
+            return await ReadAsync(command, where, TimeZoneInfo.Utc, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
         {
@@ -149,7 +152,7 @@ public sealed partial class HyperShellTaskStore
         }
     }
 
-    private static async Task<IReadOnlyList<HyperShellTask>> ReadAsync(DbCommand command, string where, CancellationToken ct)
+    private static async Task<IReadOnlyList<HyperShellTask>> ReadAsync(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct)
     {
         var tasks = new List<HyperShellTask>();
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -161,10 +164,10 @@ public sealed partial class HyperShellTaskStore
                     Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!,
                     Text(reader, 1) ?? "",
                     Text(reader, 2),
-                    HyperShellTask.ParseTime(reader.GetValue(3)) ?? throw new FormatException("submit_time is empty"),
-                    HyperShellTask.ParseTime(reader.GetValue(4)),
-                    HyperShellTask.ParseTime(reader.GetValue(5)),
-                    HyperShellTask.ParseTime(reader.GetValue(6)),
+                    HyperShellTask.ParseTime(reader.GetValue(3), naiveZone) ?? throw new FormatException("submit_time is empty"),
+                    HyperShellTask.ParseTime(reader.GetValue(4), naiveZone),
+                    HyperShellTask.ParseTime(reader.GetValue(5), naiveZone),
+                    HyperShellTask.ParseTime(reader.GetValue(6), naiveZone),
                     reader.IsDBNull(7) ? null : Convert.ToInt32(reader.GetValue(7), CultureInfo.InvariantCulture),
                     reader.IsDBNull(8) ? 1 : Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture),
                     Text(reader, 9),

@@ -29,8 +29,9 @@ public sealed record TaskLogText(string? Path, LogSource Source, string? Text, s
 /// <summary>
 /// Reads a task's stdout/stderr file: from this machine when the file is here, else (when the pool's
 /// logs.ssh is on) from the client host with <c>ssh &lt;args&gt; -- &lt;host&gt; cat -- &lt;quoted path&gt;</c>.
+/// Only files under <paramref name="folders"/> are read (<see cref="TaskLogFolders"/>).
 /// </summary>
-public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner)
+public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner, IReadOnlyList<string> folders)
 {
     /// <summary>A task log larger than this is cut (the start is kept) so one runaway task cannot fill memory.</summary>
     public const int MaxBytes = 16 * 1024 * 1024;
@@ -44,11 +45,16 @@ public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner)
             return new TaskLogText(null, LogSource.None, null, null);
         }
 
+        if (TaskLogFolders.Refusal(path, folders) is { } refusal)
+        {
+            return new TaskLogText(path, LogSource.Missing, null, refusal);
+        }
+
         if (File.Exists(path))
         {
             try
             {
-                return new TaskLogText(path, LogSource.Local, await ReadLocalAsync(path, cancellationToken).ConfigureAwait(false), null);
+                return await ReadLocalAsync(path, folders, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -106,9 +112,16 @@ public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner)
         return new ProcessSpec(options.SshCommand, args, Timeout: SshTimeout, MaxOutputBytes: MaxBytes);
     }
 
-    private static async Task<string> ReadLocalAsync(string path, CancellationToken ct)
+    private static async Task<TaskLogText> ReadLocalAsync(string path, IReadOnlyList<string> folders, CancellationToken ct)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+        // The name was checked before the open; what was opened is checked again, so a link swapped in between is caught.
+        if (TaskLogFolders.RefusalOfOpened(stream, path, folders) is { } refusal)
+        {
+            return new TaskLogText(path, LogSource.Missing, null, refusal);
+        }
+
         var length = (int)Math.Min(stream.Length, MaxBytes);
         var buffer = new byte[length];
         var read = 0;
@@ -123,6 +136,6 @@ public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner)
             read += n;
         }
 
-        return Encoding.UTF8.GetString(buffer, 0, read);
+        return new TaskLogText(path, LogSource.Local, Encoding.UTF8.GetString(buffer, 0, read), null);
     }
 }

@@ -84,8 +84,11 @@ public sealed class TaskLogService(AutopilotOptions options, IProcessRunner runn
         return new TaskWithLogs(task.Pool, task.Task, stdout, stderr);
     }
 
-    public TaskLogReader Reader(string pool) =>
-        new(options.Pools.FirstOrDefault(p => p.Name == pool)?.Logs ?? new LogsOptions(), runner);
+    public TaskLogReader Reader(string pool)
+    {
+        var found = options.Pools.FirstOrDefault(p => p.Name == pool) ?? new PoolOptions { Name = pool };
+        return new(found.Logs, runner, TaskLogFolders.For(found));
+    }
 
     /// <summary>
     /// The most recent tasks across the pools, newest first. <paramref name="grep"/> keeps tasks whose

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Autopilot.IntegrationTests.Infrastructure;
 
 namespace Autopilot.IntegrationTests.DemandSources;
@@ -101,6 +102,38 @@ public sealed class PiCaSDatabaseFixture : IAsyncLifetime
     {
         using var http = TestServices.CreateCouchDbClient();
         using var _ = await http.DeleteAsync(Database);
+    }
+
+    /// <summary>A locked token as our picas-loop.sh leaves it (lock time, host, the pilot that took it when given); returns its unique id.</summary>
+    public async Task<string> AddLockedTokenAsync(TimeSpan lockedFor, string? pilot)
+    {
+        var id = TestServices.UniqueName("locked_");
+        var doc = new JsonObject
+        {
+            ["_id"] = id,
+            ["type"] = "token",
+            ["lock"] = (DateTimeOffset.UtcNow - lockedFor).ToUnixTimeSeconds(),
+            ["done"] = 0,
+            ["hostname"] = "node7",
+            ["scrub_count"] = 0,
+            ["input"] = "echo " + id,
+            ["exit_code"] = "",
+        };
+        if (pilot is not null)
+        {
+            doc["pilot"] = pilot;
+        }
+
+        using var http = TestServices.CreateCouchDbClient();
+        await Ok(await http.PutAsync($"{Database}/{id}", JsonContent.Create(doc)), $"PUT {id}");
+        return id;
+    }
+
+    /// <summary>A token's document as stored now.</summary>
+    public async Task<JsonObject> GetTokenAsync(string id)
+    {
+        using var http = TestServices.CreateCouchDbClient();
+        return JsonNode.Parse(await http.GetStringAsync($"{Database}/{id}"))!.AsObject();
     }
 
     private static string MapOf(string condition) =>

@@ -106,15 +106,14 @@ public sealed class EndToEndHarness : IAsyncDisposable
     public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
+    /// <summary>The top of every generated autopilot.toml: this test's state_dir and job_prefix, no log file.</summary>
+    public string ConfigHead => $"state_dir = {Quote(StateDir)}\njob_prefix = {Quote(Prefix)}\n[log]\nfile = false\n";
+
     /// <summary>Writes autopilot.toml for one pool of the given spec (rewritten between phases of a test).</summary>
     public void WriteConfig(PoolSpec spec)
     {
         var i = CultureInfo.InvariantCulture;
-        var text = new StringBuilder();
-        text.AppendLine(i, $"state_dir = {Quote(StateDir)}");
-        text.AppendLine(i, $"job_prefix = {Quote(Prefix)}");
-        text.AppendLine("[log]");
-        text.AppendLine("file = false");
+        var text = new StringBuilder(ConfigHead);
         text.AppendLine("[[pool]]");
         text.AppendLine(i, $"name = {Quote(Pool)}");
         text.AppendLine(i, $"template = {Quote(Template)}");
@@ -176,10 +175,15 @@ public sealed class EndToEndHarness : IAsyncDisposable
     }
 
     /// <summary>The ids a tick submitted, from its summary line ("submitted 2 (45_1 45_2)").</summary>
-    public static IReadOnlyList<string> SubmittedIds(CliRun run)
+    public static IReadOnlyList<string> SubmittedIds(CliRun run) => IdsAfter(run, ": submitted ");
+
+    /// <summary>The ids a tick cancelled, from its summary line ("cancelled 2 (45 46)"; a long list elides its middle as "...").</summary>
+    public static IReadOnlyList<string> CancelledIds(CliRun run) => IdsAfter(run, "cancelled ").Where(id => id != "...").ToList();
+
+    private static IReadOnlyList<string> IdsAfter(CliRun run, string what)
     {
         var line = run.ErrLines.Single(l => l.Contains($"pool {Pool}: demand", StringComparison.Ordinal));
-        var at = line.IndexOf(": submitted ", StringComparison.Ordinal);
+        var at = line.IndexOf(what, StringComparison.Ordinal);
         if (at < 0)
         {
             return [];

@@ -1,5 +1,4 @@
 using Autopilot.Configuration;
-using Autopilot.Toml;
 
 namespace Autopilot.Tests.Configuration;
 
@@ -219,6 +218,84 @@ public sealed class ConfigLoaderTests
         Assert.DoesNotContain(lines, l => l.Contains("secret", StringComparison.Ordinal) || l.Contains("hunter2", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData(".hidden")]
+    [InlineData("-x")]
+    [InlineData("--pool")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void Pool_names_that_escape_the_state_folder_or_read_as_options_are_refused(string name)
+    {
+        var path = ConfigTestSupport.WriteConfig($"state_dir = \"/tmp/x\"\n[[pool]]\nname = \"{name}\"\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        var error = Assert.Single(config.Errors, e => e.Key == "pool:0:name");
+        Assert.StartsWith($"{path}:3:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(name.Length == 0 ? "every pool needs a name" : "may not start with '.' or '-'", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("main")]
+    [InlineData("gpu.a100")]
+    [InlineData("_x-1")]
+    [InlineData("9lives")]
+    public void Ordinary_pool_names_are_accepted(string name)
+    {
+        var path = ConfigTestSupport.WriteConfig($"state_dir = \"/tmp/x\"\n[[pool]]\nname = \"{name}\"\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        Assert.DoesNotContain(config.Errors, e => e.Key == "pool:0:name");
+        Assert.Equal(name, Assert.Single(config.Options.Pools).Name);
+    }
+
+    [Fact]
+    public void Stale_lock_keys_bind_and_a_per_tick_reset_needs_its_limit()
+    {
+        var path = ConfigTestSupport.WriteConfig("""
+            [[pool]]
+            name = "a"
+            [pool.demand]
+            kind = "picas"
+            url = "http://couch.example.org:5984"
+            database = "tokens"
+            stale_lock_after = "6h"
+            stale_lock_by_age = true
+            reset_stale_locks = true
+
+            [[pool]]
+            name = "b"
+            [pool.demand]
+            kind = "picas"
+            url = "http://couch.example.org:5984"
+            database = "tokens"
+            reset_stale_locks = true
+            """);
+
+        var config = ConfigTestSupport.Load(path);
+
+        var a = config.Options.Pools[0].Demand;
+        Assert.Equal(TimeSpan.FromHours(6), a.StaleLockAfter);
+        Assert.True(a.StaleLockByAge);
+        Assert.True(a.ResetStaleLocks);
+        Assert.Null(config.Options.Pools[1].Demand.StaleLockAfter);
+        var error = Assert.Single(config.Errors);
+        Assert.Equal($"{path}:17:1: pool:1:demand:reset_stale_locks: needs stale_lock_after: how long a token may stay locked before its lock is judged", error.ToString());
+    }
+
+    [Fact]
+    public void Keys_in_the_file_are_case_sensitive_as_toml_says()
+    {
+        var path = ConfigTestSupport.WriteConfig("[[pool]]\nname = \"main\"\n[pool.limits]\nMax_Pilots = 3\n");
+
+        var config = ConfigTestSupport.Load(path);
+
+        Assert.Equal($"{path}:4:1: pool:0:limits:Max_Pilots: unknown key; did you mean 'max_pilots'?", Assert.Single(config.Errors).ToString());
+    }
+
     [Fact]
     public void Pool_written_as_a_plain_table_is_explained()
     {
@@ -363,9 +440,9 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void Provider_flattens_arrays_of_tables_with_indexes()
+    public void Document_tree_indexes_arrays_of_tables_with_their_positions()
     {
-        var doc = TomlReader.Parse("""
+        var doc = TomlDocument.Parse("""
             a = 1
             [[pool]]
             name = "x"
@@ -375,14 +452,14 @@ public sealed class ConfigLoaderTests
             k = true
             """, "t.toml");
 
-        var flat = TomlFlattener.Flatten(doc, "t.toml");
-
-        Assert.Equal("1", flat.Values["a"]);
-        Assert.Equal("x", flat.Values["pool:0:name"]);
-        Assert.Equal("q", flat.Values["pool:0:args:1"]);
-        Assert.True(flat.Values.ContainsKey("pool:0:empty"));
-        Assert.Null(flat.Values["pool:0:empty"]);
-        Assert.Equal("true", flat.Values["pool:0:sub:k"]);
-        Assert.Equal("t.toml:7:1", flat.Origins["pool:0:sub:k"].Description);
+        Assert.Empty(doc.Errors);
+        var root = doc.Root;
+        Assert.Equal("1", root.Find("a")!.Text);
+        Assert.Equal("x", root.Find("pool:0:name")!.Text);
+        Assert.Equal("q", root.Find("pool:0:args:1")!.Text);
+        Assert.True(root.Find("pool:0:empty")!.IsArray);
+        Assert.Empty(root.Find("pool:0:empty")!.ChildKeys);
+        Assert.Equal("true", root.Find("pool:0:sub:k")!.Text);
+        Assert.Equal("t.toml:7:1", root.Find("pool:0:sub:k")!.Origin.Description);
     }
 }

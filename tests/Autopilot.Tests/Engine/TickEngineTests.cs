@@ -221,6 +221,8 @@ public sealed class TickEngineTests : IAsyncLifetime
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
 
         public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+
+        public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.TestSubmitAsync(request, cancellationToken);
     }
 
     /// <summary>The narrow seam of a scheduler that refuses submissions (a busy sbatch socket).</summary>
@@ -238,5 +240,7 @@ public sealed class TickEngineTests : IAsyncLifetime
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
 
         public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+
+        public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.TestSubmitAsync(request, cancellationToken);
     }
 }

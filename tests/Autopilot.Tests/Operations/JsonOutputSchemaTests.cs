@@ -84,6 +84,7 @@ public sealed class JsonOutputSchemaTests
         $.time: string
         $.schedule: string
         $.next_tick: string
+        $.store_recovered: string|null
         $.pools: array
         $.pools[]: object
         $.pools[].pool: string

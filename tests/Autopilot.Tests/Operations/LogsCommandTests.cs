@@ -32,7 +32,10 @@ public sealed class LogsCommandTests
             Done(IdNoCapture, "echo quiet", 0, minute: 4) with { Outpath = null, Errpath = null },
             new TaskRow(IdPending, "echo later") { Submitted = T0.AddMinutes(5) },
             new TaskRow(IdCancelled, "echo never") { Submitted = T0.AddMinutes(1), Scheduled = T0.AddMinutes(1), ExitStatus = -1 });
-        config = WriteHyperShellConfig(dir, db);
+        config = WriteHyperShellConfig(dir, db, """
+            [pool.logs]
+            task_dirs = ["/nonexistent/task"]
+            """);
     }
 
     private TaskRow Done(string id, string args, int exit, int minute) => new(id, args)

@@ -101,9 +101,9 @@ internal static class OpsTestSupport
         command.ExecuteNonQuery();
     }
 
-    /// <summary>SQLAlchemy's SQLite DATETIME text, as HyperShell writes it.</summary>
+    /// <summary>SQLAlchemy's SQLite DATETIME text, as HyperShell writes it: local clock time, no offset.</summary>
     public static object Time(DateTimeOffset? t) =>
-        t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) : DBNull.Value;
+        t is { } v ? v.ToLocalTime().DateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) : DBNull.Value;
 
     /// <summary>
     /// dir/autopilot.toml with one HyperShell pool "main" reading <paramref name="db"/> (no log file);

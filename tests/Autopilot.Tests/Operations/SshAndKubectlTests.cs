@@ -42,6 +42,7 @@ public sealed class SshAndKubectlTests
             [pool.logs]
             ssh = true
             ssh_args = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+            task_dirs = ["/nonexistent/remote dir"]
             """);
 
         (int Exit, string Output, string Error) result = (-1, "", "");
@@ -69,6 +70,7 @@ public sealed class SshAndKubectlTests
         var config = WriteHyperShellConfig(dir, db, """
             [pool.logs]
             ssh = true
+            task_dirs = ["/nonexistent"]
             """);
 
         (int Exit, string Output, string Error) result = (-1, "", "");

@@ -44,15 +44,19 @@ public sealed class BackoffAndCrashLoopTests
         Assert.Null(ok.SubmitNotBefore);
     }
 
-    // F failed, C completed after 10m, S completed after 10s (too short), W walltime,
-    // P preempted, N node failure, X cancelled, U unknown.
+    // F failed, C completed after 10m, S completed exit 0 after 10s, E completed exit 1 after 10m,
+    // W walltime, P preempted, N node failure after 10m, n node failure after 10s, X cancelled, U unknown.
     [Theory]
     [InlineData("three failures pause", "F F F", 3, 3, true)]
     [InlineData("two are not enough", "F F", 3, 2, false)]
     [InlineData("a success resets the count", "F C F F", 3, 2, false)]
     [InlineData("walltime, preemption neither count nor reset", "F W F P F", 3, 3, true)]
     [InlineData("node failure and unknown neither count nor reset", "F N U F X F", 3, 3, true)]
-    [InlineData("too-short completions are failures", "S S S", 3, 3, true)]
+    [InlineData("short completions with exit 0 are healthy bursts, never failures", "S S S S", 3, 0, false)]
+    [InlineData("a short completion resets the count", "F F S F", 3, 1, false)]
+    [InlineData("completed with a non-zero exit is a failing end", "E E E", 3, 3, true)]
+    [InlineData("node failures within min_pilot_runtime count", "n n n", 3, 3, true)]
+    [InlineData("a later node failure neither counts nor resets", "F N F N F", 3, 3, true)]
     [InlineData("cancellations are not failures", "X X X X", 3, 0, false)]
     [InlineData("threshold 0 never pauses", "F F F F", 0, 4, false)]
     [InlineData("a pause stays after a success", "F F F C", 3, 0, true)]
@@ -68,13 +72,15 @@ public sealed class BackoffAndCrashLoopTests
                 "F" => (PilotEnd.Failed, TimeSpan.FromMinutes(5)),
                 "C" => (PilotEnd.Completed, TimeSpan.FromMinutes(10)),
                 "S" => (PilotEnd.Completed, TimeSpan.FromSeconds(10)),
+                "E" => (PilotEnd.Completed, TimeSpan.FromMinutes(10)),
                 "W" => (PilotEnd.Walltime, TimeSpan.FromSeconds(10)),
                 "P" => (PilotEnd.Preempted, TimeSpan.FromSeconds(10)),
-                "N" => (PilotEnd.NodeFailure, TimeSpan.FromSeconds(10)),
+                "N" => (PilotEnd.NodeFailure, TimeSpan.FromMinutes(10)),
+                "n" => (PilotEnd.NodeFailure, TimeSpan.FromSeconds(10)),
                 "X" => (PilotEnd.Cancelled, TimeSpan.FromSeconds(10)),
                 _ => (PilotEnd.Unknown, TimeSpan.FromSeconds(10)),
             };
-            return new PilotOutcome($"{100 + i}", "autopilot-test", kind, kind == PilotEnd.Failed ? 1 : 0, end - ran, end, kind.ToString().ToUpperInvariant());
+            return new PilotOutcome($"{100 + i}", "autopilot-test", kind, e is "F" or "E" ? 1 : 0, end - ran, end, kind.ToString().ToUpperInvariant());
         }).Reverse().ToList(); // given out of order: Update sorts by end time
         var memory = CrashLoop.Update(PoolMemory.Empty, outcomes, policy);
         Assert.True(expectedCount == memory.ConsecutivePilotFailures, $"{because}: count {memory.ConsecutivePilotFailures}");
@@ -93,7 +99,27 @@ public sealed class BackoffAndCrashLoopTests
         memory = CrashLoop.Update(memory, [Fail("43")], policy);
         Assert.Equal(3, memory.ConsecutivePilotFailures);
         Assert.Contains("pilot 43 FAILED, exit 1, ran 3s", memory.CrashLoopReason, StringComparison.Ordinal);
+        Assert.StartsWith("crash loop: 3 pilots in a row failed (last:", memory.CrashLoopReason, StringComparison.Ordinal);
         Assert.Contains("autopilot resume", memory.CrashLoopReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pilot_that_completed_with_exit_0_is_never_a_failure_whatever_its_runtime()
+    {
+        // Issue 19: "last: pilot 72 COMPLETED, exit 0, ran 33s" paused a healthy pool of short bursts.
+        var policy = new PolicyOptions { MinPilotRuntime = TimeSpan.FromMinutes(1) };
+        foreach (var seconds in new[] { 0, 1, 33, 59 })
+        {
+            var outcome = new PilotOutcome("72", "n", PilotEnd.Completed, 0, Now.AddSeconds(-seconds), Now, "COMPLETED");
+            Assert.Equal(OutcomeVerdict.Success, CrashLoop.Classify(outcome, policy));
+        }
+
+        var bursts = Enumerable.Range(70, 5)
+            .Select(i => new PilotOutcome($"{i}", "n", PilotEnd.Completed, 0, Now.AddSeconds(i - 33), Now.AddSeconds(i), "COMPLETED"))
+            .ToList();
+        var memory = CrashLoop.Update(PoolMemory.Empty, bursts, policy);
+        Assert.Null(memory.CrashLoopReason);
+        Assert.Equal(0, memory.ConsecutivePilotFailures);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed class ScalingPolicyTableTests
     [InlineData("draining pilots said not to count", 10L, "r55/60", "tpp=10", "1 draining before walltime, not counted")]
     [InlineData("cooldown says until when", 0L, "q1", "last_demand=-3", "(2025-06-01T12:02:00Z)")]
     [InlineData("scale-in cooldown says until when", 10L, "q1 q1 r", "tpp=10 surplus_since=-1", "(2025-06-01T12:01:00Z)")]
-    [InlineData("running surplus explained", 10L, "r r", "tpp=10", "exit by their idle timeout")]
+    [InlineData("running surplus explained", 10L, "r r", "tpp=10", "exits by its idle timeout")]
     public void Reason_names_what_decided(string because, long? demand, string pilots, string options, string expected)
     {
         var input = Input(demand, pilots, options);
@@ -171,6 +171,15 @@ public sealed class ScalingPolicyTableTests
 
         Assert.Equal(note, plan.Notes[0]);
         Assert.Equal(0, plan.Submit);
+    }
+
+    [Theory]
+    [InlineData("r r", "1 running pilot above that is never cancelled: it exits by its idle timeout.")]
+    [InlineData("r r r", "2 running pilots above that are never cancelled: they exit by their idle timeout.")]
+    public void Running_surplus_reason_agrees_in_number(string pilots, string expected)
+    {
+        var plan = ScalingPolicy.Decide(Input(1, pilots, "scale_in=0"));
+        Assert.EndsWith(expected, plan.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

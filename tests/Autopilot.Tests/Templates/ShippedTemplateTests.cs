@@ -207,4 +207,100 @@ public sealed class ShippedTemplateTests
         Assert.Contains("db=http://couch.example:5984/tokens", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("no token for 1s", result.StandardOutput, StringComparison.Ordinal);
     }
+
+    private const string Key = "k3y-0f-the-hs-server-0123456789";
+
+    /// <summary>A stand-in for `hs` that records its arguments, its environment and the configuration file it was given.</summary>
+    private string FakeHsRecording(string record)
+    {
+        var fakeHs = Path.Combine(_dir, "hs");
+        File.WriteAllText(fakeHs, $"#!/bin/sh\n{{ echo \"argv: $*\"; env | sed 's/^/env: /'; [ -n \"${{HYPERSHELL_CONFIG_FILE:-}}\" ] && stat -c 'mode: %a' \"$HYPERSHELL_CONFIG_FILE\" && sed 's/^/config: /' \"$HYPERSHELL_CONFIG_FILE\"; }} > '{record}'\nexit 0\n");
+        MakeExecutable(fakeHs);
+        return fakeHs;
+    }
+
+    [Theory]
+    [InlineData("slurm/hypershell-pilot.sh", "bash")]
+    [InlineData("sge/hypershell-pilot.sh", "bash")]
+    [InlineData("local/hypershell-pilot.sh", "sh")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_client_gets_server_key_tls_and_capture_explicitly_and_the_key_only_from_a_private_file(string template, string shell)
+    {
+        // Issue 19, item 3: on a compute node there is no submitter environment to lean on.
+        var record = Path.Combine(_dir, "hs.record");
+        var keyFile = Path.Combine(_dir, "hs.key");
+        File.WriteAllText(keyFile, Key + "\n");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var ca = Path.Combine(_dir, "server.crt");
+        File.WriteAllText(ca, "-----BEGIN CERTIFICATE-----\n");
+        var script = RenderToFile(template, new Dictionary<string, string>
+        {
+            ["hs_command"] = FakeHsRecording(record),
+            ["server_host"] = "hs.example.org",
+            ["server_port"] = "50123",
+            ["server_auth_file"] = keyFile,
+            ["server_tls_ca"] = ca,
+            ["hypershell_site"] = Path.Combine(_dir, "site"),
+        });
+
+        var result = await RunAsync(shell, script, new Dictionary<string, string?> { ["TMPDIR"] = _dir });
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var lines = File.ReadAllLines(record);
+        Assert.Contains($"argv: client -H hs.example.org -p 50123 -N 2 -T 42 --capture --tls-ca {ca}", lines);
+        Assert.Contains($"env: HYPERSHELL_SITE={Path.Combine(_dir, "site")}", lines);
+        Assert.Contains("mode: 600", lines);
+        Assert.Contains("config: [server]", lines);
+        Assert.Contains($"config: auth = \"{Key}\"", lines);
+        // The key reaches the client only through that file: not its arguments, not its environment, not the script.
+        Assert.DoesNotContain(lines, l => (l.StartsWith("argv:", StringComparison.Ordinal) || l.StartsWith("env:", StringComparison.Ordinal)) && l.Contains(Key, StringComparison.Ordinal));
+        Assert.DoesNotContain(Key, File.ReadAllText(script), StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+        // ... and the file is gone when the pilot ends.
+        Assert.Empty(Directory.GetFiles(_dir, "autopilot-hs-client.*"));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task No_tls_and_no_capture_are_the_sites_choice()
+    {
+        var record = Path.Combine(_dir, "hs.record");
+        var script = RenderToFile("slurm/hypershell-pilot.sh", new Dictionary<string, string>
+        {
+            ["hs_command"] = FakeHsRecording(record),
+            ["server_tls"] = "no",
+            ["hs_capture"] = "no",
+        });
+
+        var result = await RunAsync("bash", script);
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var lines = File.ReadAllLines(record);
+        Assert.Contains("argv: client -H localhost -p 50001 -N 2 -T 42 --no-tls", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("env: HYPERSHELL_CONFIG_FILE=", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0640", "", "is readable by group or others")]
+    [InlineData("0600", "has spaces in it", "does not hold a HyperShell auth key")]
+    [InlineData("0600", "", "is empty")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_key_file_others_can_read_or_that_holds_no_key_stops_the_pilot_before_the_client(string mode, string content, string message)
+    {
+        var record = Path.Combine(_dir, "hs.record");
+        var keyFile = Path.Combine(_dir, "hs.key");
+        File.WriteAllText(keyFile, content.Length == 0 && mode == "0600" ? "" : content.Length == 0 ? Key : content);
+        File.SetUnixFileMode(keyFile, Convert.ToInt32(mode, 8) == 0x1A0 ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead : UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var script = RenderToFile("slurm/hypershell-pilot.sh", new Dictionary<string, string>
+        {
+            ["hs_command"] = FakeHsRecording(record),
+            ["server_auth_file"] = keyFile,
+        });
+
+        var result = await RunAsync("bash", script);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(record), "hs ran");
+    }
 }

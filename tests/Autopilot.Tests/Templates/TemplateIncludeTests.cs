@@ -66,7 +66,7 @@ public sealed class TemplateIncludeTests
         var stock = TemplateRenderer.Render(shipped, values, null);
 
         Assert.EndsWith("drain_timer=no\necho site client 'main'\n", own, StringComparison.Ordinal);
-        Assert.Contains("\"$hs\" client -H", stock, StringComparison.Ordinal);
+        Assert.Contains("set -- client -H \"$server_host\"", stock, StringComparison.Ordinal);
     }
 
     [Fact]

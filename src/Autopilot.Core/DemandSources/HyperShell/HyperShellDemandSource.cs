@@ -90,7 +90,7 @@ public sealed class HyperShellDemandSource : IDemandSource
         if (!File.Exists(path))
         {
             // Mode=ReadOnly would refuse too, but with a vaguer message; never create the file.
-            throw new DemandException($"{where}: database file does not exist" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
+            throw new DemandException($"{where}: database file {RegularFile.Missing(path)}" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
         }
 
         var timeout = HyperShellConnection.Effective(options.Timeout);

@@ -178,8 +178,8 @@ public static class HyperShellTestDatabase
 
     private static object SqliteValue(object value) => value switch
     {
-        // SQLAlchemy's SQLite DATETIME text form.
-        DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        // SQLAlchemy's SQLite DATETIME text holds the writer's local clock time without an offset.
+        DateTimeOffset t => t.ToLocalTime().DateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
         bool b => b ? 1 : 0,
         Guid g => g.ToString(),
         _ => value,

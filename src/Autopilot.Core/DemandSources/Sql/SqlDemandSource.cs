@@ -188,7 +188,7 @@ public sealed class SqlDemandSource : IDemandSource
         var path = PathExpander.Expand(_options.Path!);
         if (!File.Exists(path))
         {
-            throw new DemandException($"{Describe()}: the file {path} does not exist (demand.path)");
+            throw new DemandException($"{Describe()}: the file {path} {RegularFile.Missing(path)} (demand.path)");
         }
 
         var limit = _options.Timeout;

@@ -179,6 +179,18 @@ public sealed partial class GridEngineScheduler : IScheduler
     /// <summary>MiB per slot = ceil(memory_mb / cpus), so the pilot never gets less than asked.</summary>
     internal static long MemoryPerSlotMb(SchedulerOptions o) => (o.MemoryMb + Math.Max(1, o.Cpus) - 1) / Math.Max(1, o.Cpus);
 
+    /// <summary>
+    /// `qsub -w v`: Grid Engine verifies the request against a dry scheduling run on an empty cluster
+    /// and submits nothing. (`-verify` only prints the would-be job and accepts an unknown queue.)
+    /// </summary>
+    public async Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = BuildSubmitArguments(request, 1);
+        args.InsertRange(1, ["-w", "v"]);
+        return SubmitTest.FromDryRun(await RunAsync(Spec(request.Scheduler, "qsub", args), cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pilotIds);

@@ -144,8 +144,8 @@ public sealed class LocalScheduler : IScheduler
         }
 
         var dir = JobDirectory(request.JobName);
-        Directory.CreateDirectory(dir);
-        Directory.CreateDirectory(request.LogDirectory);
+        State.StateDirectory.Ensure(dir);
+        State.StateDirectory.Ensure(request.LogDirectory);
         var interpreter = Interpreter(request.ScriptPath);
         var first = await NextIdsAsync(request.Count, cancellationToken).ConfigureAwait(false);
         var ids = new List<string>(request.Count);
@@ -283,6 +283,10 @@ public sealed class LocalScheduler : IScheduler
             _logger.LogInformation("cancelled local pilot {Id} (session {Pid})", id, record.Pid);
         }
     }
+
+    /// <summary>Local pilots are plain processes: there is no scheduler to ask; the pool's settings were checked by ValidateSettings.</summary>
+    public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(new SubmitTest(false, true, null, "local pilots are processes on this host: there is no scheduler to ask"));
 
     public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
     {
@@ -512,14 +516,14 @@ public sealed class LocalScheduler : IScheduler
     /// <summary>Reserves <paramref name="count"/> ids from the counter file, under an exclusive lock (concurrent ticks never share an id).</summary>
     private async Task<long> NextIdsAsync(int count, CancellationToken ct)
     {
-        Directory.CreateDirectory(_root);
+        State.StateDirectory.Ensure(_root);
         var path = Path.Combine(_root, "counter");
         var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(10);
         while (true)
         {
             try
             {
-                using var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                using var fs = new FileStream(path, State.StateDirectory.PrivateFile(FileMode.OpenOrCreate, FileAccess.ReadWrite));
                 using var reader = new StreamReader(fs, leaveOpen: true);
                 var text = (await reader.ReadToEndAsync(ct).ConfigureAwait(false)).Trim();
                 long last = 0;

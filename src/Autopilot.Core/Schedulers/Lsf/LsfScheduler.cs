@@ -91,6 +91,18 @@ public sealed class LsfScheduler : IScheduler
         }
     }
 
+    /// <summary>LSF has no dry-run submission: the queue is looked up with `bqueues QUEUE`.</summary>
+    public async Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrEmpty(request.Scheduler.Queue))
+        {
+            return new SubmitTest(false, true, null, "lsf has no dry-run submission; no queue is set, so the cluster's default queue is used");
+        }
+
+        return SubmitTest.QueueLookup("lsf", await RunAsync(request.Scheduler, "bqueues", [request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -104,6 +104,18 @@ public sealed class PbsScheduler : IScheduler
         }
     }
 
+    /// <summary>PBS and Torque have no dry-run submission: the queue is looked up with `qstat -Q QUEUE`.</summary>
+    public async Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrEmpty(request.Scheduler.Queue))
+        {
+            return new SubmitTest(false, true, null, $"{Kind} has no dry-run submission; no queue is set, so the server's default queue is used");
+        }
+
+        return SubmitTest.QueueLookup(Kind, await RunAsync(request.Scheduler, "qstat", ["-Q", request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -213,6 +213,11 @@ public sealed class SlurmScheduler : IScheduler
         args.Add("--nodes=" + o.Nodes.ToString(CultureInfo.InvariantCulture));
         var pattern = count > 1 ? "%x-%A_%a.out" : "%x-%j.out";
         args.Add("--output=" + Path.Combine(request.LogDirectory, pattern));
+
+        // sbatch truncates an existing output file unless the site sets JobFileAppend. Job ids start
+        // again at FirstJobId after a slurmctld state reset, so a new pilot could empty a closed,
+        // already archived log of the same name; appending never rewrites what a file holds.
+        args.Add("--open-mode=append");
         if (count > 1)
         {
             args.Add("--array=1-" + count.ToString(CultureInfo.InvariantCulture));
@@ -239,6 +244,14 @@ public sealed class SlurmScheduler : IScheduler
         {
             throw new SchedulerException($"pool {request.PoolName}: `{result.Spec.Display()}`: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>`sbatch --test-only`: Slurm checks the request against its partitions and limits and says when the job would start, creating no job.</summary>
+    public async Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = SubmitArguments(request with { Count = 1 }, 1).Where(a => a != "--parsable").Prepend("--test-only").ToList();
+        return SubmitTest.FromDryRun(await RunAsync("sbatch", args, request.Scheduler, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)

@@ -241,6 +241,20 @@ public sealed class HyperShellSqliteTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_in_place_of_the_database_is_reported_as_a_folder()
+    {
+        // Hardening problem 18: a folder used to be reported as "does not exist".
+        var path = Path.Combine(dir, "main.db");
+        Directory.CreateDirectory(path);
+
+        var error = await Assert.ThrowsAsync<DemandException>(() => Source(path).MeasureAsync(10, CancellationToken.None));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("is a folder, not a file", error.Message);
+        Assert.DoesNotContain("does not exist", error.Message);
+    }
+
+    [Fact]
     public async Task A_database_without_a_task_table_is_an_error()
     {
         var path = Path.Combine(dir, "other.db");

@@ -35,7 +35,7 @@ public sealed partial class PbsLsfTemplateTests
 
             Assert.Equal(0, result.ExitCode);
             var lines = File.ReadAllLines(log);
-            Assert.Equal(["argv client -H localhost -p 50001 -N 2 -T 60", "usr1"], lines);
+            Assert.Equal(["argv client -H localhost -p 50001 -N 2 -T 60 --capture", "usr1"], lines);
             Assert.Contains("drain lead reached", result.StandardOutput, StringComparison.Ordinal);
         }
         finally

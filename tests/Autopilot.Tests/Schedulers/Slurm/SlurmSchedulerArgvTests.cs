@@ -102,7 +102,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
         var call = Assert.Single(runner.Calls);
         Assert.Equal(
             ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--partition=debug", "--account=proj1", "--time=1-02:03:00", "--cpus-per-task=4",
-             "--mem=8192M", "--nodes=1", $"--output={_logs}/%x-%A_%a.out", "--array=1-3", "--signal=B:USR1@600", "--qos=normal", "/srv/pilots/gpu.sh"],
+             "--mem=8192M", "--nodes=1", $"--output={_logs}/%x-%A_%a.out", "--open-mode=append", "--array=1-3", "--signal=B:USR1@600", "--qos=normal", "/srv/pilots/gpu.sh"],
             RecordingRunner.Argv(call));
         Assert.Equal(TimeSpan.FromSeconds(17), call.Timeout);
         Assert.True(Directory.Exists(_logs));
@@ -117,7 +117,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
         Assert.Equal(["77"], result.JobIds);
         Assert.Null(result.ArrayJobId);
         Assert.Equal(
-            ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--time=0-00:30:00", "--cpus-per-task=1", "--nodes=1", $"--output={_logs}/%x-%j.out", "/srv/pilots/gpu.sh"],
+            ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--time=0-00:30:00", "--cpus-per-task=1", "--nodes=1", $"--output={_logs}/%x-%j.out", "--open-mode=append", "/srv/pilots/gpu.sh"],
             RecordingRunner.Argv(Assert.Single(runner.Calls)));
     }
 
