@@ -23,6 +23,20 @@ public sealed class KubectlExecTests : IDisposable
         KubeApiServer.Pod("other-1", "Running", new() { ["app"] = "other" }, false, "main"),
     ];
 
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
+
+    /// <summary>A child process with stdin, stdout and stderr as pipes.</summary>
+    private static Process Start(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Process.Start(psi)!;
+    }
+
     private string Config(KubeApiServer api, string extra = "")
     {
         var kubeconfig = api.WriteKubeconfig(Path.Combine(dir, "kube config"));
@@ -49,20 +63,7 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods(), v5);
         // The "container" reads two lines, answers on stdout and stderr, and exits 7.
         var config = Config(api);
-        var cli = Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { cli, "kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
+        using var process = Start("dotnet", Cli, "kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7");
         await process.StandardInput.WriteLineAsync("hs task search --failed");
         await process.StandardInput.WriteLineAsync("exit");
         await process.StandardInput.FlushAsync();
@@ -92,14 +93,7 @@ public sealed class KubectlExecTests : IDisposable
     {
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
-        var cli = Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { cli, "kubectl-exec", "--config", config, "-q", "--", "wc", "-l" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
+        using var process = Start("dotnet", Cli, "kubectl-exec", "--config", config, "-q", "--", "wc", "-l");
         await process.StandardInput.WriteAsync("one\ntwo\nthree\n");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -115,15 +109,8 @@ public sealed class KubectlExecTests : IDisposable
     {
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
-        var cli = Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
         // script(1) gives autopilot a pseudo-terminal as stdin and stdout, 100x30.
-        var psi = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-qec", $"stty cols 100 rows 30; dotnet '{cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
+        using var process = Start("script", "-qec", $"stty cols 100 rows 30; dotnet '{Cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec on a terminal did not end");
