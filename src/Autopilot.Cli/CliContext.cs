@@ -89,7 +89,9 @@ public sealed class CliContext : IDisposable
             stateDir,
             parse.GetValue(GlobalOptions.Verbose),
             parse.GetValue(GlobalOptions.Quiet));
-        if (UnixFile.IsRoot)
+        // Not under -q (cron): MAILTO mails what needs a person now, not the same advice every minute;
+        // every interactive start and `check` still say it.
+        if (UnixFile.IsRoot && !parse.GetValue(GlobalOptions.Quiet))
         {
             log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Autopilot.Cli").Warning("{Warning}", CliSupport.RootWarning);
         }

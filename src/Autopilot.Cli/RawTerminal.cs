@@ -34,6 +34,7 @@ public sealed class RawTerminal : IDisposable
     private static string? Stty(params string[] args)
     {
         var psi = new ProcessStartInfo("stty") { UseShellExecute = false, RedirectStandardOutput = true };
+        Autopilot.Processes.ChildEnvironment.Apply(psi);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

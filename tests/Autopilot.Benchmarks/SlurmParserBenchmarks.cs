@@ -1,4 +1,5 @@
 using System.Text;
+using Autopilot.Schedulers;
 using Autopilot.Schedulers.Slurm;
 using BenchmarkDotNet.Attributes;
 
@@ -28,7 +29,8 @@ public class SlurmParserBenchmarks
                 .Append(running ? "None" : (i % 3 == 0 ? "Priority" : "QOSMaxJobsPerUserLimit")).Append(us)
                 .Append("2026-03-10T12:34:28").Append(us)
                 .Append(running ? "2026-03-10T12:34:51" : "N/A").Append(us)
-                .Append("1-00:00:00").Append('\n');
+                .Append("1-00:00:00").Append(us)
+                .Append(PilotMarker.Default).Append('\n');
         }
 
         _squeue = sb.ToString();
@@ -38,15 +40,15 @@ public class SlurmParserBenchmarks
         {
             ranges.Append(a + 1).Append("_[1-1000]").Append(us).Append(a + 1).Append(us).Append("1-1000").Append(us)
                 .Append("autopilot-burst").Append(us).Append("PENDING").Append(us).Append("Resources").Append(us)
-                .Append("2026-03-10T12:34:28").Append(us).Append("N/A").Append(us).Append("2:00:00").Append('\n');
+                .Append("2026-03-10T12:34:28").Append(us).Append("N/A").Append(us).Append("2:00:00").Append(us).Append(PilotMarker.Default).Append('\n');
         }
 
         _pendingRanges = ranges.ToString();
     }
 
     [Benchmark(Baseline = true)]
-    public int OneLinePerJob() => SlurmParser.ParseSqueue(_squeue, TimeZoneInfo.Utc).Count;
+    public int OneLinePerJob() => SlurmParser.ParseSqueue(_squeue, TimeZoneInfo.Utc, PilotMarker.Default).Count;
 
     [Benchmark]
-    public int PendingRanges() => SlurmParser.ParseSqueue(_pendingRanges, TimeZoneInfo.Utc).Count;
+    public int PendingRanges() => SlurmParser.ParseSqueue(_pendingRanges, TimeZoneInfo.Utc, PilotMarker.Default).Count;
 }

@@ -11,7 +11,7 @@
 # submit paths all run, not only the idle one. Every pilot is cancelled at the end.
 #
 # Environment: AUTOPILOT (the binary; default: the Release build output), SOAK_KEEP=1 keeps the
-# temp folder (state, logs, samples).
+# temp folder (state, logs, samples), SOAK_ROWS (see below). DOTNET_* GC variables pass through.
 set -euo pipefail
 
 duration=${1:-600}
@@ -35,7 +35,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A HyperShell (classic schema) task database with 5 pending tasks: one pilot's worth.
+# A HyperShell (classic schema) task database with 5 pending tasks: one pilot's worth; or, with
+# SOAK_ROWS=N, the HyperShell 2.8.2 table of N rows of tests/bench/hypershell-tables.sh (made once,
+# read only here: the pool's one pilot is always wanted).
+db="$dir/main.db"
+if [ -n "${SOAK_ROWS:-}" ]; then
+  db=$("$repo/tests/bench/hypershell-tables.sh" sqlite "$SOAK_ROWS")
+  echo "soak: demand from $db"
+fi
 sqlite3 "$dir/main.db" < "$repo/tests/bench/hypershell-classic-tables.sql"
 sqlite3 "$dir/main.db" < "$repo/tests/bench/hypershell-classic-indexes.sql"
 sqlite3 "$dir/main.db" <<'SQL'
@@ -57,7 +64,7 @@ template = "$dir/pilot.sh"
 [pool.demand]
 kind = "hypershell"
 backend = "sqlite"
-path = "$dir/main.db"
+path = "$db"
 [pool.scheduler]
 kind = "slurm"
 queue = "$partition"

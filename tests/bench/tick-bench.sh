@@ -8,6 +8,10 @@
 # the real squeue call), the same squeue command alone, process startup (`autopilot --version`),
 # the engine's own debug timings (demand query, policy), and peak RSS (/usr/bin/time -v).
 #
+# Its table is the classic (pre-2.8) schema without groups; tests/bench/hypershell-bench.sh is the
+# same measurement on HyperShell 2.8.2 tables shaped like production (groups, retries, 1 % failures),
+# at 10k, 1M and 10M rows, SQLite and PostgreSQL, paired with `hs list --remaining --count`.
+#
 # Needs: the .NET 10 SDK, sqlite3, a running Slurm (tests/infra/start-slurm.sh), GNU time
 # (/usr/bin/time, package `time`). hyperfine is used when installed, for a second opinion.
 # The 200 pilots are submitted by autopilot itself (one array, job name <prefix>-<pool>, held back

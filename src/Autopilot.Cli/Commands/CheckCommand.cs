@@ -115,6 +115,11 @@ internal static class CheckCommand
                 foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
                 {
                     var (settingKey, text) = SchedulerRule(key, message);
+                    if (config.Errors.Any(e => e.Key.Equals(settingKey, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        continue; // Loading already refused this setting (extra_args rules): once is enough.
+                    }
+
                     problems.Add(new ConfigError(Where(settingKey), settingKey, $"{pool.Scheduler.Kind}: {text}"));
                 }
             }

@@ -173,7 +173,8 @@ public sealed record PilotView(
     long? QueuedSeconds,
     long? RunningSeconds,
     long? TimeLeftSeconds,
-    int? ArrayIndex)
+    int? ArrayIndex,
+    bool Foreign = false)
 {
     public static PilotView From(Pilot p, DateTimeOffset now)
     {
@@ -182,7 +183,8 @@ public sealed record PilotView(
         long? left = p.State is PilotState.Running && p.StartTime is { } st2 && p.TimeLimit is { } limit ? (long)(st2 + limit - now).TotalSeconds : null;
         return new PilotView(
             p.Id,
-            p.State.ToString().ToLowerInvariant(),
+            // A look-alike job is shown, but as what it is: not counted among the pool's pilots.
+            p.Foreign ? "foreign" : p.State.ToString().ToLowerInvariant(),
             p.RawState,
             p.PendingReason,
             p.PendingKind.ToString().ToLowerInvariant(),
@@ -191,6 +193,7 @@ public sealed record PilotView(
             queued,
             running,
             left,
-            p.ArrayIndex);
+            p.ArrayIndex,
+            p.Foreign);
     }
 }

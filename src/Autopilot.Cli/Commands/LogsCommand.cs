@@ -343,6 +343,7 @@ public static class LogsCommand
 
         // The pager needs the terminal for its own output and keys: started directly, not captured.
         var psi = new ProcessStartInfo(words[0]) { UseShellExecute = false, RedirectStandardInput = true };
+        Processes.ChildEnvironment.Apply(psi, new Dictionary<string, string?> { ["LESS"] = Environment.GetEnvironmentVariable("LESS") });
         foreach (var w in words.Skip(1))
         {
             psi.ArgumentList.Add(w);

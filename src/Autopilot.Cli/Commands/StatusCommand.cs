@@ -36,7 +36,17 @@ public static class StatusCommand
             {
                 var (memory, _) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, ct), pool.Policy, now);
                 var last = await store.LastTickAsync(pool.Name, ct);
-                pools.Add(PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now));
+                var poolView = PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now);
+                if (await Autopilot.Accounting.Budgets.StateAsync(ctx.Options, pool, store, now, ct) is { } budget)
+                {
+                    poolView = poolView with
+                    {
+                        State = budget.Over && poolView.State == "active" ? "over budget" : poolView.State,
+                        Details = [.. poolView.Details, BudgetPacing.Explain(budget, now)],
+                    };
+                }
+
+                pools.Add(poolView);
             }
 
             var view = new StatusView(now, ctx.Options.Schedule, next, pools, await store.RecoveryNoteAsync(ct));

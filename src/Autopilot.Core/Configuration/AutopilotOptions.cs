@@ -34,6 +34,14 @@ public sealed record AutopilotOptions
     public KubernetesOptions Kubernetes { get; init; } = new();
 
     public IReadOnlyList<PoolOptions> Pools { get; init; } = [];
+
+    /// <summary>The [pricing] table; null when absent (no cost, no budget pacing).</summary>
+    public PricingOptions? Pricing { get; init; }
+
+    /// <summary>The [budget.pool.*] and [budget.account.*] tables; null when absent.</summary>
+    public BudgetOptions? Budget { get; init; }
+
+    public AccountingOptions Accounting { get; init; } = new();
 }
 
 public sealed record LogOptions

@@ -122,6 +122,9 @@ public static class ConfigDump
             case IReadOnlyDictionary<string, string> map:
                 return new Table(key, map.OrderBy(p => p.Key, StringComparer.Ordinal)
                     .Select(p => (p.Key, (Node)new Value(key + ":" + p.Key, Mask(p.Key, p.Value)))).ToList());
+            case IDictionary tables:
+                return new Table(key, tables.Keys.Cast<string>().Order(StringComparer.Ordinal)
+                    .Select(k => (k, BuildNode(tables[k], key + ":" + k, k, property)!)).ToList());
             case IEnumerable items when value.GetType().IsGenericType:
                 return new TableArray(key, items.Cast<object>().Select((item, i) => BuildTable(item, key + ":" + i.ToString(CultureInfo.InvariantCulture))).ToList());
             default:

@@ -81,6 +81,8 @@ public static class ConfigLoader
         var ctx = new BindContext(root, path, cwd);
         var options = OptionsBinder.Bind(ctx);
         errors.AddRange(ctx.Errors);
+        // From now on no child process (a scheduler command, a demand command, a pilot) gets these.
+        Processes.ChildEnvironment.Forbid(SecretVariables(options));
         if (request.CheckSecrets)
         {
             CheckSecrets(options, ctx, env, errors);
@@ -199,6 +201,18 @@ public static class ConfigLoader
             var demand = options.Pools[i].Demand;
             Check($"pool:{i}:demand", demand.PasswordFile, demand.PasswordEnv);
             Check($"pool:{i}:demand:postgres", demand.Postgres.PasswordFile, demand.Postgres.PasswordEnv);
+        }
+    }
+
+    /// <summary>Every environment variable the configuration names as holding a password.</summary>
+    public static IEnumerable<string?> SecretVariables(AutopilotOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        yield return options.Leader.Postgres.PasswordEnv;
+        foreach (var pool in options.Pools)
+        {
+            yield return pool.Demand.PasswordEnv;
+            yield return pool.Demand.Postgres.PasswordEnv;
         }
     }
 

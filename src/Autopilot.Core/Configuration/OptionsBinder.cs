@@ -42,6 +42,7 @@ internal static partial class OptionsBinder
             Kubernetes = BindKubernetes(r.Child("kubernetes")),
             Pools = BindPools(r),
         };
+        options = BindCost(r, options);
         r.Finish();
         return options;
     }
@@ -323,6 +324,12 @@ internal static partial class OptionsBinder
             Flavor = r.Choice("flavor", d.Flavor, PbsFlavors, "PBS flavor"),
             BinDir = r.OptionalPath("bin_dir"),
         };
+        // Refused at load, not only by `check`: such a pool would never see its own pilots.
+        foreach (var problem in Schedulers.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
+        {
+            r.Error("extra_args", problem["scheduler.".Length..]);
+        }
+
         if (options.DrainLead >= options.Walltime)
         {
             r.Error(r.Has("drain_lead") || !r.Has("walltime") ? "drain_lead" : "walltime",

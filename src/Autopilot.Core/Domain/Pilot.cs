@@ -39,6 +39,10 @@ public enum PendingKind
 /// <param name="RawState">The scheduler's own state code (PENDING, qw, PEND, ...).</param>
 /// <param name="ArrayJobId">The array's parent id when this is an array element.</param>
 /// <param name="TimeLimit">The walltime the job asked for, when the scheduler reports it.</param>
+/// <param name="Foreign">
+/// The job carries a pilot's name but not the marker only Autopilot sets (docs/operations.md, "What
+/// identifies a pilot"): someone else's look-alike. Listed, never counted, never cancelled.
+/// </param>
 public sealed record Pilot(
     string Id,
     string Name,
@@ -50,7 +54,8 @@ public sealed record Pilot(
     DateTimeOffset? StartTime = null,
     int? ArrayIndex = null,
     string? ArrayJobId = null,
-    TimeSpan? TimeLimit = null)
+    TimeSpan? TimeLimit = null,
+    bool Foreign = false)
 {
     public bool IsQueued => State is PilotState.Queued;
     public bool IsActive => State is PilotState.Queued or PilotState.Held or PilotState.Running or PilotState.Completing;

@@ -89,16 +89,26 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
         var listings = await engine.ListPilotsAsync(options.Pools, false, cancellationToken).ConfigureAwait(false);
         var unreadable = listings.Where(l => l.Value.Pilots is null).Select(l => $"pool {l.Key}: {l.Value.Error}").ToList();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lookAlikes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, listing) in listings)
         {
             foreach (var pilot in listing.Pilots ?? [])
             {
-                owner.TryAdd(pilot.Id, name);
+                if (pilot.Foreign)
+                {
+                    lookAlikes.Add(pilot.Id);
+                }
+                else
+                {
+                    owner.TryAdd(pilot.Id, name);
+                }
             }
         }
 
         var items = wanted.Select(id => owner.TryGetValue(id, out var pool)
             ? new ManualCancelItem(id, pool, null)
+            : lookAlikes.Contains(id)
+            ? new ManualCancelItem(id, null, "a look-alike: it has a pool's job name but not Autopilot's marker (docs/operations.md, \"What identifies a pilot\"): refusing to cancel a job Autopilot did not submit")
             : new ManualCancelItem(id, null, unreadable.Count > 0
                 ? "not found among the pilots of the pools that could be listed"
                 : $"not a pilot of this configuration (no pool's job name {options.JobPrefix}-<pool> lists it): refusing to cancel a job Autopilot did not submit")).ToList();
@@ -145,6 +155,7 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
     /// <summary>The limits <paramref name="count"/> more pilots would go past, counted as the policy counts them.</summary>
     private List<string> Exceeded(PoolOptions pool, int count, IReadOnlyList<Pilot> pilots, IEnumerable<TickEngine.Listing> all)
     {
+        pilots = pilots.Where(p => !p.Foreign).ToList();
         var queued = pilots.Count(p => p.State is PilotState.Queued or PilotState.Held);
         var counted = queued + pilots.Count(p => p.State is PilotState.Running or PilotState.Unknown);
         var exceeded = new List<string>();
@@ -160,7 +171,7 @@ public sealed class ManualControl(AutopilotOptions options, TickComponents compo
 
         if (options.MaxPilots > 0)
         {
-            var active = all.Sum(l => l.Pilots?.Count(p => p.IsActive) ?? 0);
+            var active = all.Sum(l => l.Pilots?.Count(p => p.IsActive && !p.Foreign) ?? 0);
             if (active + count > options.MaxPilots)
             {
                 exceeded.Add($"the global max_pilots {options.MaxPilots} ({active} active)");

@@ -61,7 +61,7 @@ public sealed class TickEngine
         var globalActive = 0;
         foreach (var listing in listings.Values)
         {
-            globalActive += listing.Pilots?.Count(p => p.IsActive) ?? 0;
+            globalActive += listing.Pilots?.Count(p => p.IsActive && !p.Foreign) ?? 0;
         }
 
         int? globalRoom = _options.MaxPilots > 0 ? Math.Max(0, _options.MaxPilots - globalActive) : null;
@@ -218,10 +218,13 @@ public sealed class TickEngine
         }
 
         var listed = listing.Pilots!;
-        var pilots = listed.Where(p => p.State != PilotState.Finished).ToList();
+        // A look-alike (a pilot's name without Autopilot's mark) is listed, never counted or cancelled.
+        var pilots = listed.Where(p => p.State != PilotState.Finished && !p.Foreign).ToList();
         var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, now, cancellationToken).ConfigureAwait(false);
+        var books = store as IAccountingStore;
+        var budget = books is null ? null : await Accounting.Budgets.StateAsync(_options, pool, books, now, cancellationToken).ConfigureAwait(false);
         var measured = clock.Elapsed;
-        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes);
+        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes, budget);
         var plan = ScalingPolicy.Decide(input);
         _logger.LogDebug("pool {Pool}: memory and demand read, outcomes checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
             pool.Name, measured.TotalMilliseconds, (clock.Elapsed - measured).TotalMilliseconds);
@@ -274,6 +277,16 @@ public sealed class TickEngine
                 }
                 catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
                 {
+                    if (ex is SchedulerException { SubmittedIds.Count: > 0 } partial)
+                    {
+                        // Some went in before the failure: they are pilots like any other, and the line,
+                        // the events and --json all say so (with the error of the rest below).
+                        submitted.AddRange(partial.SubmittedIds);
+                        await store.AppendEventAsync(
+                            new PoolEvent(now, pool.Name, EventKind.Submitted, partial.SubmittedIds, $"{plan.Reason} ({partial.SubmittedIds.Count} of {plan.Submit}; the rest failed)"),
+                            CancellationToken.None).ConfigureAwait(false);
+                    }
+
                     nextMemory = Backoff.Failed(nextMemory, pool.Policy, now);
                     var wait = nextMemory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
                     actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({nextMemory.ConsecutiveSubmitFailures} in a row{wait}): {ex.Message}";
@@ -281,11 +294,21 @@ public sealed class TickEngine
                 }
             }
 
+            if (books is not null)
+            {
+                await Accounting.AccountingRecorder.RecordAsync(books, _options.Accounting, pool, pilots, submitted, memory.SeenPilots, outcomes, demand!.Tasks, now, CancellationToken.None).ConfigureAwait(false);
+            }
+
             nextMemory = nextMemory with
             {
                 SeenPilots = [.. pilots.Where(p => p.IsActive).Select(p => p.Id), .. submitted],
             };
             await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (budget is { Over: true })
+        {
+            _logger.LogWarning("pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
         }
 
         var line = Summarise(pool.Name, demand!, pilots, plan, submitted, cancelled, dryRun);

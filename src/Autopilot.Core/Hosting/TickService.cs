@@ -236,7 +236,7 @@ public sealed class TickService : BackgroundService
             if (pool.Ok)
             {
                 _failing.Remove(pool.Pool);
-                var pilots = pool.Pilots ?? [];
+                var pilots = (pool.Pilots ?? []).Where(p => !p.Foreign).ToList();
                 var queued = pilots.Count(p => p.State == PilotState.Queued);
                 var running = pilots.Count(p => p.State is PilotState.Running or PilotState.Completing);
                 var action = pool.Submitted.Count > 0 ? $", submitted {pool.Submitted.Count}" : "";

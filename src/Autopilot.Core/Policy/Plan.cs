@@ -19,6 +19,10 @@ public enum PlanRule
     Cooldown,
     /// <summary>Queued pilots older than max_queue_age were cancelled (cancel_stale_queued).</summary>
     StaleQueued,
+    /// <summary>The pool's budget for the period is spent: nothing is submitted, nothing cancelled.</summary>
+    OverBudget,
+    /// <summary>The budget pays for no more pilots than the pool has until the period ends.</summary>
+    BudgetPaced,
 }
 
 /// <summary>A cancellation with its reason.</summary>

@@ -59,6 +59,7 @@ public sealed record PoolMemory
 /// <param name="Pilots">Null when the pilot list could not be read: the policy then does nothing.</param>
 /// <param name="GlobalRoom">Pilots this pool may still add under the global max_pilots (null: no global cap).</param>
 /// <param name="Outcomes">Pilots that ended since the last tick (from accounting), fed to the crash-loop detector; null: none known.</param>
+/// <param name="Budget">The pool's budget and what is spent of it (null: no budget); see <see cref="BudgetPacing"/>.</param>
 public sealed record PolicyInput(
     string Pool,
     Demand? Demand,
@@ -69,4 +70,5 @@ public sealed record PolicyInput(
     PoolMemory Memory,
     DateTimeOffset Now,
     int? GlobalRoom = null,
-    IReadOnlyList<PilotOutcome>? Outcomes = null);
+    IReadOnlyList<PilotOutcome>? Outcomes = null,
+    BudgetState? Budget = null);

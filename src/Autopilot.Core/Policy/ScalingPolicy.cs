@@ -26,6 +26,11 @@ public static class ScalingPolicy
         }
 
         var limitFacts = LimitFacts(input, memory);
+        limitFacts.AddRange(BudgetPacing.Facts(input.Budget, now));
+        if (input.Budget is { Over: true } over)
+        {
+            notes.Add($"Over budget: {BudgetPacing.Explain(over, now)}.");
+        }
 
         // Fail closed: without both demand and the pilot list, any action could be wrong.
         if (input.Demand is null || input.Pilots is null || input.Demand.Tasks < 0)
@@ -205,6 +210,11 @@ public static class ScalingPolicy
                 $"{missing}, but backing off after {PolicyText.Count(memory.ConsecutiveSubmitFailures, "failed submission")}: no submission until {PolicyText.Time(notBefore)} (in {PolicyText.Duration(notBefore - now)}).");
         }
 
+        if (input.Budget is { Over: true } spent)
+        {
+            return Decision.Nothing(PlanRule.OverBudget, $"{missing}, but {BudgetPacing.Explain(spent, now)}.");
+        }
+
         var bounds = new List<(string Name, long Room, PlanRule Rule)>
         {
             ($"max_queued {input.Limits.MaxQueued} with {s.QueuedCount} queued", (long)input.Limits.MaxQueued - s.QueuedCount, PlanRule.QueueFull),
@@ -212,6 +222,11 @@ public static class ScalingPolicy
             ($"max_submit_per_tick {input.Limits.MaxSubmitPerTick}", input.Limits.MaxSubmitPerTick, PlanRule.QueueFull),
             ($"max_pilots {s.MaxPilots}", (long)s.MaxPilots - s.CountedTowardMax, PlanRule.QueueFull),
         };
+        if (input.Budget is { } budget && BudgetPacing.AllowedPilots(budget, now) is { } allowed)
+        {
+            bounds.Add(($"the {BudgetPacing.Explain(budget, now)}", allowed - s.CountedTowardMax, PlanRule.BudgetPaced));
+        }
+
         var fraction = policy.RampUpFraction;
         if (fraction is > 0 and < 1)
         {

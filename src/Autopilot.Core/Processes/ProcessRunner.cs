@@ -38,7 +38,9 @@ public sealed class ProcessRunner : IProcessRunner
         var stderr = new BoundedCapture(spec.MaxOutputBytes, drain.Token);
         var command = Cli.Wrap(spec.FileName)
             .WithArguments(spec.Arguments)
-            .WithEnvironmentVariables(ChildEnvironment(spec))
+            // Never the whole inherited environment: it may hold a password (password_env) that a
+            // scheduler would copy into every job.
+            .WithEnvironmentVariables(ChildEnvironment.Changes(spec.Environment))
             .WithStandardInputPipe(spec.StandardInput is null ? PipeSource.Null : PipeSource.FromString(spec.StandardInput, Encoding.UTF8))
             .WithStandardOutputPipe(stdout)
             .WithStandardErrorPipe(stderr)
@@ -103,13 +105,6 @@ public sealed class ProcessRunner : IProcessRunner
             // The run ended first.
         }
     }
-
-    /// <summary>
-    /// The variables set (value) or removed (null) in the child's environment: the one place that
-    /// decides what a child sees.
-    /// </summary>
-    internal static IReadOnlyDictionary<string, string?> ChildEnvironment(ProcessSpec spec) =>
-        spec.Environment ?? new Dictionary<string, string?>();
 
     /// <summary>Keeps the first N chars (UTF-16 units, close enough for a bound) and reads on, dropping the rest, so the child never blocks on a full pipe.</summary>
     private sealed class BoundedCapture(int limit, CancellationToken drained) : PipeTarget

@@ -5,6 +5,7 @@ namespace Autopilot.Processes;
 /// </summary>
 /// <param name="FileName">Executable name (looked up on PATH) or path.</param>
 /// <param name="Arguments">Arguments passed as-is, one array element per argv entry.</param>
+/// <param name="Environment">Set (or, with a null value, remove) on top of <see cref="ChildEnvironment"/>'s allow-list; nothing else is inherited.</param>
 /// <param name="Timeout">After this long the whole process tree is killed; null means no limit.</param>
 /// <param name="MaxOutputBytes">Captured stdout and stderr are each cut after this many bytes.</param>
 /// <param name="Secrets">Strings that must never reach a log line; replaced by *** when the command is logged.</param>

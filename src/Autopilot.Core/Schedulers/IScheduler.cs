@@ -122,7 +122,7 @@ public sealed record SubmitResult(IReadOnlyList<string> JobIds, string? ArrayJob
             }
             catch (SchedulerException ex) when (ids.Count > 0)
             {
-                throw new SchedulerException($"{ex.Message} (after {ids.Count} of {count} pilots were submitted: {string.Join(", ", ids)})", ex);
+                throw new SchedulerException($"{ex.Message} (after {ids.Count} of {count} pilots were submitted: {string.Join(", ", ids)})", ex, ids);
             }
         }
 
@@ -141,4 +141,9 @@ public sealed record OutcomeReport(bool Available, IReadOnlyList<PilotOutcome> O
 }
 
 /// <summary>A scheduler command failed or printed something we cannot trust.</summary>
-public sealed class SchedulerException(string message, Exception? inner = null) : Exception(message, inner);
+/// <param name="submittedIds">A submission that failed part-way: the pilots that did go in (they are in the queue).</param>
+public sealed class SchedulerException(string message, Exception? inner = null, IReadOnlyList<string>? submittedIds = null) : Exception(message, inner)
+{
+    /// <summary>Pilots submitted before the failure; empty when none were (or the call was no submission).</summary>
+    public IReadOnlyList<string> SubmittedIds { get; } = submittedIds ?? [];
+}

@@ -14,12 +14,12 @@ public static class SchedulerFactory
     public static IScheduler Create(SchedulerOptions options, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
         options.Kind switch
         {
-            "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time, options),
+            "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time, options, marker: PilotMarker.For(stateDir)),
             "pbs" => new Pbs.PbsScheduler("pbs", runner, loggers.CreateLogger<Pbs.PbsScheduler>(), options),
             "torque" => new Pbs.PbsScheduler("torque", runner, loggers.CreateLogger<Pbs.PbsScheduler>(), options),
             "lsf" => new Lsf.LsfScheduler(runner, time, loggers.CreateLogger<Lsf.LsfScheduler>(), options),
-            "local" => new Local.LocalScheduler(stateDir, loggers.CreateLogger<Local.LocalScheduler>(), time),
-            "sge" => new GridEngine.GridEngineScheduler(runner, options, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time),
+            "local" => new Local.LocalScheduler(stateDir, loggers.CreateLogger<Local.LocalScheduler>(), time, setsid: options.BinDir is { Length: > 0 } dir ? Path.Combine(dir, "setsid") : "/usr/bin/setsid"),
+            "sge" => new GridEngine.GridEngineScheduler(runner, options, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time, PilotMarker.For(stateDir)),
             _ => throw new ArgumentException($"unknown scheduler kind '{options.Kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(options)),
         };
 }

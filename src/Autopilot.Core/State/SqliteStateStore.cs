@@ -10,7 +10,7 @@ namespace Autopilot.State;
 /// The state store: one SQLite file in the state directory (WAL, short transactions). Opened per
 /// tick and closed after it, so the service holds nothing between ticks.
 /// </summary>
-public sealed class SqliteStateStore : IStateStore
+public sealed partial class SqliteStateStore : IStateStore
 {
     private const int SchemaVersion = 1;
 
@@ -166,6 +166,7 @@ public sealed class SqliteStateStore : IStateStore
                 CREATE TABLE IF NOT EXISTS pool_memory (pool TEXT PRIMARY KEY, memory TEXT NOT NULL, updated TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS ticks (pool TEXT PRIMARY KEY, record TEXT NOT NULL);
                 """, cancellationToken).ConfigureAwait(false);
+            await ExecAsync(connection, AccountingSchema, cancellationToken).ConfigureAwait(false);
             await using (var cmd = connection.CreateCommand())
             {
                 cmd.CommandText = "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', $v)";

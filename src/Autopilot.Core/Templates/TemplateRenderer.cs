@@ -13,6 +13,9 @@ namespace Autopilot.Templates;
 /// </summary>
 public static class TemplateRenderer
 {
+    /// <summary>What may not be in a substituted value: anything that ends a line for a shell, sbatch or a reader, and NUL.</summary>
+    private static readonly System.Buffers.SearchValues<char> LineBreaks = System.Buffers.SearchValues.Create("\n\r\0\v\f\u0085\u2028\u2029");
+
     /// <summary>How deep includes may nest: deeper is taken as a runaway, not a design.</summary>
     public const int MaxIncludeDepth = 8;
 
@@ -111,13 +114,19 @@ public static class TemplateRenderer
                     throw Error(includes, source, line, column, $"bad placeholder '{{{{{inner}}}}}' (names are letters, digits and '_')");
                 }
 
-                if (values.TryGetValue(name, out var value))
+                if (values.TryGetValue(name, out var value) || fallback is not null)
                 {
+                    value ??= fallback!;
+                    if (value.AsSpan().IndexOfAny(LineBreaks) is var at and >= 0)
+                    {
+                        // Quoting does not help inside a comment: a line break there would start a live
+                        // `#SBATCH` directive or command.
+                        throw Error(includes, source, line, column,
+                            $"the value of placeholder '{{{{{name}}}}}' contains a line break or NUL (U+{(int)value[at]:X4}) at position {at + 1}; rendered values must be single-line",
+                            name);
+                    }
+
                     output.Append(ShellQuote(value));
-                }
-                else if (fallback is not null)
-                {
-                    output.Append(ShellQuote(fallback));
                 }
                 else
                 {

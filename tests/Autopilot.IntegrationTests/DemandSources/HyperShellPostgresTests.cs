@@ -130,6 +130,26 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
         c.Check(demand);
     }
 
+    /// <summary>Issue 15: the same rule read group by group (as with many unfinished tasks in other groups).</summary>
+    [Theory]
+    [MemberData(nameof(HyperShellGroupCases.Names), MemberType = typeof(HyperShellGroupCases))]
+    public async Task Grouped_schema_follows_HyperShells_group_rule_asking_group_by_group(string name)
+    {
+        var c = HyperShellGroupCases.Get(name);
+        var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped, c.Batches);
+        var source = new HyperShellDemandSource(new DemandOptions
+        {
+            Kind = "hypershell",
+            Backend = "postgres",
+            Postgres = HyperShellPg.Options(schema),
+            Tag = c.Tag,
+            MaxRetries = c.MaxRetries,
+        })
+        { ManyUnfinished = 0 };
+
+        c.Check(await source.MeasureAsync(1000, CancellationToken.None));
+    }
+
     [Fact]
     public async Task More_groups_than_the_walk_reads_is_an_error_not_a_guess()
     {
@@ -184,6 +204,48 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
                           + (n.TryGetProperty("Rows Removed by Filter", out var removed) ? (long)removed.GetDouble() : 0));
             Assert.True(examined <= (sql == query.LatestScheduledSql() ? 20 : 2100), $"{examined} rows examined by: {sql}");
         }
+    }
+
+    /// <summary>
+    /// Issue 15: the failed-group, retryable and unfinished reads of the group walk examine the same
+    /// rows whether the history holds 10 or 3,000 retried failures (the old exit_status ranges read
+    /// every failure of the history); PostgreSQL's own row counts, no clock.
+    /// </summary>
+    [Fact]
+    public async Task The_group_walk_reads_no_more_rows_for_a_longer_failure_history()
+    {
+        async Task<long> ExaminedAsync(int failures)
+        {
+            var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped,
+                new HyperShellTaskBatch(Succeeded, 3000) { Group = 0 },
+                new HyperShellTaskBatch(Failed, failures) { Group = 0, Retried = true },
+                new HyperShellTaskBatch(Failed, 1) { Group = 1, Attempt = 2 },
+                new HyperShellTaskBatch(Running, 5) { Group = 1 },
+                new HyperShellTaskBatch(Pending, 50) { Group = 2 });
+            var query = new HyperShellQuery(HyperShellDialect.Postgres, $"{HyperShellDemandSource.QuoteIdentifier(schema)}.task", null, maxRetries: 1);
+            await using var connection = await HyperShellPg.OpenAsync();
+            await using (var settings = new NpgsqlCommand("SET enable_seqscan = off; SET enable_bitmapscan = off; SET jit = off; SET max_parallel_workers_per_gather = 0", connection))
+            {
+                await settings.ExecuteNonQueryAsync();
+            }
+
+            var examined = 0L;
+            foreach (var sql in Enum.GetValues<HyperShellGroupKind>().SelectMany(query.FirstGroupSql).Concat(query.FailedPastRetriesSql()).Concat(query.CountSql(HyperShellCount.Retryable, hasGroup: true)))
+            {
+                await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, connection);
+                query.AddParameters(explain, 1, 1000);
+                using var doc = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
+                examined += Nodes(doc.RootElement[0].GetProperty("Plan")).Where(n => n.TryGetProperty("Index Name", out _))
+                    .Sum(n => (long)(n.GetProperty("Actual Rows").GetDouble() * n.GetProperty("Actual Loops").GetDouble())
+                              + (n.TryGetProperty("Rows Removed by Filter", out var removed) ? (long)removed.GetDouble() : 0));
+            }
+
+            return examined;
+        }
+
+        var few = await ExaminedAsync(10);
+        var many = await ExaminedAsync(3000);
+        Assert.True(many == few, $"rows examined: {few} with 10 failures in the history, {many} with 3,000");
     }
 
     private static IEnumerable<System.Text.Json.JsonElement> Nodes(System.Text.Json.JsonElement node)

@@ -142,11 +142,14 @@ public sealed class EndToEndHarness : IAsyncDisposable
         File.WriteAllText(ConfigPath, text.ToString());
     }
 
+    /// <summary>Variables set for every `autopilot` run (besides the allow-listed ones every child gets).</summary>
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Runs `autopilot ARGS --config autopilot.toml` and returns whatever it did.</summary>
     public async Task<CliRun> RunAsync(params string[] arguments)
     {
         string[] args = [.. arguments, "--config", ConfigPath];
-        var spec = new ProcessSpec(Program, args, WorkingDirectory: Dir, Timeout: TimeSpan.FromSeconds(90));
+        var spec = new ProcessSpec(Program, args, WorkingDirectory: Dir, Environment: Environment, Timeout: TimeSpan.FromSeconds(90));
         var result = await TestServices.Runner.RunAsync(spec, CancellationToken.None);
         Assert.False(result.TimedOut, $"autopilot {string.Join(' ', arguments)} timed out after 90 s:\n{result.StandardError}");
         return new CliRun(arguments, result.ExitCode, result.StandardOutput, result.StandardError);

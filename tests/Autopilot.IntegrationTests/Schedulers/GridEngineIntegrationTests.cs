@@ -164,8 +164,10 @@ public sealed partial class GridEngineIntegrationTests : IAsyncLifetime
 
         var qstatBefore = _runner.Count("qstat");
         var listed = await Scheduler().ListAsync(new PilotQuery([name, _run + "-other-pool"]), CancellationToken.None);
-        Assert.Equal(qstatBefore + 1, _runner.Count("qstat"));
+        // One listing for every pool, and one `qstat -j` for the markers of the jobs it named.
+        Assert.Equal(qstatBefore + 2, _runner.Count("qstat"));
         Assert.Equal(single.JobIds.Concat(burst.JobIds).Order(), listed.Select(p => p.Id).Order());
+        Assert.All(listed, p => Assert.False(p.Foreign));
         Assert.All(listed, p => Assert.Equal((PilotState.Queued, "qw", name), (p.State, p.RawState, p.Name)));
         Assert.All(listed.Where(p => p.ArrayJobId is not null), p => Assert.Equal(burst.ArrayJobId, p.ArrayJobId));
         Assert.All(listed, p => Assert.Equal(TimeSpan.FromMinutes(10), p.TimeLimit));

@@ -77,6 +77,7 @@ public sealed class JsonOutputSchemaTests
         $.pools[].pilots[].running_seconds: number|null
         $.pools[].pilots[].time_left_seconds: number|null
         $.pools[].pilots[].array_index: number|null
+        $.pools[].pilots[].foreign: bool
         """;
 
     public const string Status = """
@@ -172,6 +173,12 @@ public sealed class JsonOutputSchemaTests
         $.leader.*: any
         $.kubernetes: object
         $.kubernetes.*: any
+        $.accounting: object
+        $.accounting.*: any
+        $.pricing: object|absent
+        $.pricing.*: any
+        $.budget: object|absent
+        $.budget.*: any
         $.pool: array|absent
         $.pool[]: object
         $.pool[].name: string

@@ -30,10 +30,23 @@ public sealed class TrustedFilesTests : IDisposable
     {
         var config = WriteLocalSite(_dir);
 
-        var (exit, _, error) = RunProcess(null, null, "status", "--config", config, "-q");
+        var (exit, _, error) = RunProcess(null, null, "status", "--config", config);
 
         Assert.Equal(0, exit);
         Assert.Equal(IsRoot, error.Contains("running as root", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Under_quiet_the_root_warning_goes_to_the_log_file_only()
+    {
+        var config = WriteLocalSite(_dir);
+
+        var (exit, _, error) = RunProcess(null, null, "status", "--config", config, "-q");
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("running as root", error, StringComparison.Ordinal);
+        var logs = Directory.GetFiles(Path.Combine(_dir, "state", "logs"));
+        Assert.Equal(IsRoot, logs.Any(f => File.ReadAllText(f).Contains("running as root", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -27,7 +27,6 @@ public sealed class TemplateRendererTests
     [InlineData("it's")]
     [InlineData("a'b''c'")]
     [InlineData("$(touch /tmp/autopilot-pwned) `id` ${HOME} \\ \"")]
-    [InlineData("two\nlines")]
     [InlineData("")]
     public void Quoted_values_reach_the_shell_unchanged(string value)
     {

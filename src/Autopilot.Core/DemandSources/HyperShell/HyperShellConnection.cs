@@ -49,6 +49,19 @@ public static class HyperShellConnection
         }
     }
 
+    /// <summary>
+    /// A data source for one-shot demand reads: the slim builder (no JSON, range, array or other
+    /// plugin type resolvers to build) and no type loading (no pg_type catalogue query and parse at
+    /// each connection: the counts read only built-in types). The caller disposes it after its
+    /// unpooled connection.
+    /// </summary>
+    public static NpgsqlDataSource PostgresDemandDataSource(string connectionString)
+    {
+        var builder = new NpgsqlSlimDataSourceBuilder(connectionString);
+        builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        return builder.Build();
+    }
+
     /// <summary>The server cancels a slow statement at statement_timeout; the client gives up a little later.</summary>
     public static int PostgresCommandTimeout(PostgresOptions pg) => (int)Math.Ceiling(Effective(pg.StatementTimeout).TotalSeconds) + 5;
 

@@ -79,7 +79,10 @@ public sealed class HyperShellDemandSource : IDemandSource
 
     private string SqlitePath => HyperShellPaths.ResolveDatabaseFile(options.Path);
 
-    private HyperShellQuery Query(HyperShellDialect dialect, string table) => new(dialect, table, tag, options.MaxRetries);
+    private HyperShellQuery Query(HyperShellDialect dialect, string table) => new(dialect, table, tag, options.MaxRetries) { ManyUnfinished = ManyUnfinished };
+
+    /// <summary>See <see cref="HyperShellQuery.ManyUnfinished"/> (a test sets 0 to read group by group).</summary>
+    internal long ManyUnfinished { get; init; } = HyperShellQuery.DefaultManyUnfinished;
 
     // ---------------------------------------------------------------- SQLite
 
@@ -180,8 +183,8 @@ public sealed class HyperShellDemandSource : IDemandSource
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var dataSource = HyperShellConnection.PostgresDemandDataSource(connectionString);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var columns = new List<string>();
             await using (var info = connection.CreateCommand())

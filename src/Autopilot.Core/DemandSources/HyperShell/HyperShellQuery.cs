@@ -112,9 +112,13 @@ internal sealed class HyperShellQuery
         var limit = Math.Max(saturation, 1);
         var measures = new List<DemandMeasure>();
         long? group = null;
+        // Read only when a choice needs it (not when the start group has a task never handed out).
+        long? unfinishedRows = null;
+        async Task<long> UnfinishedRowsAsync() => unfinishedRows ??=
+            await ScalarLongAsync(connection, transaction, UnfinishedRangeSql(), null, ManyUnfinished, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
         if (hasGroup)
         {
-            var state = await GroupStateAsync(connection, transaction, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false);
+            var state = await GroupStateAsync(connection, transaction, UnfinishedRowsAsync, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false);
             switch (state.Status)
             {
                 case HyperShellGroupStatus.Empty:
@@ -156,7 +160,11 @@ internal sealed class HyperShellQuery
         foreach (var count in counts.TakeWhile(_ => total < limit))
         {
             var value = 0L;
-            foreach (var sql in CountSql(count, hasGroup).TakeWhile(_ => total + value < limit))
+            var statements = count == HyperShellCount.InFlight && group is { } g
+                && await GroupRowsAreFewerAsync(connection, transaction, g, await UnfinishedRowsAsync().ConfigureAwait(false), commandTimeoutSeconds, cancellationToken).ConfigureAwait(false)
+                ? [GroupInFlightSql()]
+                : CountSql(count, hasGroup);
+            foreach (var sql in statements.TakeWhile(_ => total + value < limit))
             {
                 value += await ScalarLongAsync(connection, transaction, sql, group, limit - total - value, commandTimeoutSeconds, cancellationToken).ConfigureAwait(false) ?? 0;
             }
@@ -187,6 +195,11 @@ internal sealed class HyperShellQuery
     {
         var group = !hasGroup ? "" : count == HyperShellCount.Pending ? " AND \"group\" = @group" : " AND " + NotIndexed("\"group\"") + " = @group";
         var tagCondition = TagCondition is { } t ? " AND " + t : "";
+        if (count == HyperShellCount.Retryable)
+        {
+            return [FailuresNotRetried(null, $"attempt < @max_attempts{group}{tagCondition}")];
+        }
+
         return Conditions(count)
             .Select(where => $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where}{group}{tagCondition} LIMIT @limit) bounded")
             .ToList();
@@ -223,48 +236,96 @@ internal sealed class HyperShellQuery
 
     /// <summary>
     /// The lowest group at or after @group with a task of <paramref name="kind"/>, one statement per
-    /// index range (take the least). Each walks the exit_status index over unfinished, failed or
-    /// cancelled rows only; the group is a filter there, kept off the ("group", schedule_time)
-    /// index, whose range from @group on is the finished history of every later group.
+    /// index range (take the least). Each walks the exit_status index over unfinished rows or over
+    /// failures not yet retried (<see cref="FailuresNotRetried"/>), never the finished history; the
+    /// group is a filter there, kept off the ("group", schedule_time) index, whose range from @group
+    /// on is the finished history of every later group.
     /// </summary>
     internal IReadOnlyList<string> FirstGroupSql(HyperShellGroupKind kind)
     {
         var column = NotIndexed("\"group\"");
-        return Conditions(kind).Select(where => $"SELECT min({column}) FROM {table} WHERE {where} AND {column} >= @group").ToList();
-    }
-
-    /// <summary>Failed tasks past their retries in @group, counted up to @limit (two ranges, summed): the stuck group's explanation.</summary>
-    internal IReadOnlyList<string> FailedPastRetriesSql()
-    {
-        var column = NotIndexed("\"group\"");
-        return Conditions(HyperShellGroupKind.FailedPastRetries)
-            .Select(where => $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} AND {column} = @group LIMIT @limit) bounded")
-            .ToList();
-    }
-
-    private IEnumerable<string> Conditions(HyperShellGroupKind kind)
-    {
-        var notRetried = Sqlite ? "retried = 0" : "NOT retried";
+        var from = $"{column} >= @group";
         return kind switch
         {
-            // HyperShell waits while completion_time is NULL, whatever the status (an old-style
-            // cancellation leaves it NULL and holds the group too). Successes, exit_status 0, are
-            // the history: a success without completion_time is not looked for.
+            // HyperShell waits while completion_time is NULL. Successes, cancellations (2.8 sets
+            // completion_time) and retried failures are the history and are not looked for.
             HyperShellGroupKind.Unfinished =>
             [
-                $"exit_status IS NULL AND {NullNotIndexed("completion_time")}",
-                $"exit_status < 0 AND {NullNotIndexed("completion_time")}",
-                $"exit_status > 0 AND {NullNotIndexed("completion_time")}",
+                $"SELECT min({column}) FROM {table} WHERE exit_status IS NULL AND {NullNotIndexed("completion_time")} AND {from}",
+                FailuresNotRetried($"min({column})", $"{NullNotIndexed("completion_time")} AND {from}"),
             ],
-            HyperShellGroupKind.Retryable => Conditions(HyperShellCount.Retryable),
+            HyperShellGroupKind.Retryable => [FailuresNotRetried($"min({column})", $"attempt < @max_attempts AND {from}")],
             // increment_group's failed_query: failed (not ok, not cancelled), not retried, no attempt left.
-            _ =>
-            [
-                $"exit_status > 0 AND {notRetried} AND attempt >= @max_attempts",
-                $"exit_status < -1 AND {notRetried} AND attempt >= @max_attempts",
-            ],
+            _ => [FailuresNotRetried($"min({column})", $"attempt >= @max_attempts AND {from}")],
         };
     }
+
+    /// <summary>Failed tasks past their retries in @group, counted up to @limit: the stuck group's explanation.</summary>
+    internal IReadOnlyList<string> FailedPastRetriesSql() =>
+        [FailuresNotRetried(null, $"attempt >= @max_attempts AND {NotIndexed("\"group\"")} = @group")];
+
+    /// <summary>
+    /// Failed tasks (neither ok nor cancelled; a signal gives a negative status) that were not
+    /// retried, <paramref name="select"/>ed (null: counted up to @limit). The failures of the history
+    /// were retried (HyperShell sets retried on the attempt it resubmits), so (exit_status, retried)
+    /// is sought once per distinct failing status with retried false: a loose scan of the index
+    /// for the statuses, then only the rows still waiting for a retry or past their retries. A range
+    /// on exit_status alone would read every failure of the history.
+    /// </summary>
+    private string FailuresNotRetried(string? select, string where)
+    {
+        // One index seek per status: SQLite keeps the order of a CROSS JOIN; PostgreSQL is held to it
+        // by LATERAL with OFFSET 0, which it does not flatten (flattened, it hash-joins the statuses
+        // to a walk of the whole retried = false range).
+        var rows = Sqlite
+            ? $"FROM failing CROSS JOIN {table} WHERE exit_status = failing.v AND retried = 0 AND failing.v NOT IN (0, -1) AND {where}"
+            : $"FROM failing CROSS JOIN LATERAL (SELECT * FROM {table} WHERE exit_status = failing.v AND NOT retried AND {where} OFFSET 0) failed WHERE failing.v NOT IN (0, -1)";
+        return $"""
+            WITH RECURSIVE failing(v) AS (
+              SELECT min(exit_status) FROM {table} WHERE exit_status IS NOT NULL
+              UNION ALL
+              SELECT (SELECT min(exit_status) FROM {table} WHERE exit_status > failing.v) FROM failing WHERE failing.v IS NOT NULL
+            )
+            {(select is null ? $"SELECT count(*) FROM (SELECT 1 {rows} LIMIT @limit) bounded" : $"SELECT {select} {rows}")}
+            """;
+    }
+
+    /// <summary>
+    /// Unfinished tasks (pending and in flight, every group) counted up to @limit from the exit_status
+    /// index alone: whether the exit_status range of unfinished work is small enough to read, or
+    /// the group's own rows are the smaller read.
+    /// </summary>
+    internal string UnfinishedRangeSql() => $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE exit_status IS NULL LIMIT @limit) bounded";
+
+    /// <summary>Scheduled tasks of @group counted up to @limit from the ("group", schedule_time) index alone.</summary>
+    internal string GroupScheduledSql() => $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE \"group\" = @group AND schedule_time IS NOT NULL LIMIT @limit) bounded";
+
+    /// <summary>
+    /// Whether @group has an unfinished task, from the ("group", schedule_time) index: a pending one
+    /// is one seek; a scheduled one is looked for from the latest scheduled back (in flight tasks
+    /// are the recent ones), so only a group with nothing in flight is read whole.
+    /// </summary>
+    internal IReadOnlyList<string> GroupUnfinishedSql() =>
+    [
+        $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE \"group\" = @group AND schedule_time IS NULL AND {NullNotIndexed("completion_time")} AND coalesce(exit_status, 1) <> 0 LIMIT 1) bounded",
+        $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE \"group\" = @group AND schedule_time IS NOT NULL AND {NullNotIndexed("completion_time")} AND coalesce(exit_status, 1) <> 0 ORDER BY schedule_time DESC LIMIT 1) bounded",
+    ];
+
+    /// <summary>In flight tasks of @group counted up to @limit over the group's scheduled rows (when they are fewer than the unfinished ones).</summary>
+    internal string GroupInFlightSql()
+    {
+        var tagCondition = TagCondition is { } t ? " AND " + t : "";
+        return $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE \"group\" = @group AND schedule_time IS NOT NULL AND {NullNotIndexed("exit_status")} AND {NullNotIndexed("completion_time")}{tagCondition} LIMIT @limit) bounded";
+    }
+
+    /// <summary>
+    /// Above this many unfinished tasks the group's own rows are read instead of the exit_status
+    /// range of unfinished work (both counted first, index only, up to this many). A test sets 0
+    /// to take the group-by-group path on small tables.
+    /// </summary>
+    internal long ManyUnfinished { get; init; } = DefaultManyUnfinished;
+
+    internal const long DefaultManyUnfinished = 20_000;
 
     /// <summary>
     /// Reconstructs the group HyperShell's server is at (hypershell/hypershell, data/model.py
@@ -277,7 +338,7 @@ internal sealed class HyperShellQuery
     /// lowest one from the start with unfinished, retryable or permanently failed tasks. Tags do
     /// not enter: the server does not look at them.
     /// </summary>
-    private async Task<HyperShellGroupState> GroupStateAsync(DbConnection connection, DbTransaction? transaction, int timeout, CancellationToken cancellationToken)
+    private async Task<HyperShellGroupState> GroupStateAsync(DbConnection connection, DbTransaction? transaction, Func<Task<long>> unfinishedRows, int timeout, CancellationToken cancellationToken)
     {
         var groups = new List<(long Group, bool Scheduled)>();
         await using (var command = connection.CreateCommand())
@@ -305,11 +366,41 @@ internal sealed class HyperShellQuery
 
         // Latest scheduled first; when nothing was ever scheduled, every row is unscheduled and the last is the lowest group.
         var start = groups[0].Scheduled ? groups[0].Group : groups[^1].Group;
-        var unfinished = await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Unfinished, start, timeout, cancellationToken).ConfigureAwait(false);
+
+        // A task of the start group never handed out: the server stays there (it only moves on from
+        // a group with nothing unfinished), and no failure below it can stop it. One seek.
+        if (await ScalarLongAsync(connection, transaction, GroupUnfinishedSql()[0], start, 1, timeout, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            return new HyperShellGroupState(HyperShellGroupStatus.Active, start);
+        }
+
         var retryable = maxRetries > 0
             ? await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Retryable, start, timeout, cancellationToken).ConfigureAwait(false)
             : null;
         var failed = await FirstGroupAsync(connection, transaction, HyperShellGroupKind.FailedPastRetries, start, timeout, cancellationToken).ConfigureAwait(false);
+
+        // Few unfinished tasks: their exit_status range is read whole. Many (pending work queued in
+        // later groups): the groups from the start are asked one by one, from their own index
+        // range, up to the first that is active or past a failed one.
+        long? unfinished;
+        if (await unfinishedRows().ConfigureAwait(false) < ManyUnfinished)
+        {
+            unfinished = await FirstGroupAsync(connection, transaction, HyperShellGroupKind.Unfinished, start, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            unfinished = null;
+            var stop = Min(retryable, failed);
+            foreach (var group in groups.Select(g => g.Group).Where(g => g >= start && (stop is null || g <= stop)).Order())
+            {
+                if (await GroupHasUnfinishedAsync(connection, transaction, group, timeout, cancellationToken).ConfigureAwait(false))
+                {
+                    unfinished = group;
+                    break;
+                }
+            }
+        }
+
         var active = Min(unfinished, retryable);
         if (failed is { } f && (active is null || f < active))
         {
@@ -320,6 +411,24 @@ internal sealed class HyperShellQuery
             ? new HyperShellGroupState(HyperShellGroupStatus.Active, a)
             : new HyperShellGroupState(HyperShellGroupStatus.Done, groups.Max(g => g.Group));
     }
+
+    private async Task<bool> GroupHasUnfinishedAsync(DbConnection connection, DbTransaction? transaction, long group, int timeout, CancellationToken cancellationToken)
+    {
+        foreach (var sql in GroupUnfinishedSql())
+        {
+            if (await ScalarLongAsync(connection, transaction, sql, group, 1, timeout, cancellationToken).ConfigureAwait(false) > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the group's scheduled rows are fewer than the unfinished tasks of every group (both counted up to <see cref="ManyUnfinished"/>).</summary>
+    private async Task<bool> GroupRowsAreFewerAsync(DbConnection connection, DbTransaction? transaction, long group, long unfinishedRows, int timeout, CancellationToken cancellationToken) =>
+        unfinishedRows >= ManyUnfinished
+        && await ScalarLongAsync(connection, transaction, GroupScheduledSql(), group, ManyUnfinished, timeout, cancellationToken).ConfigureAwait(false) < ManyUnfinished;
 
     private async Task<long?> FirstGroupAsync(DbConnection connection, DbTransaction? transaction, HyperShellGroupKind kind, long from, int timeout, CancellationToken cancellationToken)
     {
@@ -356,14 +465,8 @@ internal sealed class HyperShellQuery
         // Handed to a client or pre-marked by the server; not finished, not cancelled: the
         // exit_status index's NULL range (pending and in flight tasks only).
         HyperShellCount.InFlight => [$"exit_status IS NULL AND {NullNotIndexed("completion_time")} AND {NotNullNotIndexed("schedule_time")}"],
-        // Failed (neither ok nor cancelled; a signal gives a negative status), not yet retried,
-        // attempts left: the server resubmits it. Two ranges of the exit_status index that skip
-        // the successes, which are most of the history.
-        _ =>
-        [
-            $"exit_status > 0 AND {(Sqlite ? "retried = 0" : "NOT retried")} AND attempt < @max_attempts",
-            $"exit_status < -1 AND {(Sqlite ? "retried = 0" : "NOT retried")} AND attempt < @max_attempts",
-        ],
+        // Retryable (failed, not yet retried, attempts left) is FailuresNotRetried.
+        _ => throw new ArgumentOutOfRangeException(nameof(count), count, "not a range of one index"),
     };
 
     private string? TagCondition => tag switch

@@ -36,7 +36,8 @@ public sealed record GridEngineJobDetail(
     string? Owner,
     string? Project,
     TimeSpan? HardRuntime,
-    IReadOnlyDictionary<int, int> TaskStatus);
+    IReadOnlyDictionary<int, int> TaskStatus,
+    IReadOnlyDictionary<string, string>? Context = null);
 
 /// <summary>The answer of <c>qstat -j &lt;ids&gt; -xml</c>: jobs found and ids the qmaster does not know.</summary>
 public sealed record GridEngineDetailReport(IReadOnlyList<GridEngineJobDetail> Jobs, IReadOnlyList<string> UnknownJobIds);
@@ -557,24 +558,42 @@ public static partial class GridEngineParser
             }
 
             var status = new Dictionary<int, int>();
-            var ja = block.IndexOf("<JB_ja_tasks>", StringComparison.Ordinal);
-            if (ja >= 0)
+            var tasksBlock = Section(block, "JB_ja_tasks");
+            var numbers = AllTags(tasksBlock, "JAT_task_number").ToList();
+            var states = AllTags(tasksBlock, "JAT_status").ToList();
+            for (var i = 0; i < numbers.Count; i++)
             {
-                var jaEnd = block[ja..].IndexOf("</JB_ja_tasks>", StringComparison.Ordinal);
-                var tasksBlock = jaEnd < 0 ? block[ja..] : block[ja..(ja + jaEnd)];
-                var numbers = AllTags(tasksBlock, "JAT_task_number").ToList();
-                var states = AllTags(tasksBlock, "JAT_status").ToList();
-                for (var i = 0; i < numbers.Count; i++)
-                {
-                    status[ParseInt(numbers[i], "JAT_task_number")] = i < states.Count ? ParseInt(states[i], "JAT_status") : 0;
-                }
+                status[ParseInt(numbers[i], "JAT_task_number")] = i < states.Count ? ParseInt(states[i], "JAT_status") : 0;
             }
 
-            jobs.Add(new GridEngineJobDetail(number, Tag(block, "JB_job_name"), Tag(block, "JB_owner"), Tag(block, "JB_project"), hrt, status));
+            // Only the job context (-ac), not the environment list, which uses the same VA_ tags.
+            var context = new Dictionary<string, string>(StringComparer.Ordinal);
+            var contextBlock = Section(block, "JB_context");
+            var names = AllTags(contextBlock, "VA_variable").ToList();
+            var values = AllTags(contextBlock, "VA_value").ToList();
+            for (var i = 0; i < names.Count; i++)
+            {
+                context[names[i]] = i < values.Count ? values[i] : "";
+            }
+
+            jobs.Add(new GridEngineJobDetail(number, Tag(block, "JB_job_name"), Tag(block, "JB_owner"), Tag(block, "JB_project"), hrt, status, context));
             pos = next < 0 ? -1 : end;
         }
 
         return new GridEngineDetailReport(jobs, []);
+    }
+
+    /// <summary>From <c>&lt;tag&gt;</c> to its close (or the end of <paramref name="block"/>); empty when the tag is absent.</summary>
+    private static ReadOnlySpan<char> Section(ReadOnlySpan<char> block, string tag)
+    {
+        var at = block.IndexOf("<" + tag + ">", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return [];
+        }
+
+        var end = block[at..].IndexOf("</" + tag + ">", StringComparison.Ordinal);
+        return end < 0 ? block[at..] : block[at..(at + end)];
     }
 
     // ------------------------------------------------------------------ qsub

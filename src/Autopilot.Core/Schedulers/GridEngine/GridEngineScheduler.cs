@@ -26,8 +26,15 @@ public sealed partial class GridEngineScheduler : IScheduler
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    public GridEngineScheduler(IProcessRunner runner, SchedulerOptions? options = null, ILogger<GridEngineScheduler>? logger = null, TimeProvider? time = null)
+    /// <summary>The job context variable (<c>qsub -ac</c>) that carries the <see cref="PilotMarker"/>.</summary>
+    public const string MarkerVariable = "AUTOPILOT";
+
+    private readonly string _marker;
+
+    /// <param name="marker">The job context value every pilot gets; a job of a pilot's name without it is foreign.</param>
+    public GridEngineScheduler(IProcessRunner runner, SchedulerOptions? options = null, ILogger<GridEngineScheduler>? logger = null, TimeProvider? time = null, string? marker = null)
     {
+        _marker = marker ?? PilotMarker.Default;
         _runner = runner ?? throw new ArgumentNullException(nameof(runner));
         _options = options ?? new SchedulerOptions { Kind = "sge" };
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -59,14 +66,55 @@ public sealed partial class GridEngineScheduler : IScheduler
             throw new SchedulerException($"`{spec.Display()}` printed more than {ListingMaxBytes} bytes; the listing cannot be trusted");
         }
 
+        IReadOnlyList<Pilot> pilots;
         try
         {
-            return GridEngineParser.ParseQstatXml(result.StandardOutput, query.JobNames, _time.LocalTimeZone);
+            pilots = GridEngineParser.ParseQstatXml(result.StandardOutput, query.JobNames, _time.LocalTimeZone);
         }
         catch (FormatException ex)
         {
             throw new SchedulerException($"`{spec.Display()}` printed output that cannot be read: {ex.Message}", ex);
         }
+
+        return pilots.Count == 0 ? pilots : await MarkForeignAsync(pilots, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// qstat's listing shows no job context, so the jobs that carry a pilot's name are asked about
+    /// once more, together (<c>qstat -j a,b,c -xml</c>): only those with our marker are pilots. A job
+    /// gone in between is no pilot any more either.
+    /// </summary>
+    private async Task<IReadOnlyList<Pilot>> MarkForeignAsync(IReadOnlyList<Pilot> pilots, CancellationToken cancellationToken)
+    {
+        var jobs = pilots.Select(p => JobNumber(p.Id)).Distinct(StringComparer.Ordinal).ToList();
+        var spec = Spec(_options, "qstat", ["-j", string.Join(',', jobs), "-xml"]) with { MaxOutputBytes = ListingMaxBytes };
+        var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded || result.OutputTruncated)
+        {
+            throw new SchedulerException($"cannot tell pilots from look-alike jobs: {result.Describe()}{Hint()}");
+        }
+
+        GridEngineDetailReport report;
+        try
+        {
+            report = GridEngineParser.ParseJobDetailXml(result.StandardOutput);
+        }
+        catch (FormatException ex)
+        {
+            throw new SchedulerException($"`{spec.Display()}` printed output that cannot be read: {ex.Message}", ex);
+        }
+
+        var ours = report.Jobs
+            .Where(j => j.Context is not null && j.Context.TryGetValue(MarkerVariable, out var v) && v == _marker)
+            .Select(j => j.JobNumber)
+            .ToHashSet(StringComparer.Ordinal);
+        return pilots.Select(p => ours.Contains(JobNumber(p.Id)) ? p : p with { Foreign = true }).ToList();
+    }
+
+    private static string JobNumber(string id)
+    {
+        var dot = id.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? id : id[..dot];
     }
 
     public async Task<SubmitResult> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
@@ -100,7 +148,7 @@ public sealed partial class GridEngineScheduler : IScheduler
 
     private async Task<GridEngineSubmission> SubmitOneAsync(SubmitRequest request, int arraySize, CancellationToken cancellationToken)
     {
-        var args = BuildSubmitArguments(request, arraySize);
+        var args = BuildSubmitArguments(request, arraySize, _marker);
         var spec = Spec(request.Scheduler, "qsub", args);
         if (request.Environment is { Count: > 0 } env)
         {
@@ -129,10 +177,10 @@ public sealed partial class GridEngineScheduler : IScheduler
     }
 
     /// <summary>The qsub argument array (without the executable) for one submission.</summary>
-    internal static List<string> BuildSubmitArguments(SubmitRequest request, int arraySize)
+    internal static List<string> BuildSubmitArguments(SubmitRequest request, int arraySize, string marker = PilotMarker.Default)
     {
         var o = request.Scheduler;
-        var args = new List<string> { "-terse", "-N", request.JobName };
+        var args = new List<string> { "-terse", "-N", request.JobName, "-ac", MarkerVariable + "=" + marker };
         if (!string.IsNullOrEmpty(o.Queue))
         {
             args.AddRange(["-q", o.Queue]);
@@ -416,6 +464,8 @@ public sealed partial class GridEngineScheduler : IScheduler
                 problems.Add("scheduler.extra_args: an argument contains a newline or NUL");
             }
         }
+
+        problems.AddRange(ExtraArgRules.GridEngine.Check(options.ExtraArgs));
 
         return problems;
     }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Processes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -156,9 +157,9 @@ public sealed class LocalScheduler : IScheduler
             {
                 await StartOneAsync(request, id, dir, interpreter, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException and not SchedulerException)
+            catch (Exception ex) when (ex is not OperationCanceledException && (ids.Count > 0 || ex is not SchedulerException))
             {
-                throw new SchedulerException($"pool {request.PoolName}: starting local pilot {id} failed{(ids.Count > 0 ? $" (after {string.Join(", ", ids)} started)" : "")}: {ex.Message}", ex);
+                throw new SchedulerException($"pool {request.PoolName}: starting local pilot {id} failed{(ids.Count > 0 ? $" (after {string.Join(", ", ids)} started)" : "")}: {ex.Message}", ex, ids);
             }
 
             ids.Add(id);
@@ -195,25 +196,39 @@ public sealed class LocalScheduler : IScheduler
         }
 
         psi.ArgumentList.Add(request.ScriptPath);
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (request.Environment is not null)
         {
             foreach (var (k, v) in request.Environment)
             {
-                psi.Environment[k] = v;
+                env[k] = v;
             }
         }
 
-        psi.Environment["AUTOPILOT_PILOT_ID"] = id;
-        psi.Environment["AUTOPILOT_JOB_NAME"] = request.JobName;
+        env["AUTOPILOT_PILOT_ID"] = id;
+        env["AUTOPILOT_JOB_NAME"] = request.JobName;
+        ChildEnvironment.Apply(psi, env);
 
-        using (var starter = Process.Start(psi) ?? throw new SchedulerException($"`{_setsid}` did not start"))
+        Process starter;
+        try
+        {
+            starter = Process.Start(psi) ?? throw new SchedulerException($"`{_setsid}` did not start");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or SchedulerException)
+        {
+            DeleteRecord(record); // Nothing was started: no pilot to remember.
+            throw;
+        }
+
+        using (starter)
         {
             // setsid --fork returns at once; the pilot is then a child of init, not of autopilot.
             using var startCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             startCts.CancelAfter(TimeSpan.FromSeconds(10));
             await starter.WaitForExitAsync(startCts.Token).ConfigureAwait(false);
-            if (starter.ExitCode != 0)
+            if (starter.ExitCode != 0 && !File.Exists(pidFile))
             {
+                DeleteRecord(record);
                 throw new SchedulerException($"`{_setsid} --fork /bin/sh ...` exited with {starter.ExitCode}");
             }
         }
@@ -359,9 +374,16 @@ public sealed class LocalScheduler : IScheduler
         var exitFile = Path.Combine(dir, record.Id + ".exit");
         if (record.Pid <= 0)
         {
-            return now - record.SubmitTime < StartTimeout
-                ? new Status(PilotState.Queued, "starting", PilotEnd.Unknown, null, null)
-                : new Status(PilotState.Finished, "never-started", PilotEnd.Failed, null, record.SubmitTime + StartTimeout);
+            // The autopilot that started it may have died between the fork and recording the pid: the
+            // wrapper writes its pid file on its own, so a pilot that started is always found again.
+            if (Adopt(record) is not { } adopted)
+            {
+                return now - record.SubmitTime < StartTimeout
+                    ? new Status(PilotState.Queued, "starting", PilotEnd.Unknown, null, null)
+                    : new Status(PilotState.Finished, "never-started", PilotEnd.Failed, null, record.SubmitTime + StartTimeout);
+            }
+
+            record = adopted;
         }
 
         var stat = ProcStat.Read(record.Pid);
@@ -397,6 +419,41 @@ public sealed class LocalScheduler : IScheduler
             ? new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(dir, record.Id + ".pid")), TimeSpan.Zero)
             : null;
         return new Status(PilotState.Finished, "vanished", PilotEnd.Unknown, null, pidTime);
+    }
+
+    /// <summary>
+    /// The record completed from the pid file the wrapper wrote, and saved; null when there is none yet.
+    /// The process counts as the pilot only while its command line names that pid file (the wrapper's
+    /// marker), so a pid reused by another program is never taken for it.
+    /// </summary>
+    private LocalPilotRecord? Adopt(LocalPilotRecord record)
+    {
+        var pidFile = Path.Combine(JobDirectory(record.Name), record.Id + ".pid");
+        if (!TryReadPid(pidFile, out var pid))
+        {
+            return null;
+        }
+
+        var stat = ProcStat.Read(pid);
+        var ours = stat is not null && CommandLineNames(pid, pidFile);
+        var adopted = record with { Pid = pid, StartTicks = ours ? stat!.StartTicks : null };
+        WriteRecord(adopted);
+        _logger.LogWarning("local pilot {Id}: its start was not recorded (autopilot killed while starting it?); found it by its pid file: pid {Pid}, {State}",
+            record.Id, pid, ours ? "running" : "no longer running");
+        return adopted;
+    }
+
+    private static bool CommandLineNames(int pid, string pidFile)
+    {
+        try
+        {
+            var argv = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Split('\0');
+            return argv.Contains(pidFile, StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static int? ReadExit(string path)

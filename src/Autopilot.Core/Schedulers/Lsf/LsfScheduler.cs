@@ -129,10 +129,7 @@ public sealed class LsfScheduler : IScheduler
             problems.Add($"scheduler.walltime: LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes");
         }
 
-        if (options.ExtraArgs.Contains("-J"))
-        {
-            problems.Add("scheduler.extra_args: -J is set by autopilot (pilots are recognised by their name)");
-        }
+        problems.AddRange(ExtraArgRules.Lsf.Check(options.ExtraArgs));
 
         return problems;
     }
@@ -165,9 +162,12 @@ public sealed class LsfScheduler : IScheduler
     /// extra_args, which also turns ours off. No warning action (<c>-wa USR1 -wt M</c>) by default: LSF
     /// signals every process of the job, so tasks without a USR1 handler would die; the pilot template
     /// drains itself from a timer instead (sites whose tasks ignore USR1 may add -wa/-wt in extra_args,
-    /// the template passes the signal on). Environment values are not on the command
-    /// line: bsub copies its own environment into the job. The script is the job's command (it must be
-    /// executable and visible on the execution host); #BSUB lines in it are not read.
+    /// the template passes the signal on). Environment: bsub copies its whole environment into the job
+    /// unless told otherwise (<c>-env "all"</c> is the default), so <c>-env</c> names exactly what the pilot
+    /// gets: PATH and the request's own variables, their values taken from bsub's environment (never on
+    /// the command line), which is itself only <see cref="Processes.ChildEnvironment"/>'s allow-list. The
+    /// script is the job's command (it must be executable and visible on the execution host); #BSUB lines
+    /// in it are not read.
     /// </summary>
     internal static List<string> BuildSubmitArgs(SubmitRequest request, int arraySize)
     {
@@ -207,6 +207,7 @@ public sealed class LsfScheduler : IScheduler
         var suffix = arraySize > 1 ? "%J_%I" : "%J";
         args.AddRange(["-o", Path.Combine(request.LogDirectory, $"{request.JobName}.{suffix}.out")]);
         args.AddRange(["-e", Path.Combine(request.LogDirectory, $"{request.JobName}.{suffix}.err")]);
+        args.AddRange(["-env", string.Join(',', (request.Environment?.Keys ?? []).Where(k => k != "PATH").Order(StringComparer.Ordinal).Prepend("PATH"))]);
         args.AddRange(o.ExtraArgs);
         args.Add(request.ScriptPath);
         return args;

@@ -157,6 +157,7 @@ public sealed class PbsScheduler : IScheduler
     {
         var problems = new List<string>();
         ArgumentRules.CheckCommon(problems, o);
+        problems.AddRange(ExtraArgRules.Pbs.Check(o.ExtraArgs));
         ArgumentRules.CheckPlain(problems, "scheduler.queue", o.Queue);
         ArgumentRules.CheckPlain(problems, "scheduler.account", o.Account);
         if (flavor == PbsFlavor.Torque)

@@ -24,6 +24,8 @@ public enum SqueueField
     StartTime,
     /// <summary>%l</summary>
     TimeLimit,
+    /// <summary>%k: the job comment, where Autopilot puts its <see cref="PilotMarker"/>.</summary>
+    Comment,
 }
 
 /// <summary>
@@ -95,6 +97,7 @@ public sealed record SqueueLayout(IReadOnlyList<SqueueField> Fields, string? Del
                 'V' => SqueueField.SubmitTime,
                 'S' => SqueueField.StartTime,
                 'l' => SqueueField.TimeLimit,
+                'k' => SqueueField.Comment,
                 _ => SqueueField.Ignored,
             });
         }
@@ -120,6 +123,7 @@ public sealed record SqueueLayout(IReadOnlyList<SqueueField> Fields, string? Del
             "SUBMIT_TIME" => SqueueField.SubmitTime,
             "START_TIME" => SqueueField.StartTime,
             "TIME_LIMIT" or "TIMELIMIT" => SqueueField.TimeLimit,
+            "COMMENT" => SqueueField.Comment,
             _ => SqueueField.Ignored,
         };
 }

@@ -29,21 +29,23 @@ public sealed record SacctRow(
 public static class SlurmParser
 {
     /// <summary>The squeue -o format Autopilot uses (unit-separated, no widths so nothing is cut or padded).</summary>
-    public const string SqueueFormat = "%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l";
+    /// The comment (%k) comes last: it is the one free-text field, and it tells a pilot from a look-alike.
+    public const string SqueueFormat = "%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l\u001F%k";
 
     /// <summary>A pending range like <c>1_[1-1000000]</c> is expanded; beyond this many elements in one line it is refused.</summary>
     public const int MaxArrayExpansion = 1_000_000;
 
     /// <summary>Parses the output of squeue run with <see cref="SqueueFormat"/> (and -h).</summary>
-    public static IReadOnlyList<Pilot> ParseSqueue(string output, TimeZoneInfo? zone = null) =>
-        ParseSqueue(output, SqueueLayout.Autopilot, zone);
+    /// <param name="marker">When set, a job whose comment is not exactly this is <see cref="Pilot.Foreign"/>.</param>
+    public static IReadOnlyList<Pilot> ParseSqueue(string output, TimeZoneInfo? zone = null, string? marker = null) =>
+        ParseSqueue(output, SqueueLayout.Autopilot, zone, marker);
 
     /// <summary>
     /// Parses squeue output of any supported layout. <c>CLUSTER: name</c> lines (-M, SLURM_CLUSTERS) are
     /// skipped; pending array ranges (<c>1080_[5-1024]</c>, <c>8_[1,4]</c>, with or without a <c>%</c>
     /// throttle) are expanded into one queued pilot per element.
     /// </summary>
-    public static IReadOnlyList<Pilot> ParseSqueue(string output, SqueueLayout layout, TimeZoneInfo? zone = null)
+    public static IReadOnlyList<Pilot> ParseSqueue(string output, SqueueLayout layout, TimeZoneInfo? zone = null, string? marker = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(layout);
@@ -100,7 +102,7 @@ public static class SlurmParser
             }
 
             ReadOnlySpan<char> id = default, arrayJob = default, arrayTask = default, name = default, state = default;
-            ReadOnlySpan<char> reason = default, submit = default, start = default, limit = default;
+            ReadOnlySpan<char> reason = default, submit = default, start = default, limit = default, comment = default;
             for (var f = 0; f < count; f++)
             {
                 var value = line[ranges[f]].Trim();
@@ -129,6 +131,7 @@ public static class SlurmParser
                     case SqueueField.SubmitTime: submit = value; break;
                     case SqueueField.StartTime: start = value; break;
                     case SqueueField.TimeLimit: limit = value; break;
+                    case SqueueField.Comment: comment = value; break;
                 }
             }
 
@@ -160,6 +163,7 @@ public static class SlurmParser
             }
 
             var (pilotState, kind) = c;
+            var foreign = marker is not null && !comment.SequenceEqual(marker);
             var pendingReason = pilotState is PilotState.Queued or PilotState.Held ? reasonText ?? "None" : null;
 
             var nameText = strings.Get(name);
@@ -187,7 +191,7 @@ public static class SlurmParser
             if (underscore < 0)
             {
                 RequireDigits(id, lineNo, line);
-                result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit));
+                result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit, foreign));
                 continue;
             }
 
@@ -205,7 +209,7 @@ public static class SlurmParser
                 foreach (var index in ExpandRange(element[1..^1], lineNo, line))
                 {
                     var elementId = string.Concat(parentText, "_", index.ToString(CultureInfo.InvariantCulture));
-                    result.Add(new Pilot(elementId, nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, index, parentText, timeLimit));
+                    result.Add(new Pilot(elementId, nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, index, parentText, timeLimit, foreign));
                 }
 
                 continue;
@@ -216,7 +220,7 @@ public static class SlurmParser
                 throw new SchedulerException($"squeue output line {lineNo}: '{Show(id)}' is not a Slurm job id");
             }
 
-            result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, taskIndex, parentText, timeLimit));
+            result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, taskIndex, parentText, timeLimit, foreign));
         }
 
         if (!headerSeen && lineNo > 0 && result.Count == 0 && !output.AsSpan().IsWhiteSpace())
@@ -832,6 +836,13 @@ public static class SlurmParser
 
     private static bool MergeName(IReadOnlyList<SqueueField> fields, Range[] ranges, int count)
     {
+        if (fields[^1] == SqueueField.Comment)
+        {
+            // Anyone may write the separator into a comment, while Autopilot's names never hold it.
+            ranges[fields.Count - 1] = new Range(ranges[fields.Count - 1].Start, ranges[count - 1].End);
+            return true;
+        }
+
         var nameAt = -1;
         for (var f = 0; f < fields.Count; f++)
         {

@@ -24,20 +24,24 @@ public sealed class SlurmScheduler : IScheduler
     private readonly TimeProvider _time;
     private readonly TimeZoneInfo _zone;
     private readonly SchedulerOptions _defaults;
+    private readonly string _marker;
 
+    /// <param name="marker">The job comment every pilot gets; a job of a pilot's name without it is foreign.</param>
     /// <param name="defaults">Used for the command timeout and BinDir of calls that carry no pool settings (list, cancel, outcomes).</param>
     public SlurmScheduler(
         IProcessRunner runner,
         ILogger<SlurmScheduler>? logger = null,
         TimeProvider? time = null,
         SchedulerOptions? defaults = null,
-        TimeZoneInfo? zone = null)
+        TimeZoneInfo? zone = null,
+        string? marker = null)
     {
         _runner = runner ?? throw new ArgumentNullException(nameof(runner));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _defaults = defaults ?? new SchedulerOptions { Kind = "slurm" };
         _zone = zone ?? TimeZoneInfo.Local;
+        _marker = marker ?? PilotMarker.Default;
     }
 
     public string Kind => "slurm";
@@ -74,7 +78,7 @@ public sealed class SlurmScheduler : IScheduler
         IReadOnlyList<Pilot> pilots;
         try
         {
-            pilots = SlurmParser.ParseSqueue(result.StandardOutput, _zone);
+            pilots = SlurmParser.ParseSqueue(result.StandardOutput, _zone, _marker);
         }
         catch (SchedulerException ex)
         {
@@ -173,7 +177,7 @@ public sealed class SlurmScheduler : IScheduler
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         if (useArray)
         {
-            var args = SubmitArguments(request, request.Count);
+            var args = SubmitArguments(request, request.Count, _marker);
             var sb = await SbatchAsync(request, args, env, cancellationToken).ConfigureAwait(false);
             var ids = Enumerable.Range(1, request.Count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{sb.JobId}_{i}")).ToArray();
             _logger.LogInformation("pool {Pool}: submitted array {JobId} of {Count} pilots named {Name}", request.PoolName, sb.JobId, request.Count, request.JobName);
@@ -182,17 +186,24 @@ public sealed class SlurmScheduler : IScheduler
 
         var submitted = await SubmitResult.OneByOneAsync(
             request.Count,
-            async () => (await SbatchAsync(request, SubmitArguments(request, 1), env, cancellationToken).ConfigureAwait(false)).JobId).ConfigureAwait(false);
+            async () => (await SbatchAsync(request, SubmitArguments(request, 1, _marker), env, cancellationToken).ConfigureAwait(false)).JobId).ConfigureAwait(false);
         _logger.LogInformation("pool {Pool}: submitted {Count} pilots named {Name}: {Ids}", request.PoolName, submitted.JobIds.Count, request.JobName, string.Join(", ", submitted.JobIds));
         return submitted;
     }
 
-    /// <summary>The sbatch argv for one submission of <paramref name="count"/> pilots (an array when count &gt; 1).</summary>
-    public static IReadOnlyList<string> SubmitArguments(SubmitRequest request, int count)
+    /// <summary>
+    /// The sbatch argv for one submission of <paramref name="count"/> pilots (an array when count &gt; 1).
+    /// <c>--export=NONE</c>: the job gets none of sbatch's environment (slurmd sets up the user's login
+    /// environment instead, checked on Slurm 22.05), so nothing of Autopilot's own reaches a pilot;
+    /// with <see cref="SubmitRequest.Environment"/> set, exactly those variables.
+    /// </summary>
+    public static IReadOnlyList<string> SubmitArguments(SubmitRequest request, int count, string marker = PilotMarker.Default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var o = request.Scheduler;
-        var args = new List<string>(16) { "--parsable", "--job-name=" + request.JobName };
+        var args = new List<string>(18) { "--parsable", "--job-name=" + request.JobName, "--comment=" + marker };
+        // Named variables (their values travel in sbatch's own environment): those and SLURM_* only.
+        args.Add(request.Environment is { Count: > 0 } env ? "--export=" + string.Join(',', env.Keys.Order(StringComparer.Ordinal)) : "--export=NONE");
         if (!string.IsNullOrEmpty(o.Queue))
         {
             args.Add("--partition=" + o.Queue);
@@ -424,12 +435,9 @@ public sealed class SlurmScheduler : IScheduler
             {
                 problems.Add($"scheduler.extra_args: '{SlurmParser.Show(extra)}' contains a newline or NUL");
             }
-            else if (extra.StartsWith("--array", StringComparison.Ordinal) || extra.StartsWith("--job-name", StringComparison.Ordinal)
-                     || extra is "-J" or "-a" || extra.StartsWith("--parsable", StringComparison.Ordinal))
-            {
-                problems.Add($"scheduler.extra_args: '{extra}' would override what Autopilot sets itself (job name, array, parsable output)");
-            }
         }
+
+        problems.AddRange(ExtraArgRules.Slurm.Check(options.ExtraArgs));
 
         return problems;
     }

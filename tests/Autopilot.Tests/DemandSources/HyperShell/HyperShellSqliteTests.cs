@@ -118,6 +118,24 @@ public sealed class HyperShellSqliteTests : IDisposable
         c.Check(demand);
     }
 
+    /// <summary>
+    /// The same rule when many unfinished tasks wait in other groups (issue 15): each group from the
+    /// start is asked from its own rows of ("group", schedule_time), not from the exit_status range
+    /// of every unfinished task. ManyUnfinished 0 takes that path on a small table.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HyperShellGroupCases.Names), MemberType = typeof(HyperShellGroupCases))]
+    public async Task Grouped_schema_follows_HyperShells_group_rule_asking_group_by_group(string name)
+    {
+        var c = HyperShellGroupCases.Get(name);
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped, c.Batches);
+
+        var demand = await new HyperShellDemandSource(new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = path, Tag = c.Tag, MaxRetries = c.MaxRetries }) { ManyUnfinished = 0 }
+            .MeasureAsync(1000, CancellationToken.None);
+
+        c.Check(demand);
+    }
+
     [Fact]
     public async Task Grouped_schema_follows_the_server_to_the_next_group_when_the_current_one_finishes()
     {
@@ -417,6 +435,39 @@ public sealed class HyperShellSqliteTests : IDisposable
         {
             var plan = Plan(connection, query, sql);
             Assert.Contains(plan, line => line.Contains("USING INDEX index_tasks_retries", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, line => line.StartsWith("SCAN task", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// Issue 15: failures of the history were retried, so the failed-group and retryable reads seek
+    /// (exit_status = one failing status, retried = 0) rather than walk the range exit_status > 0,
+    /// which holds every failure ever made; the per-group reads seek ("group" = ?, schedule_time).
+    /// </summary>
+    [Fact]
+    public void Failure_reads_seek_the_not_retried_rows_and_group_reads_seek_the_group()
+    {
+        var path = NewDatabase(HyperShellSchemaVersion.Grouped, B(Succeeded, 200), B(Running, 5), B(Pending, 5));
+        var query = new HyperShellQuery(HyperShellDialect.Sqlite, "task", HyperShellTagFilter.Parse("site"), maxRetries: 2);
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+
+        var failures = new[] { HyperShellGroupKind.Retryable, HyperShellGroupKind.FailedPastRetries }.SelectMany(query.FirstGroupSql)
+            .Concat(query.FailedPastRetriesSql()).Concat(query.CountSql(HyperShellCount.Retryable, hasGroup: true))
+            .Append(query.FirstGroupSql(HyperShellGroupKind.Unfinished)[1]);
+        foreach (var sql in failures)
+        {
+            var plan = Plan(connection, query, sql);
+            Assert.Contains(plan, line => line.Contains("USING INDEX index_tasks_retries (exit_status=? AND retried=?)", StringComparison.Ordinal));
+            // Ranges of exit_status are only index-only seeks of min() (the loose scan of the statuses).
+            Assert.DoesNotContain(plan, line => line.Contains("USING INDEX index_tasks_retries (exit_status>", StringComparison.Ordinal) || line.Contains("USING INDEX index_tasks_retries (exit_status<", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, line => line.StartsWith("SCAN task", StringComparison.Ordinal));
+        }
+
+        foreach (var sql in query.GroupUnfinishedSql().Append(query.GroupInFlightSql()).Append(query.GroupScheduledSql()))
+        {
+            var plan = Plan(connection, query, sql);
+            Assert.Contains(plan, line => line.Contains("INDEX index_tasks_unscheduled (group=? AND schedule_time", StringComparison.Ordinal));
             Assert.DoesNotContain(plan, line => line.StartsWith("SCAN task", StringComparison.Ordinal));
         }
     }

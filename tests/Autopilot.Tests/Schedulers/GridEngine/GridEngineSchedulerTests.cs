@@ -80,7 +80,7 @@ public sealed class GridEngineSchedulerTests
         Assert.Equal(["101"], result.JobIds);
         Assert.Null(result.ArrayJobId);
         Assert.Equal(
-            ["qsub", "-terse", "-N", "autopilot-cpu", "-q", "all.q", "-P", "physics", "-l", "h_rt=02:00:00",
+            ["qsub", "-terse", "-N", "autopilot-cpu", "-ac", "AUTOPILOT=autopilot", "-q", "all.q", "-P", "physics", "-l", "h_rt=02:00:00",
              "-pe", "smp", "4", "-l", "h_vmem=1025M", "-o", "/state/logs/cpu", "-e", "/state/logs/cpu", "-S", "/bin/bash", "-b", "n",
              "-l", "gpu=0", "/state/scripts/cpu.sh"],
             runner.Argv(0));
@@ -98,7 +98,7 @@ public sealed class GridEngineSchedulerTests
         Assert.Equal(["102.1", "102.2", "102.3", "102.4", "102.5", "102.6", "102.7", "102.8"], result.JobIds);
         Assert.Single(runner.Calls);
         Assert.Equal(
-            ["/opt/sge/bin/qsub", "-terse", "-N", "autopilot-cpu", "-q", "all.q", "-l", "h_rt=02:00:00",
+            ["/opt/sge/bin/qsub", "-terse", "-N", "autopilot-cpu", "-ac", "AUTOPILOT=autopilot", "-q", "all.q", "-l", "h_rt=02:00:00",
              "-o", "/state/logs/cpu", "-e", "/state/logs/cpu", "-t", "1-8", "-S", "/bin/bash", "-b", "n", "/state/scripts/cpu.sh"],
             runner.Argv(0));
     }
@@ -171,13 +171,45 @@ public sealed class GridEngineSchedulerTests
     [Fact]
     public async Task Listing_is_one_qstat_call_for_every_pool()
     {
-        var runner = new RecordingRunner().Reply(0, GridEngineFixtures.Read("real_qstat_xml_r__sge819.xml"));
+        var runner = new RecordingRunner().Reply(0, GridEngineFixtures.Read("real_qstat_xml_r__sge819.xml")).Reply(0, MarkedJobs("53", "52"));
         var pilots = await Scheduler(runner).ListAsync(new PilotQuery(["capt-hold", "capt-eqw"], User: "root"), CancellationToken.None);
         Assert.Equal(["qstat", "-xml", "-r", "-u", "root"], runner.Argv(0));
+        Assert.Equal(["qstat", "-j", "53,52", "-xml"], runner.Argv(1));
+        Assert.Equal(2, runner.Calls.Count);
         Assert.Equal(TimeSpan.FromSeconds(7), runner.Calls[0].Timeout);
         Assert.True(runner.Calls[0].MaxOutputBytes > ProcessSpec.DefaultMaxOutputBytes);
         Assert.Equal(["53", "52.1", "52.3", "52.4"], pilots.Select(p => p.Id));
         Assert.Equal(PendingKind.Error, pilots[0].PendingKind);
+    }
+
+    /// <summary>A <c>qstat -j ... -xml</c> answer in which every given job carries Autopilot's default marker (shape of real_qstat_j_xml_context__sge819.xml).</summary>
+    private static string MarkedJobs(params string[] jobs) =>
+        "<?xml version='1.0'?>\n<detailed_job_info>\n  <djob_info>\n"
+        + string.Concat(jobs.Select(j => $"    <element>\n      <JB_job_number>{j}</JB_job_number>\n      <JB_context>\n        <context_list>\n          <VA_variable>AUTOPILOT</VA_variable>\n          <VA_value>autopilot</VA_value>\n        </context_list>\n      </JB_context>\n    </element>\n"))
+        + "  </djob_info>\n</detailed_job_info>\n";
+
+    [Fact]
+    public async Task A_look_alike_without_the_marker_is_listed_as_foreign()
+    {
+        // Real captures of one moment: job 9 submitted with -ac AUTOPILOT=autopilot, array 10 by hand with the same name.
+        var runner = new RecordingRunner()
+            .Reply(0, GridEngineFixtures.Read("real_qstat_xml_r_marker__sge819.xml"))
+            .Reply(0, GridEngineFixtures.Read("real_qstat_j_xml_context__sge819.xml"));
+        var pilots = await Scheduler(runner).ListAsync(new PilotQuery(["capt-mark"], User: "root"), CancellationToken.None);
+
+        Assert.Equal(["qstat", "-j", "9,10", "-xml"], runner.Argv(1));
+        Assert.Equal([("9", false), ("10.1", true), ("10.2", true)], pilots.Select(p => (p.Id, p.Foreign)));
+    }
+
+    [Fact]
+    public async Task A_marker_check_that_fails_fails_the_listing()
+    {
+        var runner = new RecordingRunner()
+            .Reply(0, GridEngineFixtures.Read("real_qstat_xml_r_marker__sge819.xml"))
+            .Reply(1, "", "error: commlib error");
+        var ex = await Assert.ThrowsAsync<SchedulerException>(() => Scheduler(runner).ListAsync(new PilotQuery(["capt-mark"], User: "root"), CancellationToken.None));
+        Assert.Contains("look-alike", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("commlib error", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class LsfFakeEndToEndTests
         var call = Assert.Single(bin.Calls());
         Assert.Equal(
             ["-J", "autopilot-a[1-3]", "-q", "short", "-P", "proj1", "-W", "1:30", "-n", "4", "-R", "span[hosts=1]", "-R", "rusage[mem=4096]",
-             "-o", "/logs/autopilot-a.%J_%I.out", "-e", "/logs/autopilot-a.%J_%I.err", "-G", "hpcgroup", "-wa", "USR1", "-wt", "0:10", bin.Script],
+             "-o", "/logs/autopilot-a.%J_%I.out", "-e", "/logs/autopilot-a.%J_%I.err", "-env", "PATH", "-G", "hpcgroup", "-wa", "USR1", "-wt", "0:10", bin.Script],
             call.Args);
     }
 
@@ -96,7 +96,7 @@ public sealed class LsfFakeEndToEndTests
         var options = new SchedulerOptions { Kind = "lsf", BinDir = bin.Dir, MemoryMb = 100, DrainLead = TimeSpan.Zero, ExtraArgs = ["-R", "rusage[mem=4GB]"] };
         var result = await Lsf(bin).SubmitAsync(new SubmitRequest("a", "autopilot-a", bin.Script, 1, options, "/logs"), CancellationToken.None);
         Assert.Equal(["2329803"], result.JobIds);
-        Assert.Equal(["-J", "autopilot-a", "-W", "1:00", "-n", "1", "-o", "/logs/autopilot-a.%J.out", "-e", "/logs/autopilot-a.%J.err", "-R", "rusage[mem=4GB]", bin.Script], Assert.Single(bin.Calls()).Args);
+        Assert.Equal(["-J", "autopilot-a", "-W", "1:00", "-n", "1", "-o", "/logs/autopilot-a.%J.out", "-e", "/logs/autopilot-a.%J.err", "-env", "PATH", "-R", "rusage[mem=4GB]", bin.Script], Assert.Single(bin.Calls()).Args);
     }
 
     [Fact]

@@ -236,7 +236,7 @@ public sealed class LsfParserTests
         Assert.Contains(problems, p => p.StartsWith("scheduler.queue:", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("scheduler.account:", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("scheduler.walltime:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.extra_args:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("scheduler.extra_args[0]:", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("job_prefix:", StringComparison.Ordinal));
     }
 }

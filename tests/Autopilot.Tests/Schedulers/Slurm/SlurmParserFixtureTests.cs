@@ -10,12 +10,18 @@ public sealed class SlurmParserFixtureTests
     private static IReadOnlyList<Pilot> Squeue(string file, SqueueLayout layout) =>
         SlurmParser.ParseSqueue(SlurmFixtures.Read(file), layout, SlurmFixtures.Zone);
 
+    /// <summary>
+    /// Autopilot's squeue format before the job comment (%k, the pilot marker) was added as a last
+    /// column: the two local captures below were taken with it.
+    /// </summary>
+    private static readonly SqueueLayout WithoutComment = SqueueLayout.FromFormat("%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l");
+
     private static (string Id, PilotState State)[] IdsAndStates(IEnumerable<Pilot> pilots) => pilots.Select(p => (p.Id, p.State)).ToArray();
 
     [Fact]
     public void Local_capture_without_r_expands_the_held_array_range()
     {
-        var pilots = Squeue("squeue_autopilot_format_pending_range__local_capture.txt", SqueueLayout.Autopilot);
+        var pilots = Squeue("squeue_autopilot_format_pending_range__local_capture.txt", WithoutComment);
         Assert.Equal(
             [("23", PilotState.Finished), ("22", PilotState.Queued), ("21_1", PilotState.Held), ("21_2", PilotState.Held), ("21_3", PilotState.Held), ("21_4", PilotState.Held), ("20", PilotState.Running)],
             IdsAndStates(pilots));
@@ -45,10 +51,23 @@ public sealed class SlurmParserFixtureTests
     }
 
     [Fact]
+    public void Local_capture_with_the_comment_marks_look_alikes_foreign()
+    {
+        var pilots = SlurmParser.ParseSqueue(SlurmFixtures.Read("squeue_autopilot_format_comment__local_capture.txt"), SlurmFixtures.Zone, PilotMarker.Default);
+        Assert.Equal([("12", true), ("11_1", true), ("11_2", true), ("10", false)], pilots.Select(p => (p.Id, p.Foreign)));
+        // A separator inside a comment stays in the comment: the name is still read right.
+        Assert.All(pilots, p => Assert.Equal("capt-mark", p.Name));
+        Assert.All(pilots, p => Assert.Equal(PilotState.Held, p.State));
+
+        // Without a marker to compare with (other tools' use of the parser) nothing is foreign.
+        Assert.DoesNotContain(SlurmParser.ParseSqueue(SlurmFixtures.Read("squeue_autopilot_format_comment__local_capture.txt"), SlurmFixtures.Zone), p => p.Foreign);
+    }
+
+    [Fact]
     public void Local_capture_with_r_gives_the_same_pilots_as_the_expanded_range()
     {
-        var expanded = Squeue("squeue_autopilot_format_pending_range__local_capture.txt", SqueueLayout.Autopilot);
-        var perLine = Squeue("squeue_autopilot_format_r__local_capture.txt", SqueueLayout.Autopilot);
+        var expanded = Squeue("squeue_autopilot_format_pending_range__local_capture.txt", WithoutComment);
+        var perLine = Squeue("squeue_autopilot_format_r__local_capture.txt", WithoutComment);
         Assert.Equal(expanded, perLine);
     }
 

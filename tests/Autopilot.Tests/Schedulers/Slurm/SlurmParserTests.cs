@@ -11,7 +11,7 @@ public sealed class SlurmParserTests
     private const char US = '\u001F';
 
     private static string Row(string id, string name, string state, string reason = "None", string arrayJob = "", string task = "N/A") =>
-        string.Join(US, id, arrayJob.Length == 0 ? id.Split('_')[0] : arrayJob, task, name, state, reason, "2026-01-02T03:04:05", "N/A", "1:00:00");
+        string.Join(US, id, arrayJob.Length == 0 ? id.Split('_')[0] : arrayJob, task, name, state, reason, "2026-01-02T03:04:05", "N/A", "1:00:00", PilotMarker.Default);
 
     [Theory]
     [InlineData("PENDING", "Resources", PilotState.Queued)]
@@ -167,7 +167,7 @@ public sealed class SlurmParserTests
         var cut = full[..(full.Length / 2)];
         var ex = Assert.Throws<SchedulerException>(() => SlurmParser.ParseSqueue(Row("11", "autopilot-a", "RUNNING") + "\n" + cut));
         Assert.Contains("line 2", ex.Message);
-        Assert.Contains("expected 9 fields", ex.Message);
+        Assert.Contains("expected 10 fields", ex.Message);
     }
 
     [Fact]
@@ -276,7 +276,8 @@ public sealed class SlurmParserTests
                 .Append(running ? "None" : (i % 3 == 0 ? "Priority" : "Resources")).Append(US)
                 .Append("2026-03-10T12:34:28").Append(US)
                 .Append(running ? "2026-03-10T12:34:51" : "N/A").Append(US)
-                .Append("1-00:00:00").Append('\n');
+                .Append("1-00:00:00").Append(US)
+                .Append(PilotMarker.Default).Append('\n');
         }
 
         return sb.ToString();
@@ -309,7 +310,7 @@ public sealed class SlurmParserTests
         var layout = SqueueLayout.FromFormat(SlurmParser.SqueueFormat);
         Assert.Equal("\u001F", layout.Delimiter);
         Assert.Equal(
-            [SqueueField.JobId, SqueueField.ArrayJobId, SqueueField.ArrayTaskId, SqueueField.Name, SqueueField.State, SqueueField.Reason, SqueueField.SubmitTime, SqueueField.StartTime, SqueueField.TimeLimit],
+            [SqueueField.JobId, SqueueField.ArrayJobId, SqueueField.ArrayTaskId, SqueueField.Name, SqueueField.State, SqueueField.Reason, SqueueField.SubmitTime, SqueueField.StartTime, SqueueField.TimeLimit, SqueueField.Comment],
             layout.Fields);
         Assert.Null(SqueueLayout.FromFormat("%.18i %.9P %.8j").Delimiter);
         Assert.Throws<ArgumentException>(() => SqueueLayout.FromFormat("%i|%j,%T"));

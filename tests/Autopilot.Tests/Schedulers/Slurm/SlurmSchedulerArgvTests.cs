@@ -8,7 +8,7 @@ namespace Autopilot.Tests.Schedulers.Slurm;
 /// <summary>The exact argv of squeue/sbatch/scancel/sacct, through a recording runner.</summary>
 public sealed class SlurmSchedulerArgvTests : IDisposable
 {
-    private const string Format = "%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l";
+    private const string Format = "%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l\u001F%k";
     private readonly string _logs = Path.Combine(Path.GetTempPath(), "ap-slurm-argv-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -39,7 +39,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
     [Fact]
     public async Task List_is_one_squeue_for_all_names()
     {
-        var runner = new RecordingRunner().Returns(0, string.Join('\u001F', "9", "9", "N/A", "autopilot-b", "RUNNING", "None", "N/A", "N/A", "1:00") + "\n");
+        var runner = new RecordingRunner().Returns(0, string.Join('\u001F', "9", "9", "N/A", "autopilot-b", "RUNNING", "None", "N/A", "N/A", "1:00", PilotMarker.Default) + "\n");
         var pilots = await new SlurmScheduler(runner).ListAsync(new PilotQuery(["autopilot-a", "autopilot-b"]), default);
         var call = Assert.Single(runner.Calls);
         Assert.Equal(["squeue", "--me", "--name=autopilot-a,autopilot-b", "-h", "-r", "-o", Format], RecordingRunner.Argv(call));
@@ -63,8 +63,8 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
     public async Task List_drops_finished_unless_asked()
     {
         var rows = string.Join('\n',
-            string.Join('\u001F', "9", "9", "N/A", "autopilot-a", "COMPLETED", "None", "N/A", "N/A", "1:00"),
-            string.Join('\u001F', "10", "10", "N/A", "autopilot-a", "PENDING", "Priority", "N/A", "N/A", "1:00"));
+            string.Join('\u001F', "9", "9", "N/A", "autopilot-a", "COMPLETED", "None", "N/A", "N/A", "1:00", PilotMarker.Default),
+            string.Join('\u001F', "10", "10", "N/A", "autopilot-a", "PENDING", "Priority", "N/A", "N/A", "1:00", PilotMarker.Default));
         var pilots = await new SlurmScheduler(new RecordingRunner().Returns(0, rows)).ListAsync(new PilotQuery(["autopilot-a"]), default);
         Assert.Equal("10", Assert.Single(pilots).Id);
     }
@@ -72,7 +72,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
     [Fact]
     public async Task List_maps_a_truncated_name_back_to_the_one_requested_name_it_starts()
     {
-        var row = string.Join('\u001F', "9", "9", "N/A", "autopilot-verylong", "RUNNING", "None", "N/A", "N/A", "1:00");
+        var row = string.Join('\u001F', "9", "9", "N/A", "autopilot-verylong", "RUNNING", "None", "N/A", "N/A", "1:00", PilotMarker.Default);
         var pilots = await new SlurmScheduler(new RecordingRunner().Returns(0, row)).ListAsync(new PilotQuery(["autopilot-verylongpoolname", "autopilot-b"]), default);
         Assert.Equal("autopilot-verylongpoolname", Assert.Single(pilots).Name);
     }
@@ -101,7 +101,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
         Assert.Equal("4242", result.ArrayJobId);
         var call = Assert.Single(runner.Calls);
         Assert.Equal(
-            ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--partition=debug", "--account=proj1", "--time=1-02:03:00", "--cpus-per-task=4",
+            ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--comment=autopilot", "--export=NONE", "--partition=debug", "--account=proj1", "--time=1-02:03:00", "--cpus-per-task=4",
              "--mem=8192M", "--nodes=1", $"--output={_logs}/%x-%A_%a.out", "--open-mode=append", "--array=1-3", "--signal=B:USR1@600", "--qos=normal", "/srv/pilots/gpu.sh"],
             RecordingRunner.Argv(call));
         Assert.Equal(TimeSpan.FromSeconds(17), call.Timeout);
@@ -117,7 +117,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
         Assert.Equal(["77"], result.JobIds);
         Assert.Null(result.ArrayJobId);
         Assert.Equal(
-            ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--time=0-00:30:00", "--cpus-per-task=1", "--nodes=1", $"--output={_logs}/%x-%j.out", "--open-mode=append", "/srv/pilots/gpu.sh"],
+            ["sbatch", "--parsable", "--job-name=autopilot-gpu", "--comment=autopilot", "--export=NONE", "--time=0-00:30:00", "--cpus-per-task=1", "--nodes=1", $"--output={_logs}/%x-%j.out", "--open-mode=append", "/srv/pilots/gpu.sh"],
             RecordingRunner.Argv(Assert.Single(runner.Calls)));
     }
 
@@ -231,7 +231,7 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
     {
         var result = new SlurmScheduler(new RecordingRunner()).ValidateSettings(new SchedulerOptions { Queue = "a b", ExtraArgs = ["--array=1-9"] }, new string('x', 80));
         Assert.Contains(result, m => m.StartsWith("scheduler.queue:", StringComparison.Ordinal));
-        Assert.Contains(result, m => m.StartsWith("scheduler.extra_args:", StringComparison.Ordinal));
+        Assert.Contains(result, m => m.StartsWith("scheduler.extra_args[0]:", StringComparison.Ordinal));
         Assert.Contains(result, m => m.Contains("longer than 64", StringComparison.Ordinal));
     }
 }
