@@ -260,7 +260,8 @@ public sealed class KubeApiServer : IDisposable
             var buffer = new byte[65536];
             try
             {
-                while (socket.State == WebSocketState.Open)
+                // Also after our close frame (CloseSent): what the client sent before it is still read.
+                while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
                 {
                     var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close || result.Count == 0)

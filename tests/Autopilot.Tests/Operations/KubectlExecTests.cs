@@ -120,6 +120,12 @@ public sealed class KubectlExecTests : IDisposable
         var exec = Assert.Single(api.Requests, r => r.Contains("/exec", StringComparison.Ordinal));
         Assert.Contains("tty=1", exec, StringComparison.Ordinal);
         Assert.Contains("stderr=0", exec, StringComparison.Ordinal);
+        // The server reads the resize frame on its own task: give it a moment after the exit.
+        for (var i = 0; i < 50 && api.Resizes.IsEmpty; i++)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Equal("""{"Width":100,"Height":30}""", Assert.Single(api.Resizes));
     }
 
