@@ -351,10 +351,6 @@ public sealed class TickEngine
             await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (budget is { Over: true })
-        {
-            _logger.LogWarning("pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
-        }
 
         var line = Summarise(pool.Name, demand!, pilots, plan, submitted, cancelled, dryRun);
         if (actionError is not null)
@@ -367,15 +363,29 @@ public sealed class TickEngine
             _logger.LogInformation("{Summary}", line);
         }
 
-        var pausedBy = PausedBy(nextMemory);
+        var pausedBy = PausedBy(nextMemory) ?? (budget is { Over: true } ? EventKinds.BudgetPause : null);
+        var lastTick = dryRun ? null : await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+        if (budget is { Over: true })
+        {
+            // A warning once, when the pool goes over (the last tick record remembers), so `tick -q`
+            // under cron mails once; every tick after that says it at information level.
+            var overLevel = dryRun || lastTick?.PausedBy == EventKinds.BudgetPause ? LogLevel.Information : LogLevel.Warning;
+            _logger.Log(overLevel, "pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
+            if (!dryRun && pausedBy == EventKinds.BudgetPause && lastTick?.PausedBy != EventKinds.BudgetPause)
+            {
+                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Paused, [], "over budget: " + Policy.BudgetPacing.Explain(budget, now)), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
         if (!dryRun)
         {
-            var last = await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+            var last = lastTick;
             var failures = actionError is null ? 0 : (last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1);
-            if (actionError is null && pausedBy != EventKinds.CrashLoopPause && last is not null && (!last.Ok || last.PausedBy == EventKinds.CrashLoopPause))
+            if (actionError is null && !EventKinds.IsSelfPause(pausedBy) && last is not null && (!last.Ok || EventKinds.IsSelfPause(last.PausedBy)))
             {
                 // Once per transition (the last tick record remembers), so `tick -q` under cron mails once.
-                var was = last.Ok ? "paused by the crash-loop rule" : $"failing for {last.ConsecutiveFailures} tick(s)";
+                var was = !last.Ok ? $"failing for {last.ConsecutiveFailures} tick(s)"
+                    : last.PausedBy == EventKinds.BudgetPause ? "over budget" : "paused by the crash-loop rule";
                 _logger.LogWarning("pool {Pool}: recovered: {Was} until now", pool.Name, was);
                 await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Recovered, [], $"ticks normally again after {was}"), CancellationToken.None).ConfigureAwait(false);
             }

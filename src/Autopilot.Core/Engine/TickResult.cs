@@ -5,7 +5,7 @@ namespace Autopilot.Engine;
 
 /// <summary>What one tick did (or, dry, would do) for one pool. <see cref="Pilots"/> holds every pilot listed (finished ones only when asked for).</summary>
 /// <param name="Error">Why the pool did nothing or failed this tick; null when it went well.</param>
-/// <param name="PausedBy">Why its submissions are paused (<c>crash_loop</c>, <c>operator</c>), null when they are not.</param>
+/// <param name="PausedBy">Why its submissions are paused (<c>crash_loop</c>, <c>budget</c>, <c>operator</c>), null when they are not.</param>
 /// <param name="SubmitFailed">A submission was tried this tick and failed.</param>
 public sealed record PoolTickResult(
     string Pool,
@@ -33,12 +33,12 @@ public sealed record TickReport(DateTimeOffset Time, IReadOnlyList<PoolTickResul
 
     public bool Ok => Pools.All(p => p.Ok);
 
-    /// <summary>A pool's submissions are paused by a rule (crash loop), not by an operator: a person must look.</summary>
-    public bool SelfPaused => Pools.Any(p => p.PausedBy == Autopilot.State.EventKinds.CrashLoopPause);
+    /// <summary>A pool's submissions are paused by a rule (crash loop, budget), not by an operator: a person must look.</summary>
+    public bool SelfPaused => Pools.Any(p => Autopilot.State.EventKinds.IsSelfPause(p.PausedBy));
 
     /// <summary>
     /// 0 all well (or another tick running); 1 a pool could not be read or acted on; 3 no pool failed
-    /// but one is paused by the crash-loop rule (docs/operations.md, "Exit codes").
+    /// but one is paused by the crash-loop or the budget rule (docs/operations.md, "Exit codes").
     /// </summary>
     public int ExitCode => LockBusy ? ExitOk : !Ok ? ExitPoolFailed : SelfPaused ? ExitPoolPaused : ExitOk;
 

@@ -17,7 +17,7 @@ public sealed partial class AutopilotMetrics
     public const string TextfileName = "autopilot.prom";
 
     private static readonly string[] PilotStates = Enum.GetValues<PilotState>().Select(s => s.ToString().ToLowerInvariant()).ToArray();
-    private static readonly string[] PauseReasons = [EventKinds.CrashLoopPause, EventKinds.OperatorPause];
+    private static readonly string[] PauseReasons = [EventKinds.CrashLoopPause, EventKinds.OperatorPause, EventKinds.BudgetPause];
 
     private readonly Gauge _demand;
     private readonly Gauge _pilots;

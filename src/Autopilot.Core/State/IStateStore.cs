@@ -44,6 +44,12 @@ public static class EventKinds
     /// <summary>The pause reason label of `autopilot pause`.</summary>
     public const string OperatorPause = "operator";
 
+    /// <summary>The pause reason label of the budget rule: the pool is over its budget for the period (metrics, `tick` exit code 3).</summary>
+    public const string BudgetPause = "budget";
+
+    /// <summary>Paused by a rule, not by a person: a person must look (exit code 3, one line under -q per transition).</summary>
+    public static bool IsSelfPause(string? pausedBy) => pausedBy is CrashLoopPause or BudgetPause;
+
     public static string Name(EventKind kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>The kind for a name from <see cref="Name"/> (case-insensitive); false for an unknown one.</summary>
