@@ -4,6 +4,7 @@ using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Engine;
 using Autopilot.Logging;
+using Autopilot.Monitoring;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
 using Autopilot.Security;
@@ -107,10 +108,12 @@ public sealed class CliContext : IDisposable
 
     public IProcessRunner Runner() => new ProcessRunner(Loggers.CreateLogger<ProcessRunner>(), Time);
 
-    public TickComponents Components() => Production(Runner(), Loggers, Time);
+    /// <summary>The real parts for <paramref name="options"/> (default: the loaded ones): alerts from its [alerts], metrics when given.</summary>
+    public TickComponents Components(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
+        Production(Runner(), Loggers, Time, (options ?? Options).Alerts, metrics);
 
-    public TickEngine Engine(AutopilotOptions? options = null) =>
-        new(options ?? Options, Components(), Time, Loggers.CreateLogger<TickEngine>());
+    public TickEngine Engine(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
+        new(options ?? Options, Components(options, metrics), Time, Loggers.CreateLogger<TickEngine>());
 
     public ManualControl Manual()
     {
@@ -118,17 +121,56 @@ public sealed class CliContext : IDisposable
         return new ManualControl(Options, components, new TickEngine(Options, components, Time, Loggers.CreateLogger<TickEngine>()), Time);
     }
 
-    /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
-    public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
-        new(
-            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, runner, stateDir, loggers, time),
+    /// <summary>The metrics a command keeps: null when neither the endpoint nor the textfile is configured.</summary>
+    public AutopilotMetrics? Metrics(AutopilotOptions? options = null, bool endpoint = false)
+    {
+        var m = (options ?? Options).Metrics;
+        if (!(endpoint && m.Enabled) && m.TextfileDir is null)
+        {
+            return null;
+        }
+
+        var metrics = new AutopilotMetrics(m.TextfileDir is null ? null : PathExpander.Expand(m.TextfileDir));
+        if (metrics.TextfileDir is not null)
+        {
+            metrics.ContinueFrom(Path.Combine(metrics.TextfileDir, AutopilotMetrics.TextfileName));
+        }
+
+        return metrics;
+    }
+
+    /// <summary>
+    /// The real parts: the factories, the template renderer, the SQLite state store (sending the
+    /// events it records to the alert command and webhook when [alerts] sets one), scheduler commands
+    /// timed into <paramref name="metrics"/> when given.
+    /// </summary>
+    public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, AlertOptions? alerts = null, AutopilotMetrics? metrics = null)
+    {
+        var schedulerRunner = metrics is null ? runner : new TimedProcessRunner(runner, metrics);
+        return new(
+            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, schedulerRunner, stateDir, loggers, time),
             pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
             PilotScripts.Write,
-            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false));
+            async (stateDir, ct) => await OpenStoreAsync(stateDir, alerts, runner, loggers, time, ct).ConfigureAwait(false),
+            metrics);
+    }
+
+    /// <summary>The state store, with alerts when [alerts] sets a command or webhook.</summary>
+    public static async Task<IStateStore> OpenStoreAsync(string stateDir, AlertOptions? alerts, IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
+    {
+        var store = await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false);
+        return alerts is { Enabled: true }
+            ? new AlertingStateStore(store, new AlertSender(alerts, stateDir, runner, loggers.CreateLogger("Autopilot.Alerts"), time))
+            : store;
+    }
 
     /// <summary>The state store, for the commands that read or change it outside a tick.</summary>
     public Task<SqliteStateStore> OpenStoreAsync(CancellationToken cancellationToken) =>
         SqliteStateStore.OpenAsync(StateDir, cancellationToken, Loggers.CreateLogger<SqliteStateStore>(), Time);
+
+    /// <summary>The state store for a command that records events (pause, resume, drain, ...): alerts sent as in a tick.</summary>
+    public Task<IStateStore> OpenRecordingStoreAsync(CancellationToken cancellationToken) =>
+        OpenStoreAsync(StateDir, Options.Alerts, Runner(), Loggers, Time, cancellationToken);
 
     public void Dispose() => Loggers.Dispose();
 }
