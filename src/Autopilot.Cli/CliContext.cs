@@ -20,10 +20,11 @@ namespace Autopilot.Cli;
 /// </summary>
 public sealed class CliContext : IDisposable
 {
-    private CliContext(LoadedConfig config, ILoggerFactory loggers, TextWriter stdout, TextWriter stderr)
+    private CliContext(LoadedConfig config, Serilog.Core.Logger log, TextWriter stdout, TextWriter stderr)
     {
         Config = config;
-        Loggers = loggers;
+        Log = log;
+        Loggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(log, dispose: true);
         Out = stdout;
         Err = stderr;
     }
@@ -33,6 +34,9 @@ public sealed class CliContext : IDisposable
     public AutopilotOptions Options => Config.Options;
 
     public ILoggerFactory Loggers { get; }
+
+    /// <summary>The Serilog logger behind <see cref="Loggers"/> (the host of `run` logs through it).</summary>
+    public Serilog.ILogger Log { get; }
 
     public TextWriter Out { get; }
 
@@ -53,28 +57,19 @@ public sealed class CliContext : IDisposable
             ConfigPath = parse.GetValue(GlobalOptions.Config),
             Overrides = parse.GetValue(GlobalOptions.Set) ?? [],
         });
-        if (loaded.Errors.Count > 0)
+        var problems = StartProblems(loaded, requirePools);
+        if (problems.Count > 0)
         {
-            foreach (var error in loaded.Errors)
+            foreach (var problem in problems)
             {
-                stderr.WriteLine(error.ToString());
+                stderr.WriteLine(problem);
             }
 
-            stderr.WriteLine($"configuration invalid: {loaded.Errors.Count} error(s)");
-            return null;
-        }
+            if (loaded.Errors.Count > 0)
+            {
+                stderr.WriteLine($"configuration invalid: {loaded.Errors.Count} error(s)");
+            }
 
-        if (requirePools && loaded.Options.Pools.Count == 0)
-        {
-            stderr.WriteLine(loaded.Path is null
-                ? $"no configuration file found (searched: {string.Join(", ", loaded.Searched)}); pass --config or run `autopilot demo`"
-                : $"{loaded.Path}: no [[pool]] defined");
-            return null;
-        }
-
-        if (TrustedFiles.Check(loaded) is { Count: > 0 } untrusted)
-        {
-            CliSupport.WriteErrors(stderr, untrusted);
             return null;
         }
 
@@ -90,7 +85,7 @@ public sealed class CliContext : IDisposable
         }
 
         StartupClock.Mark("configuration");
-        var loggers = AutopilotLogging.Create(
+        var log = AutopilotLogging.CreateLogger(
             loaded.Options.Log,
             stateDir,
             parse.GetValue(GlobalOptions.Verbose),
@@ -99,11 +94,34 @@ public sealed class CliContext : IDisposable
         // every interactive start and `check` still say it.
         if (UnixFile.IsRoot && !parse.GetValue(GlobalOptions.Quiet))
         {
-            loggers.CreateLogger("Autopilot.Cli").LogWarning("{Warning}", CliSupport.RootWarning);
+            log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Autopilot.Cli").Warning("{Warning}", CliSupport.RootWarning);
         }
 
         StartupClock.Mark("logging");
-        return new CliContext(loaded, loggers, stdout, stderr);
+        return new CliContext(loaded, log, stdout, stderr);
+    }
+
+    /// <summary>
+    /// Why a loaded configuration cannot start a command (empty: it can): every error, no pool when
+    /// the command needs one, or a file another user could change. `run` applies the same to a
+    /// SIGHUP reload.
+    /// </summary>
+    public static IReadOnlyList<string> StartProblems(LoadedConfig loaded, bool requirePools = true)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        if (loaded.Errors.Count > 0)
+        {
+            return [.. loaded.Errors.Select(e => e.ToString())];
+        }
+
+        if (requirePools && loaded.Options.Pools.Count == 0)
+        {
+            return [loaded.Path is null
+                ? $"no configuration file found (searched: {string.Join(", ", loaded.Searched)}); pass --config or run `autopilot demo`"
+                : $"{loaded.Path}: no [[pool]] defined"];
+        }
+
+        return [.. TrustedFiles.Check(loaded).Select(e => e.ToString())];
     }
 
     public IProcessRunner Runner() => new ProcessRunner(Loggers.CreateLogger<ProcessRunner>(), Time);

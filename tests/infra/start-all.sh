@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # start-all.sh - install (apt/npm) and start every service the integration tests use:
 # Slurm, Grid Engine, PostgreSQL 15, pouchdb-server (CouchDB API), HyperShell 2.8.2 (`hs`) and
-# Prometheus (with promtool). Idempotent, no systemd.
+# Prometheus (with promtool) and Debian's chromium (the HTML report's browser test). Idempotent, no systemd.
 # Any service that fails to start makes this exit non-zero, naming it: never a silent skip.
 # Writes the connection facts to /var/lib/autopilot-test/services.env (source it in a shell).
 set -uo pipefail
@@ -13,7 +13,7 @@ need_root
 failed=()
 t_all=$(date +%s.%N)
 # Sequential on purpose: the apt steps share the dpkg lock, and the box has 2 cores.
-for svc in slurm sge postgres couchdb hypershell prometheus; do
+for svc in slurm sge postgres couchdb hypershell prometheus chromium; do
   t0=$(date +%s.%N)
   if bash "$HERE/start-$svc.sh" </dev/null; then
     log "$svc up ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s)"

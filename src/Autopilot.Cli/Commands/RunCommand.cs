@@ -4,8 +4,6 @@ using Autopilot.Configuration;
 using Autopilot.Hosting;
 using Autopilot.Monitoring;
 using Autopilot.State;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Autopilot.Cli.Commands;
@@ -17,6 +15,7 @@ public static class RunCommand
         var command = new Command("run", """
             Run as a service: tick on the configured cron schedule (sd_notify READY/STATUS/WATCHDOG/STOPPING
             when started by systemd), reload the configuration on SIGHUP, stop cleanly on SIGTERM.
+            Exits 1 if the service crashes, so systemd restarts it.
 
             Example: autopilot run --config /etc/autopilot/autopilot.toml
             """);
@@ -52,27 +51,23 @@ public static class RunCommand
                 ctx.Loggers.CreateLogger("Autopilot.Metrics").LogInformation("metrics served on {Url}", endpoint.Url);
             }
 
-            using var notifier = SdNotifier.FromEnvironment();
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.Logging.ClearProviders();
-            builder.Services.AddSingleton(ctx.Loggers);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(80));
-            var service = new TickService(
+            var notifier = ServiceHost.Notifier();
+            var builder = ServiceHost.CreateBuilder(ctx.Log, notifier);
+            var (host, service) = ServiceHost.Build(builder, started => new TickService(
                 ctx.Options,
                 options => ctx.Engine(options, metrics),
                 async reloadCt => await ReloadAndRecordAsync(ctx, request, reloadCt),
                 notifier,
                 ctx.Time,
-                ctx.Loggers.CreateLogger<TickService>());
-            builder.Services.AddHostedService(_ => service);
-            using var host = builder.Build();
+                ctx.Loggers.CreateLogger<TickService>(),
+                hostStarted: started));
+            using var disposeHost = host;
             using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
             {
                 signal.Cancel = true;
                 service.RequestReload();
             });
-            await host.RunAsync(ct);
-            return 0;
+            return await ServiceHost.RunAsync(host, [service], ctx.Loggers.CreateLogger("Autopilot.Service"), ct);
         });
         return command;
     }
@@ -98,12 +93,11 @@ public static class RunCommand
         return reload;
     }
 
-    private static ConfigReload Reload(ConfigRequest request)
+    /// <summary>A SIGHUP reload: the file read again, refused for exactly what refuses a start.</summary>
+    internal static ConfigReload Reload(ConfigRequest request)
     {
         var loaded = ConfigLoader.Load(request);
-        var errors = loaded.Errors.Count > 0 ? loaded.Errors : Security.TrustedFiles.Check(loaded);
-        return errors.Count > 0
-            ? new ConfigReload(null, errors.Select(e => e.ToString()).ToList())
-            : new ConfigReload(loaded.Options, []);
+        var problems = CliContext.StartProblems(loaded);
+        return problems.Count > 0 ? new ConfigReload(null, problems) : new ConfigReload(loaded.Options, []);
     }
 }

@@ -15,6 +15,9 @@ public sealed record AutopilotOptions
     /// <summary>Service-mode schedule; 5 fields, or 6 with seconds first.</summary>
     public string Schedule { get; init; } = "* * * * *";
 
+    /// <summary>The IANA time zone the schedule is read in; null: the machine's local zone.</summary>
+    public string? TimeZone { get; init; }
+
     /// <summary>Pilots are named &lt;job_prefix&gt;-&lt;pool&gt;.</summary>
     public string JobPrefix { get; init; } = "autopilot";
 

@@ -33,6 +33,7 @@ internal static partial class OptionsBinder
             SourcePath = ctx.FilePath is null ? null : Path.GetFullPath(ctx.FilePath),
             StateDir = r.Path("state_dir", d.StateDir),
             Schedule = r.Cron("schedule", d.Schedule),
+            TimeZone = r.TimeZone("time_zone"),
             JobPrefix = jobPrefix,
             TemplateDir = r.OptionalPath("template_dir"),
             MaxPilots = r.Int("max_pilots", d.MaxPilots, min: 0),
