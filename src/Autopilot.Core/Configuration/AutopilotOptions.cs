@@ -185,6 +185,21 @@ public sealed record PoolOptions
     public LimitOptions Limits { get; init; } = new();
     public PolicyOptions Policy { get; init; } = new();
     public LogsOptions Logs { get; init; } = new();
+
+    /// <summary>[pool.share]: this pool shares one demand with the other pools of its group; null: it does not.</summary>
+    public ShareOptions? Share { get; init; }
+}
+
+/// <summary>A pool's place in a share group (docs/policy.md, "Sharing and overflow").</summary>
+public sealed record ShareOptions
+{
+    public required string Group { get; init; }
+
+    /// <summary>Preference: the lowest order fills first.</summary>
+    public int Order { get; init; } = 1;
+
+    /// <summary>Pilots waiting this long for the cluster send new demand to the next pool.</summary>
+    public TimeSpan OverflowAfter { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Where a pool's demand is read.</summary>

@@ -222,6 +222,7 @@ internal static partial class OptionsBinder
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var keys = new List<string>();
         foreach (var key in indexed)
         {
             if (ctx.Node(key) is { IsTable: false } poolNode)
@@ -244,8 +245,10 @@ internal static partial class OptionsBinder
             }
 
             pools.Add(pool);
+            keys.Add(key);
         }
 
+        CheckShares(ctx, keys, pools);
         return pools;
     }
 
@@ -281,6 +284,7 @@ internal static partial class OptionsBinder
             Limits = BindLimits(r.Child("limits")),
             Policy = BindPolicy(r.Child("policy"), scheduler),
             Logs = BindLogs(r.Child("logs")),
+            Share = r.Has("share") ? BindShare(r.Child("share")) : null,
         };
         r.Finish();
         return pool;

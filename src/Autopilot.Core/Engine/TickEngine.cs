@@ -75,12 +75,13 @@ public sealed class TickEngine
             await new StaleLocks(_options, this, _logger, _time).RunAsync(resetPools, listings, null, request.DryRun, store, cancellationToken).ConfigureAwait(false);
         }
 
+        var shares = await SharedDemands.ReadAsync(pools, _options.Pools, listings, _components, now, cancellationToken).ConfigureAwait(false);
         var results = new List<PoolTickResult>();
         foreach (var pool in pools)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var listing = listings[pool.Name];
-            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken).ConfigureAwait(false);
+            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, shares).ConfigureAwait(false);
             if (globalRoom is not null)
             {
                 globalRoom = Math.Max(0, globalRoom.Value - result.Submitted.Count);
@@ -194,7 +195,7 @@ public sealed class TickEngine
     }
 
     private async Task<PoolTickResult> TickPoolAsync(
-        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken)
+        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, SharedDemands shares)
     {
         var jobName = JobName(_options, pool);
         var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
@@ -206,7 +207,11 @@ public sealed class TickEngine
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Demand? demand = null;
         string? demandError = null;
-        try
+        if (shares.TryGet(pool.Name, out var shared, out var sharedError))
+        {
+            (demand, demandError) = (shared, sharedError);
+        }
+        else try
         {
             var source = _components.CreateDemandSource(pool);
             var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);

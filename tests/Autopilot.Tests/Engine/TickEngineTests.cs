@@ -203,6 +203,33 @@ public sealed class TickEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_share_group_reads_its_demand_once_and_its_pools_together_submit_no_more_than_it_needs()
+    {
+        var db = Database("shared", 25);
+        var group = (string name, int order) => Pool(name, db, maxPilots: 2) with { Share = new ShareOptions { Group = "g", Order = order } };
+        var options = Options(0, group("second", 2), group("first", 1));
+        var reads = 0;
+        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = production with { CreateDemandSource = p => { reads++; return production.CreateDemandSource(p); } };
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        // 25 tasks at 10 a pilot: the preferred pool fills to its max_pilots 2, the third pilot goes to the next.
+        Assert.True(report.Ok, string.Join("; ", report.Pools.Select(p => p.Summary)));
+        Assert.Equal(1, reads);
+        Assert.Equal(2, report.Pools.Single(p => p.Pool == "first").Submitted.Count);
+        Assert.Single(report.Pools.Single(p => p.Pool == "second").Submitted);
+        Assert.Equal(20, report.Pools.Single(p => p.Pool == "first").Demand!.Tasks);
+        Assert.Contains(report.Pools.Single(p => p.Pool == "second").Plan!.Notes,
+            n => n.StartsWith("Share group 'g': demand 25 read once and split by order of preference: first (order 1) 20; second (order 2) 5.", StringComparison.Ordinal));
+
+        // The pilots run now and count against the one demand: nothing more next tick.
+        var again = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.All(again.Pools, p => Assert.Empty(p.Submitted));
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
     public async Task A_crash_loop_pauses_once_with_one_quiet_line_exits_3_and_recovers_after_resume()
     {
         // Issue 17: real local pilots that fail at once; the console is the one `tick -q` has.
