@@ -8,6 +8,6 @@
 # Drain: a SIGUSR1 sent to this process is passed on to the client. At the walltime the local
 # scheduler's timeout(1) sends SIGTERM, which is passed on too.
 
-pilot_id="local-$$"
+pilot_id="${AUTOPILOT_PILOT_ID:-local-$$}"
 drain_timer=no
 {{> common/hypershell-client.sh}}

@@ -4,6 +4,7 @@ using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Engine;
 using Autopilot.Logging;
+using Autopilot.Monitoring;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
 using Autopilot.Security;
@@ -19,10 +20,11 @@ namespace Autopilot.Cli;
 /// </summary>
 public sealed class CliContext : IDisposable
 {
-    private CliContext(LoadedConfig config, ILoggerFactory loggers, TextWriter stdout, TextWriter stderr)
+    private CliContext(LoadedConfig config, Serilog.Core.Logger log, TextWriter stdout, TextWriter stderr)
     {
         Config = config;
-        Loggers = loggers;
+        Log = log;
+        Loggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(log, dispose: true);
         Out = stdout;
         Err = stderr;
     }
@@ -32,6 +34,9 @@ public sealed class CliContext : IDisposable
     public AutopilotOptions Options => Config.Options;
 
     public ILoggerFactory Loggers { get; }
+
+    /// <summary>The Serilog logger behind <see cref="Loggers"/> (the host of `run` logs through it).</summary>
+    public Serilog.ILogger Log { get; }
 
     public TextWriter Out { get; }
 
@@ -52,28 +57,19 @@ public sealed class CliContext : IDisposable
             ConfigPath = parse.GetValue(GlobalOptions.Config),
             Overrides = parse.GetValue(GlobalOptions.Set) ?? [],
         });
-        if (loaded.Errors.Count > 0)
+        var problems = StartProblems(loaded, requirePools);
+        if (problems.Count > 0)
         {
-            foreach (var error in loaded.Errors)
+            foreach (var problem in problems)
             {
-                stderr.WriteLine(error.ToString());
+                stderr.WriteLine(problem);
             }
 
-            stderr.WriteLine($"configuration invalid: {loaded.Errors.Count} error(s)");
-            return null;
-        }
+            if (loaded.Errors.Count > 0)
+            {
+                stderr.WriteLine($"configuration invalid: {loaded.Errors.Count} error(s)");
+            }
 
-        if (requirePools && loaded.Options.Pools.Count == 0)
-        {
-            stderr.WriteLine(loaded.Path is null
-                ? $"no configuration file found (searched: {string.Join(", ", loaded.Searched)}); pass --config or run `autopilot demo`"
-                : $"{loaded.Path}: no [[pool]] defined");
-            return null;
-        }
-
-        if (TrustedFiles.Check(loaded) is { Count: > 0 } untrusted)
-        {
-            CliSupport.WriteErrors(stderr, untrusted);
             return null;
         }
 
@@ -89,7 +85,7 @@ public sealed class CliContext : IDisposable
         }
 
         StartupClock.Mark("configuration");
-        var loggers = AutopilotLogging.Create(
+        var log = AutopilotLogging.CreateLogger(
             loaded.Options.Log,
             stateDir,
             parse.GetValue(GlobalOptions.Verbose),
@@ -98,19 +94,44 @@ public sealed class CliContext : IDisposable
         // every interactive start and `check` still say it.
         if (UnixFile.IsRoot && !parse.GetValue(GlobalOptions.Quiet))
         {
-            loggers.CreateLogger("Autopilot.Cli").LogWarning("{Warning}", CliSupport.RootWarning);
+            log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Autopilot.Cli").Warning("{Warning}", CliSupport.RootWarning);
         }
 
         StartupClock.Mark("logging");
-        return new CliContext(loaded, loggers, stdout, stderr);
+        return new CliContext(loaded, log, stdout, stderr);
+    }
+
+    /// <summary>
+    /// Why a loaded configuration cannot start a command (empty: it can): every error, no pool when
+    /// the command needs one, or a file another user could change. `run` applies the same to a
+    /// SIGHUP reload.
+    /// </summary>
+    public static IReadOnlyList<string> StartProblems(LoadedConfig loaded, bool requirePools = true)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        if (loaded.Errors.Count > 0)
+        {
+            return [.. loaded.Errors.Select(e => e.ToString())];
+        }
+
+        if (requirePools && loaded.Options.Pools.Count == 0)
+        {
+            return [loaded.Path is null
+                ? $"no configuration file found (searched: {string.Join(", ", loaded.Searched)}); pass --config or run `autopilot demo`"
+                : $"{loaded.Path}: no [[pool]] defined"];
+        }
+
+        return [.. TrustedFiles.Check(loaded).Select(e => e.ToString())];
     }
 
     public IProcessRunner Runner() => new ProcessRunner(Loggers.CreateLogger<ProcessRunner>(), Time);
 
-    public TickComponents Components() => Production(Runner(), Loggers, Time);
+    /// <summary>The real parts for <paramref name="options"/> (default: the loaded ones): alerts from its [alerts], metrics when given.</summary>
+    public TickComponents Components(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
+        Production(Runner(), Loggers, Time, (options ?? Options).Alerts, metrics);
 
-    public TickEngine Engine(AutopilotOptions? options = null) =>
-        new(options ?? Options, Components(), Time, Loggers.CreateLogger<TickEngine>());
+    public TickEngine Engine(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
+        new(options ?? Options, Components(options, metrics), Time, Loggers.CreateLogger<TickEngine>());
 
     public ManualControl Manual()
     {
@@ -118,17 +139,56 @@ public sealed class CliContext : IDisposable
         return new ManualControl(Options, components, new TickEngine(Options, components, Time, Loggers.CreateLogger<TickEngine>()), Time);
     }
 
-    /// <summary>The real parts: the factories, the template renderer, the SQLite state store.</summary>
-    public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time) =>
-        new(
-            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, runner, stateDir, loggers, time),
+    /// <summary>The metrics a command keeps: null when neither the endpoint nor the textfile is configured.</summary>
+    public AutopilotMetrics? Metrics(AutopilotOptions? options = null, bool endpoint = false)
+    {
+        var m = (options ?? Options).Metrics;
+        if (!(endpoint && m.Enabled) && m.TextfileDir is null)
+        {
+            return null;
+        }
+
+        var metrics = new AutopilotMetrics(m.TextfileDir is null ? null : PathExpander.Expand(m.TextfileDir));
+        if (metrics.TextfileDir is not null)
+        {
+            metrics.ContinueFrom(Path.Combine(metrics.TextfileDir, AutopilotMetrics.TextfileName));
+        }
+
+        return metrics;
+    }
+
+    /// <summary>
+    /// The real parts: the factories, the template renderer, the SQLite state store (sending the
+    /// events it records to the alert command and webhook when [alerts] sets one), scheduler commands
+    /// timed into <paramref name="metrics"/> when given.
+    /// </summary>
+    public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, AlertOptions? alerts = null, AutopilotMetrics? metrics = null)
+    {
+        var schedulerRunner = metrics is null ? runner : new TimedProcessRunner(runner, metrics);
+        return new(
+            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, schedulerRunner, stateDir, loggers, time),
             pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
             PilotScripts.Write,
-            async (stateDir, ct) => await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false));
+            async (stateDir, ct) => await OpenStoreAsync(stateDir, alerts, runner, loggers, time, ct).ConfigureAwait(false),
+            metrics);
+    }
+
+    /// <summary>The state store, with alerts when [alerts] sets a command or webhook.</summary>
+    public static async Task<IStateStore> OpenStoreAsync(string stateDir, AlertOptions? alerts, IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
+    {
+        var store = await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false);
+        return alerts is { Enabled: true }
+            ? new AlertingStateStore(store, new AlertSender(alerts, stateDir, runner, loggers.CreateLogger("Autopilot.Alerts"), time))
+            : store;
+    }
 
     /// <summary>The state store, for the commands that read or change it outside a tick.</summary>
     public Task<SqliteStateStore> OpenStoreAsync(CancellationToken cancellationToken) =>
         SqliteStateStore.OpenAsync(StateDir, cancellationToken, Loggers.CreateLogger<SqliteStateStore>(), Time);
+
+    /// <summary>The state store for a command that records events (pause, resume, drain, ...): alerts sent as in a tick.</summary>
+    public Task<IStateStore> OpenRecordingStoreAsync(CancellationToken cancellationToken) =>
+        OpenStoreAsync(StateDir, Options.Alerts, Runner(), Loggers, Time, cancellationToken);
 
     public void Dispose() => Loggers.Dispose();
 }

@@ -15,6 +15,7 @@ public static class CommandCatalog
         ("run", Commands.RunCommand.Build),
         ("status", Commands.StatusCommand.Build),
         ("events", Commands.EventsCommand.Build),
+        ("report", Commands.ReportCommand.Build),
         ("pause", Commands.OperatorCommands.Pause),
         ("resume", Commands.OperatorCommands.Resume),
         ("drain", Commands.OperatorCommands.Drain),

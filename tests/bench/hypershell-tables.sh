@@ -2,8 +2,8 @@
 # hypershell-tables.sh sqlite|postgres ROWS - makes (once) and names a HyperShell 2.8.2 task table of
 # ROWS rows shaped like a campaign's history, for the benchmarks (docs/performance.md).
 #
-# Schema: exactly what `hs initdb` of HyperShell 2.8.2 writes (tests/bench/hypershell-2.8.2-*.sql,
-# copied from ../shared/fixtures/hypershell-2.8.2), with its indexes index_tasks_unscheduled
+# Schema: exactly what `hs initdb` of HyperShell 2.8.2 writes (tests/fixtures/hypershell-2.8.2/sqlite-schema.sql
+# and tests/bench/hypershell-2.8.2-postgres.sql, copied from ../shared/fixtures/hypershell-2.8.2), with its indexes index_tasks_unscheduled
 # ("group", schedule_time) and index_tasks_retries (exit_status, retried).
 # Rows, in submission order (i = 0 .. ROWS-1):
 #   - groups of 50,000 tasks ("group" = (i + 25,000) / 50,000): the history grows by groups, and the
@@ -70,7 +70,7 @@ sqlite)
     rm -f "$db" "$db.tmp"
     log "making $db ($rows rows; once)"
     # Tables first, HyperShell's two indexes after the load (the same schema, built faster).
-    grep -v '^CREATE INDEX index_tasks' "$here/hypershell-2.8.2-sqlite.sql" | sqlite3 "$db.tmp"
+    grep -v '^CREATE INDEX index_tasks' "$here/../fixtures/hypershell-2.8.2/sqlite-schema.sql" | sqlite3 "$db.tmp"
     sqlite3 "$db.tmp" >/dev/null <<SQL
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
@@ -84,7 +84,7 @@ SELECT $(columns | sed -E \
 FROM n;
 COMMIT;
 SQL
-    grep '^CREATE INDEX index_tasks' "$here/hypershell-2.8.2-sqlite.sql" | sqlite3 "$db.tmp"
+    grep '^CREATE INDEX index_tasks' "$here/../fixtures/hypershell-2.8.2/sqlite-schema.sql" | sqlite3 "$db.tmp"
     # No ANALYZE: HyperShell never runs it, so the planner sees what it sees in production.
     sqlite3 "$db.tmp" 'PRAGMA journal_mode = DELETE;' >/dev/null
     mv "$db.tmp" "$db"

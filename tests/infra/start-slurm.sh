@@ -10,6 +10,7 @@
 #   SLURM_CPUS       CPUs the node advertises               (default: 8; more than the cores so several
 #                    1-CPU pilots run at once, via SlurmdParameters=config_overrides)
 #   SLURM_WAIT_SECS  how long to wait for the node           (default: 60)
+# Besides the partition, 'apshare' and 'apoverflow' (same node) are created for the share/overflow test.
 set -euo pipefail
 LOG_TAG=start-slurm
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -145,5 +146,17 @@ done
 cpus=$(sinfo -h -n "$HOST" -o '%c' | head -n1)
 [ "$cpus" = "$CPUS" ] || die "node $HOST advertises $cpus CPUs, expected $CPUS"
 sinfo -h -p "$PARTITION" -o '%P' | grep -q . || die "partition $PARTITION missing"
+
+# ---------------------------------------------------------------- share/overflow partitions
+# Two more partitions on the same node for the share/overflow scenario (ShareOverflowOnSlurmTests),
+# which turns 'apshare' DOWN and UP again. Created at run time with scontrol, not in slurm.conf: the
+# daemons are not restarted under other people's jobs, and a restart that dropped them is repaired here.
+for part in apshare apoverflow; do
+  if ! scontrol show partition "$part" >/dev/null 2>&1; then
+    log "creating partition $part on node $HOST"
+    scontrol create PartitionName="$part" Nodes=ALL Default=NO MaxTime=INFINITE State=UP \
+      || die "cannot create partition $part (see $LOG_DIR/slurmctld.log)"
+  fi
+done
 
 log "ready: node $HOST '$state', partition '$PARTITION', CPUs=$cpus (munged=$(pid_of "$MUNGE_PID") slurmctld=$(pid_of "$CTLD_PID") slurmd=$(pid_of "$SLURMD_PID"))"

@@ -9,6 +9,9 @@ LOG_TAG=stop-all
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 
+# Prometheus
+for f in "$STATE_ROOT"/prometheus/*/prometheus.pid; do [ -e "$f" ] && stop_pidfile "$f" prometheus; done
+
 # pouchdb-server
 for f in "$STATE_ROOT"/couchdb/*/pouchdb-server.pid; do [ -e "$f" ] && stop_pidfile "$f" node; done
 

@@ -16,14 +16,23 @@ internal static class CheckCommand
     public const int ExitValid = 0;
     public const int ExitInvalid = 2;
 
-    /// <summary>The commands each scheduler kind runs; all must be on PATH (or in scheduler.bin_dir).</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> SchedulerCommands = new Dictionary<string, string[]>
+    /// <summary>
+    /// Every command each scheduler kind runs: the required ones must be found; an optional one that is
+    /// missing only costs what its note says. With scheduler.bin_dir set, the adapter runs
+    /// bin_dir/command and nothing else, so only bin_dir is searched.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, SchedulerCommand[]> SchedulerCommands = new Dictionary<string, SchedulerCommand[]>
     {
-        ["slurm"] = ["sbatch", "squeue", "scancel"],
-        ["pbs"] = ["qsub", "qstat", "qdel"],
-        ["torque"] = ["qsub", "qstat", "qdel"],
-        ["lsf"] = ["bsub", "bjobs", "bkill"],
-        ["sge"] = ["qsub", "qstat", "qdel"],
+        ["slurm"] =
+        [
+            new("sbatch"), new("squeue"), new("scancel"),
+            new("sacct", "pilot outcomes cannot be read, so the crash-loop detector is blind"),
+            new("scontrol", "a jobcomp/filetxt completion log is read through `sacct -c` instead of directly (array ids are lost)"),
+        ],
+        ["pbs"] = [new("qsub"), new("qstat"), new("qdel")],
+        ["torque"] = [new("qsub"), new("qstat"), new("qdel")],
+        ["lsf"] = [new("bsub"), new("bjobs"), new("bkill")],
+        ["sge"] = [new("qsub"), new("qstat"), new("qdel"), new("qacct", "pilot outcomes cannot be read, so the crash-loop detector is blind")],
         ["local"] = [],
     };
 
@@ -132,16 +141,30 @@ internal static class CheckCommand
                     $"scheduler '{pool.Scheduler.Kind}' is not available: {Plain(ex)}"));
             }
 
+            var commandText = "";
             if (!schedulerKindBad && SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
             {
-                foreach (var name in commands)
+                var found = new List<string>();
+                foreach (var command in commands)
                 {
-                    if (FindCommand(name, pool.Scheduler.BinDir, environmentPath) is null)
+                    var path = FindCommand(command.Name, pool.Scheduler.BinDir, environmentPath);
+                    var where = pool.Scheduler.BinDir is null ? "on PATH" : $"in bin_dir {pool.Scheduler.BinDir}";
+                    if (path is not null)
+                    {
+                        found.Add(path);
+                    }
+                    else if (command.WithoutIt is null)
                     {
                         problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
-                            $"command '{name}' (needed by the {pool.Scheduler.Kind} scheduler) is not on PATH{(pool.Scheduler.BinDir is null ? "" : $" nor in {pool.Scheduler.BinDir}")}"));
+                            $"command '{command.Name}' (needed by the {pool.Scheduler.Kind} scheduler) is not {where}"));
+                    }
+                    else
+                    {
+                        warnings.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind", $"command '{command.Name}' is not {where}: {command.WithoutIt}"));
                     }
                 }
+
+                commandText = found.Count > 0 ? $"; runs {string.Join(' ', found)}" : "";
             }
 
             // Template: found, and renders with this pool's values.
@@ -237,8 +260,10 @@ internal static class CheckCommand
                 $", job name {jobName}, walltime {ConfigValues.FormatWalltime(s.Walltime)}, {s.Cpus} cpu(s)" +
                 (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
                 $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
-                $"; demand {demandText}; template {templatePath ?? pool.Template}{submitTestLine}");
+                $"; demand {demandText}; template {templatePath ?? pool.Template}{submitTestLine}{commandText}");
         }
+
+        CheckAlerts(config, problems, environmentPath);
 
         // Warnings do not change the exit code: the pool works, but not as its owner may think.
         foreach (var warning in warnings)
@@ -267,6 +292,34 @@ internal static class CheckCommand
         }
 
         return ExitValid;
+    }
+
+    /// <summary>[alerts]: the command can be run, the webhook's secret file is there and private.</summary>
+    private static void CheckAlerts(LoadedConfig config, List<ConfigError> problems, string environmentPath)
+    {
+        var alerts = config.Options.Alerts;
+        if (alerts.Command.Count > 0 && !string.IsNullOrWhiteSpace(alerts.Command[0]))
+        {
+            var program = alerts.Command[0];
+            var isPath = program.Contains('/', StringComparison.Ordinal);
+            if ((isPath ? FindCommand(Path.GetFileName(program), Path.GetDirectoryName(PathExpander.Expand(program)), "") : FindCommand(program, null, environmentPath)) is null)
+            {
+                problems.Add(new ConfigError(LocationOf(config, "alerts:command"), "alerts:command",
+                    $"alert command '{program}' is not {(isPath ? "an executable file" : "on PATH")}"));
+            }
+        }
+
+        if (alerts.WebhookSecretFile is not null)
+        {
+            try
+            {
+                Secrets.Read(alerts.WebhookSecretFile, null, "alerts.webhook_secret_file");
+            }
+            catch (SecretException ex)
+            {
+                problems.Add(new ConfigError(LocationOf(config, "alerts:webhook_secret_file"), "alerts:webhook_secret_file", ex.Message));
+            }
+        }
     }
 
     /// <summary>Renders the pool's script into a private temporary folder and asks its scheduler to validate one pilot.</summary>
@@ -300,10 +353,10 @@ internal static class CheckCommand
 
     private sealed class SkipCheck : Exception;
 
-    /// <summary>A file named <paramref name="name"/> that is executable, in <paramref name="binDir"/> or on PATH.</summary>
+    /// <summary>A file named <paramref name="name"/> that is executable: in <paramref name="binDir"/> when set (the only place the adapter looks), else on PATH.</summary>
     internal static string? FindCommand(string name, string? binDir, string path)
     {
-        var folders = (binDir is null ? [] : new[] { binDir }).Concat(path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var folders = binDir is null ? path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries) : [binDir];
         foreach (var folder in folders)
         {
             var candidate = Path.Combine(folder, name);
@@ -353,3 +406,6 @@ internal static class CheckCommand
         return ($"{poolKey}:scheduler", message);
     }
 }
+
+/// <summary>A command a scheduler adapter runs; <paramref name="WithoutIt"/> (null: required) says what is lost when it is missing.</summary>
+internal sealed record SchedulerCommand(string Name, string? WithoutIt = null);

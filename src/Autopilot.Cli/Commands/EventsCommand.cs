@@ -39,14 +39,15 @@ public static class EventsCommand
             var events = await store.EventsAsync(ctx.Time.GetUtcNow() - window, parse.GetValue(pool), ct);
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, e.Kind.ToString().ToLowerInvariant(), e.JobIds, e.Reason)).ToList()));
+                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason)).ToList()));
                 return 0;
             }
 
             foreach (var e in events)
             {
                 var ids = e.JobIds.Count > 0 ? $" [{string.Join(' ', e.JobIds)}]" : "";
-                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {e.Pool,-12} {e.Kind,-12}{ids} {e.Reason}");
+                // The same kind names as --json, alerts and docs/operations.md ("Event kinds").
+                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {(e.Pool.Length == 0 ? "-" : e.Pool),-12} {EventKinds.Name(e.Kind),-18}{ids} {e.Reason}");
             }
 
             if (events.Count == 0)

@@ -66,7 +66,7 @@ public static class JobsCommand
 
                 if (!parse.GetValue(watch))
                 {
-                    return report.ExitCode;
+                    return report.ReadExitCode;
                 }
 
                 try

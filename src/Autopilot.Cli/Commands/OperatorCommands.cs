@@ -92,7 +92,7 @@ public static class OperatorCommands
             return 1;
         }
 
-        await using var store = await ctx.OpenStoreAsync(ct);
+        await using var store = await ctx.OpenRecordingStoreAsync(ct);
         var now = ctx.Time.GetUtcNow();
         var (memory, reason) = change(await store.LoadMemoryAsync(pool, ct), now);
         await store.SaveMemoryAsync(pool, memory, ct);

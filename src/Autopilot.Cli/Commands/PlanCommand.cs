@@ -50,7 +50,7 @@ public static class PlanCommand
                 }
             }
 
-            return report.ExitCode;
+            return report.ReadExitCode;
         });
         return command;
     }

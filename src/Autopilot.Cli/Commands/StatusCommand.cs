@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Autopilot.Configuration;
 using Autopilot.Hosting;
 using Autopilot.Policy;
 using Autopilot.State;
@@ -28,7 +29,8 @@ public static class StatusCommand
 
             await using var store = await ctx.OpenStoreAsync(ct);
             var now = ctx.Time.GetUtcNow();
-            var next = TickService.NextOccurrence(ctx.Options.Schedule, now);
+            // Validated at load: a schedule fires within a year.
+            var next = CronSchedule.Of(ctx.Options).Next(now) ?? throw new InvalidOperationException($"schedule '{ctx.Options.Schedule}' never fires");
             var pools = new List<PoolStatusView>();
             foreach (var pool in ctx.Options.Pools)
             {

@@ -12,7 +12,8 @@ public static class TickCommand
         var pool = new Option<string?>("--pool") { Description = "Only this pool" };
         var command = new Command("tick", """
             Run one autoscaling cycle over every pool (for cron: * * * * * autopilot tick).
-            Exit 0 ok (or another tick is running), 1 a pool failed, 2 configuration invalid.
+            Exit 0 all well (or another tick is running), 1 a pool could not be read or acted on,
+            2 configuration invalid, 3 a pool is paused by the crash-loop rule (and none failed).
 
             Example: autopilot tick --config /etc/autopilot/autopilot.toml
             """)
@@ -30,7 +31,7 @@ public static class TickCommand
 
             try
             {
-                var engine = ctx.Engine();
+                var engine = ctx.Engine(metrics: ctx.Metrics());
                 StartupClock.Mark("engine set-up");
                 var report = await engine.RunAsync(new TickRequest(parse.GetValue(dryRun), parse.GetValue(pool)), ct);
                 StartupClock.Mark("tick");

@@ -15,6 +15,9 @@ public sealed record AutopilotOptions
     /// <summary>Service-mode schedule; 5 fields, or 6 with seconds first.</summary>
     public string Schedule { get; init; } = "* * * * *";
 
+    /// <summary>The IANA time zone the schedule is read in; null: the machine's local zone.</summary>
+    public string? TimeZone { get; init; }
+
     /// <summary>Pilots are named &lt;job_prefix&gt;-&lt;pool&gt;.</summary>
     public string JobPrefix { get; init; } = "autopilot";
 
@@ -30,6 +33,10 @@ public sealed record AutopilotOptions
 
     public KubernetesOptions Kubernetes { get; init; } = new();
 
+    public AlertOptions Alerts { get; init; } = new();
+
+    public MetricsOptions Metrics { get; init; } = new();
+
     public IReadOnlyList<PoolOptions> Pools { get; init; } = [];
 
     /// <summary>The [pricing] table; null when absent (no cost, no budget pacing).</summary>
@@ -39,6 +46,64 @@ public sealed record AutopilotOptions
     public BudgetOptions? Budget { get; init; }
 
     public AccountingOptions Accounting { get; init; } = new();
+}
+
+/// <summary>
+/// Where events are sent as they happen (docs/operations.md, "Alerts"): a command, a webhook, or
+/// both. Off while neither is set.
+/// </summary>
+public sealed record AlertOptions
+{
+    /// <summary>Argument array run per event (no shell); the event JSON on stdin and in AUTOPILOT_EVENT_* variables.</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+
+    /// <summary>https:// (or http:// to a loopback address) URL the event JSON is POSTed to.</summary>
+    public string? Webhook { get; init; }
+
+    /// <summary>Header sent with the webhook whose value is read from <see cref="WebhookSecretFile"/>.</summary>
+    public string WebhookSecretHeader { get; init; } = "Authorization";
+
+    /// <summary>File (0600 or stricter) holding the header's value, read at each send.</summary>
+    public string? WebhookSecretFile { get; init; }
+
+    /// <summary>The most alerts may hold up a tick, all attempts and retries included.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Webhook attempts after the first that failed (1 s, 2 s, 4 s ... apart, within <see cref="Timeout"/>).</summary>
+    public int Retries { get; init; } = 2;
+
+    /// <summary>Event kinds sent (names as `events --json` gives them).</summary>
+    public IReadOnlyList<string> Kinds { get; init; } = DefaultKinds;
+
+    /// <summary>Pools whose events are sent; empty: every pool.</summary>
+    public IReadOnlyList<string> Pools { get; init; } = [];
+
+    /// <summary>At most one alert per kind and pool in this interval; later ones are dropped (logged).</summary>
+    public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The kinds that need a person, sent unless <c>kinds</c> says otherwise.</summary>
+    public static readonly IReadOnlyList<string> DefaultKinds =
+    [
+        "crashloop", "recovered", "submitfailed", "cancelfailed", "backoffstarted",
+        "demandunreadable", "pilotsunreadable", "outcomesunreadable", "configrejected",
+    ];
+
+    public bool Enabled => Command.Count > 0 || Webhook is not null;
+}
+
+/// <summary>Prometheus metrics: an HTTP endpoint in `run`, a node_exporter textfile from `tick`.</summary>
+public sealed record MetricsOptions
+{
+    /// <summary>Serve /metrics while `autopilot run` runs.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Address the endpoint listens on (loopback unless changed).</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 9467;
+
+    /// <summary>node_exporter textfile-collector folder: `tick` writes autopilot.prom there at the end of each tick.</summary>
+    public string? TextfileDir { get; init; }
 }
 
 public sealed record LogOptions
@@ -120,6 +185,21 @@ public sealed record PoolOptions
     public LimitOptions Limits { get; init; } = new();
     public PolicyOptions Policy { get; init; } = new();
     public LogsOptions Logs { get; init; } = new();
+
+    /// <summary>[pool.share]: this pool shares one demand with the other pools of its group; null: it does not.</summary>
+    public ShareOptions? Share { get; init; }
+}
+
+/// <summary>A pool's place in a share group (docs/policy.md, "Sharing and overflow").</summary>
+public sealed record ShareOptions
+{
+    public required string Group { get; init; }
+
+    /// <summary>Preference: the lowest order fills first.</summary>
+    public int Order { get; init; } = 1;
+
+    /// <summary>Pilots waiting this long for the cluster send new demand to the next pool.</summary>
+    public TimeSpan OverflowAfter { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Where a pool's demand is read.</summary>

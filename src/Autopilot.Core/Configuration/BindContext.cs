@@ -323,6 +323,19 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
         return value;
     }
 
+    /// <summary>An IANA time zone name, or null when the key is absent (the machine's local zone).</summary>
+    public string? TimeZone(string name)
+    {
+        var value = OptionalString(name);
+        if (value is not null && !CronSchedule.TryFindZone(value, out _, out var error))
+        {
+            Error(name, error);
+            return null;
+        }
+
+        return value;
+    }
+
     public IReadOnlyList<string> StringList(string name, IReadOnlyList<string> fallback) =>
         List(name, fallback, "strings", (key, raw, node) =>
         {

@@ -82,12 +82,14 @@ public static class ConfigDump
         var entries = new List<(string, Node)>();
         foreach (var property in record.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (property.Name == nameof(AutopilotOptions.SourcePath) || property.GetIndexParameters().Length > 0)
+            // A property without a setter is computed from the keys, not one of them.
+            if (property.Name == nameof(AutopilotOptions.SourcePath) || property.GetIndexParameters().Length > 0 || property.SetMethod is null)
             {
                 continue;
             }
 
-            var name = KeyName(property.Name);
+            // Only the top level's Pools is the [[pool]] array; [alerts] pools is a plain key.
+            var name = property.Name == nameof(AutopilotOptions.Pools) && record is not AutopilotOptions ? "pools" : KeyName(property.Name);
             var key = prefix.Length == 0 ? name : prefix + ":" + name;
             var node = BuildNode(property.GetValue(record), key, name, property.Name);
             if (node is not null)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using NCrontab;
 
 namespace Autopilot.Configuration;
 
@@ -243,33 +242,8 @@ public static class ConfigValues
         return true;
     }
 
-    /// <summary>Cron expressions: 5 fields (minute hour day month weekday), or 6 with seconds first.</summary>
-    public static bool TryValidateCron(string text, out string? error)
-    {
-        error = null;
-        var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length is not (5 or 6))
-        {
-            error = $"cron expression '{text}' has {fields.Length} fields; expected 5 (minute hour day month weekday) or 6 (seconds first)";
-            return false;
-        }
-
-        // NCrontab takes a step of 0 ("*/0") without complaint; it can never fire sensibly.
-        if (fields.Any(f => f.Split(',').Any(part => part.Contains('/') && part[(part.IndexOf('/') + 1)..].TrimStart('0').Length == 0)))
-        {
-            error = $"bad cron expression '{text}': a step (/N) must be at least 1";
-            return false;
-        }
-
-        var schedule = CrontabSchedule.TryParse(text, new CrontabSchedule.ParseOptions { IncludingSeconds = fields.Length == 6 });
-        if (schedule is null)
-        {
-            error = $"bad cron expression '{text}'";
-            return false;
-        }
-
-        return true;
-    }
+    /// <summary>Cron expressions (see <see cref="CronSchedule"/>): 5 fields, or 6 with seconds first, firing within a year.</summary>
+    public static bool TryValidateCron(string text, out string? error) => CronSchedule.TryParse(text, null, out _, out error);
 
     /// <summary>The shortest duration text that parses back to <paramref name="value"/> (e.g. 1h30m, 0s).</summary>
     public static string FormatDuration(TimeSpan value)

@@ -33,12 +33,15 @@ internal static partial class OptionsBinder
             SourcePath = ctx.FilePath is null ? null : Path.GetFullPath(ctx.FilePath),
             StateDir = r.Path("state_dir", d.StateDir),
             Schedule = r.Cron("schedule", d.Schedule),
+            TimeZone = r.TimeZone("time_zone"),
             JobPrefix = jobPrefix,
             TemplateDir = r.OptionalPath("template_dir"),
             MaxPilots = r.Int("max_pilots", d.MaxPilots, min: 0),
             Log = BindLog(r.Child("log")),
             Leader = BindLeader(r.Child("leader")),
             Kubernetes = BindKubernetes(r.Child("kubernetes")),
+            Alerts = BindAlerts(r.Child("alerts")),
+            Metrics = BindMetrics(r.Child("metrics")),
             Pools = BindPools(r),
         };
         options = BindCost(r, options);
@@ -89,6 +92,75 @@ internal static partial class OptionsBinder
             Kubectl = r.String("kubectl", d.Kubectl),
             Shell = r.StringList("shell", d.Shell),
         };
+        r.Finish();
+        return options;
+    }
+
+    private static AlertOptions BindAlerts(SectionReader r)
+    {
+        var d = new AlertOptions();
+        var options = new AlertOptions
+        {
+            Command = r.StringList("command", d.Command),
+            Webhook = r.OptionalString("webhook"),
+            WebhookSecretHeader = r.String("webhook_secret_header", d.WebhookSecretHeader),
+            WebhookSecretFile = r.OptionalPath("webhook_secret_file"),
+            Timeout = r.Duration("timeout", d.Timeout, positive: true),
+            Retries = r.Int("retries", d.Retries, min: 0, max: 10),
+            Kinds = r.StringList("kinds", d.Kinds),
+            Pools = r.StringList("pools", d.Pools),
+            MinInterval = r.Duration("min_interval", d.MinInterval),
+        };
+        if (options.Command.Count > 0 && string.IsNullOrWhiteSpace(options.Command[0]))
+        {
+            r.Error("command", "the first element is the program to run and must not be empty");
+        }
+
+        if (options.Webhook is { } url)
+        {
+            // TLS is verified and cannot be turned off; plain http only to this host, where nothing is on the wire.
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+            {
+                r.Error("webhook", $"'{url}' must be an https:// URL (http:// only to a loopback address)");
+            }
+            else if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                r.Error("webhook", "the URL must not carry credentials; put them in webhook_secret_file");
+            }
+        }
+
+        if (!HeaderName().IsMatch(options.WebhookSecretHeader))
+        {
+            r.Error("webhook_secret_header", $"'{options.WebhookSecretHeader}' is not an HTTP header name");
+        }
+
+        foreach (var kind in options.Kinds)
+        {
+            if (!Autopilot.State.EventKinds.TryParse(kind, out _))
+            {
+                r.Error("kinds", $"'{kind}' is not an event kind (one of {string.Join(", ", Enum.GetValues<Autopilot.State.EventKind>().Select(Autopilot.State.EventKinds.Name))})");
+            }
+        }
+
+        r.Finish();
+        return options;
+    }
+
+    private static MetricsOptions BindMetrics(SectionReader r)
+    {
+        var d = new MetricsOptions();
+        var options = new MetricsOptions
+        {
+            Enabled = r.Bool("enabled", d.Enabled),
+            Address = r.String("address", d.Address),
+            Port = r.Int("port", d.Port, min: 1, max: 65535),
+            TextfileDir = r.OptionalPath("textfile_dir"),
+        };
+        if (!System.Net.IPAddress.TryParse(options.Address, out _) && options.Address is not ("localhost" or "*" or "+"))
+        {
+            r.Error("address", $"'{options.Address}' is not an IP address (127.0.0.1, ::1, 0.0.0.0), localhost or *");
+        }
+
         r.Finish();
         return options;
     }
@@ -150,6 +222,7 @@ internal static partial class OptionsBinder
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var keys = new List<string>();
         foreach (var key in indexed)
         {
             if (ctx.Node(key) is { IsTable: false } poolNode)
@@ -172,8 +245,10 @@ internal static partial class OptionsBinder
             }
 
             pools.Add(pool);
+            keys.Add(key);
         }
 
+        CheckShares(ctx, keys, pools);
         return pools;
     }
 
@@ -209,6 +284,7 @@ internal static partial class OptionsBinder
             Limits = BindLimits(r.Child("limits")),
             Policy = BindPolicy(r.Child("policy"), scheduler),
             Logs = BindLogs(r.Child("logs")),
+            Share = r.Has("share") ? BindShare(r.Child("share")) : null,
         };
         r.Finish();
         return pool;
@@ -432,6 +508,9 @@ internal static partial class OptionsBinder
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     internal static partial Regex SafeName();
+
+    [GeneratedRegex("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
+    private static partial Regex HeaderName();
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
     internal static partial Regex PoolName();

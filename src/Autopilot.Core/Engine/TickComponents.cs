@@ -9,8 +9,10 @@ namespace Autopilot.Engine;
 /// The parts a tick is built from. Production wiring uses the factories; tests swap one seam
 /// (a scheduler that fails, a fixed script) without touching the tick logic.
 /// </summary>
+/// <param name="Metrics">Fed with every tick's report, and its textfile written, when metrics are on; null: off.</param>
 public sealed record TickComponents(
     Func<SchedulerOptions, string, IScheduler> CreateScheduler,
     Func<PoolOptions, IDemandSource> CreateDemandSource,
     Func<AutopilotOptions, PoolOptions, string, string> WriteScript,
-    Func<string, CancellationToken, Task<IStateStore>> OpenStore);
+    Func<string, CancellationToken, Task<IStateStore>> OpenStore,
+    Autopilot.Monitoring.AutopilotMetrics? Metrics = null);

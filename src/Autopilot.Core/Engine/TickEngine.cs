@@ -80,12 +80,13 @@ public sealed class TickEngine
             await new StaleLocks(_options, this, _logger, _time).RunAsync(resetPools, listings, null, request.DryRun, store, cancellationToken).ConfigureAwait(false);
         }
 
+        var shares = await SharedDemands.ReadAsync(pools, _options.Pools, listings, _components, now, cancellationToken).ConfigureAwait(false);
         var results = new List<PoolTickResult>();
         foreach (var pool in pools)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var listing = listings[pool.Name];
-            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken).ConfigureAwait(false);
+            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, shares).ConfigureAwait(false);
             if (globalRoom is not null)
             {
                 globalRoom = Math.Max(0, globalRoom.Value - result.Submitted.Count);
@@ -103,7 +104,28 @@ public sealed class TickEngine
             (listed - storeOpened).TotalMilliseconds, (cpuListed - cpuStore).TotalMilliseconds,
             (clock.Elapsed - listed).TotalMilliseconds, (cpuEnd - cpuListed).TotalMilliseconds,
             clock.Elapsed.TotalMilliseconds, (cpuEnd - cpu0).TotalMilliseconds);
-        return new TickReport(now, results, LockBusy: false, request.DryRun);
+        var report = new TickReport(now, results, LockBusy: false, request.DryRun);
+        if (_components.Metrics is { } metrics && !request.DryRun)
+        {
+            // Only called with metrics on: a cron tick without them JIT-compiles none of it.
+            await ObserveAsync(metrics, report, clock.Elapsed).ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    /// <summary>Metrics and the textfile; a textfile that cannot be written is a warning, never a failed tick.</summary>
+    private async Task ObserveAsync(Autopilot.Monitoring.AutopilotMetrics metrics, TickReport report, TimeSpan duration)
+    {
+        metrics.Observe(report, duration);
+        try
+        {
+            await metrics.WriteTextfileAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("cannot write the metrics textfile in {Dir}: {Message}", metrics.TextfileDir, ex.Message);
+        }
     }
 
     /// <summary>One pool's pilots as the tick sees them: <see cref="Pilots"/> is null (and <see cref="Error"/> says why) when unreadable.</summary>
@@ -185,7 +207,7 @@ public sealed class TickEngine
     }
 
     private async Task<PoolTickResult> TickPoolAsync(
-        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken)
+        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, SharedDemands shares)
     {
         var jobName = JobName(_options, pool);
         var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
@@ -197,7 +219,11 @@ public sealed class TickEngine
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Demand? demand = null;
         string? demandError = null;
-        try
+        if (shares.TryGet(pool.Name, out var shared, out var sharedError))
+        {
+            (demand, demandError) = (shared, sharedError);
+        }
+        else try
         {
             var source = _components.CreateDemandSource(pool);
             var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);
@@ -222,11 +248,21 @@ public sealed class TickEngine
             {
                 var last = await store.LastTickAsync(pool.Name, cancellationToken).ConfigureAwait(false);
                 var failures = last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1;
-                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.PoolFailed, [], error), cancellationToken).ConfigureAwait(false);
-                await store.SaveTickAsync(new PoolTickRecord(pool.Name, now, false, summary, null, demand?.Tasks, 0, 0, 0, failures), cancellationToken).ConfigureAwait(false);
+                if (listing.Error is not null)
+                {
+                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.PilotsUnreadable, [], listing.Error), cancellationToken).ConfigureAwait(false);
+                }
+
+                if (demandError is not null)
+                {
+                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.DemandUnreadable, [], demandError), cancellationToken).ConfigureAwait(false);
+                }
+
+                // The pause state is carried through a failing tick: a failure is not a recovery from it.
+                await store.SaveTickAsync(new PoolTickRecord(pool.Name, now, false, summary, null, demand?.Tasks, 0, 0, 0, failures, PausedBy(memory)), cancellationToken).ConfigureAwait(false);
             }
 
-            return new PoolTickResult(pool.Name, jobName, demand, listing.Pilots, null, [], [], error, summary);
+            return new PoolTickResult(pool.Name, jobName, demand, listing.Pilots, null, [], [], error, summary, PausedBy(memory));
         }
 
         var listed = listing.Pilots!;
@@ -249,6 +285,7 @@ public sealed class TickEngine
         var submitted = new List<string>();
         var cancelled = new List<string>();
         string? actionError = null;
+        var submitFailed = false;
 
         if (!dryRun)
         {
@@ -287,6 +324,11 @@ public sealed class TickEngine
                     submitted.AddRange(submission.JobIds);
                     nextMemory = Backoff.Succeeded(nextMemory);
                     await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Submitted, submission.JobIds, plan.Reason), CancellationToken.None).ConfigureAwait(false);
+                    if (memory.ConsecutiveSubmitFailures > 0)
+                    {
+                        await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.BackoffEnded, submission.JobIds,
+                            $"a submission succeeded after {memory.ConsecutiveSubmitFailures} failed in a row"), CancellationToken.None).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
                 {
@@ -302,9 +344,15 @@ public sealed class TickEngine
                     }
 
                     nextMemory = Backoff.Failed(nextMemory, pool.Policy, now);
+                    submitFailed = true;
                     var wait = nextMemory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
                     actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({nextMemory.ConsecutiveSubmitFailures} in a row{wait}): {ex.Message}";
                     await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.SubmitFailed, [], ex.Message), CancellationToken.None).ConfigureAwait(false);
+                    if (memory.ConsecutiveSubmitFailures == 0 && nextMemory.SubmitNotBefore is { } until)
+                    {
+                        await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.BackoffStarted, [],
+                            $"no submission before {until:yyyy-MM-dd HH:mm:ss}Z after a failed submission"), CancellationToken.None).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -313,6 +361,8 @@ public sealed class TickEngine
                 await Accounting.AccountingRecorder.RecordAsync(books, _options.Accounting, pool, pilots, submitted, memory.SeenPilots, outcomes, demand!.Tasks, now, CancellationToken.None).ConfigureAwait(false);
             }
 
+            await RecordPoolChangesAsync(pool.Name, memory, nextMemory, outcomeNote, store, now).ConfigureAwait(false);
+
             nextMemory = nextMemory with
             {
                 SeenPilots = [.. pilots.Where(p => p.IsActive).Select(p => p.Id), .. submitted],
@@ -320,10 +370,6 @@ public sealed class TickEngine
             await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (budget is { Over: true })
-        {
-            _logger.LogWarning("pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
-        }
 
         var line = Summarise(pool.Name, demand!, pilots, plan, submitted, cancelled, dryRun);
         if (actionError is not null)
@@ -336,21 +382,67 @@ public sealed class TickEngine
             _logger.LogInformation("{Summary}", line);
         }
 
+        var pausedBy = PausedBy(nextMemory) ?? (budget is { Over: true } ? EventKinds.BudgetPause : null);
+        var lastTick = dryRun ? null : await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+        if (budget is { Over: true })
+        {
+            // A warning once, when the pool goes over (the last tick record remembers), so `tick -q`
+            // under cron mails once; every tick after that says it at information level.
+            var overLevel = dryRun || lastTick?.PausedBy == EventKinds.BudgetPause ? LogLevel.Information : LogLevel.Warning;
+            _logger.Log(overLevel, "pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
+            if (!dryRun && pausedBy == EventKinds.BudgetPause && lastTick?.PausedBy != EventKinds.BudgetPause)
+            {
+                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Paused, [], "over budget: " + Policy.BudgetPacing.Explain(budget, now)), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
         if (!dryRun)
         {
-            var last = await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+            var last = lastTick;
             var failures = actionError is null ? 0 : (last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1);
+            if (actionError is null && !EventKinds.IsSelfPause(pausedBy) && last is not null && (!last.Ok || EventKinds.IsSelfPause(last.PausedBy)))
+            {
+                // Once per transition (the last tick record remembers), so `tick -q` under cron mails once.
+                var was = !last.Ok ? $"failing for {last.ConsecutiveFailures} tick(s)"
+                    : last.PausedBy == EventKinds.BudgetPause ? "over budget" : "paused by the crash-loop rule";
+                _logger.LogWarning("pool {Pool}: recovered: {Was} until now", pool.Name, was);
+                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Recovered, [], $"ticks normally again after {was}"), CancellationToken.None).ConfigureAwait(false);
+            }
+
             await store.SaveTickAsync(
                 new PoolTickRecord(
                     pool.Name, now, actionError is null, line, plan.Rule.ToString(), demand!.Tasks,
                     pilots.Count(p => p.State == PilotState.Queued),
                     pilots.Count(p => p.State is PilotState.Running or PilotState.Completing),
                     pilots.Count(p => p.State == PilotState.Held),
-                    failures),
+                    failures,
+                    pausedBy),
                 CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line);
+        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line, pausedBy, submitFailed);
+    }
+
+    /// <summary>Why the pool's submissions are paused after this tick, as metrics and exit codes name it; null when they are not.</summary>
+    public static string? PausedBy(PoolMemory memory) =>
+        memory.PausedReason is not null ? EventKinds.OperatorPause
+        : memory.CrashLoopReason is not null ? EventKinds.CrashLoopPause
+        : null;
+
+    /// <summary>Events for what changed in the pool's memory this tick: a crash-loop pause (with its one warning line), outcomes that could not be read.</summary>
+    private async Task RecordPoolChangesAsync(string pool, PoolMemory before, PoolMemory after, string? outcomeNote, IStateStore store, DateTimeOffset now)
+    {
+        if (before.CrashLoopReason is null && after.CrashLoopReason is { } crash)
+        {
+            // A warning, so `tick -q` prints it: the one line cron mails when a pool pauses itself.
+            _logger.LogWarning("pool {Pool}: paused by the crash-loop rule: {Reason}", pool, crash);
+            await store.AppendEventAsync(new PoolEvent(now, pool, EventKind.CrashLoop, [], crash), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (outcomeNote is not null)
+        {
+            await store.AppendEventAsync(new PoolEvent(now, pool, EventKind.OutcomesUnreadable, [], outcomeNote), CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -5,6 +5,8 @@ namespace Autopilot.Engine;
 
 /// <summary>What one tick did (or, dry, would do) for one pool. <see cref="Pilots"/> holds every pilot listed (finished ones only when asked for).</summary>
 /// <param name="Error">Why the pool did nothing or failed this tick; null when it went well.</param>
+/// <param name="PausedBy">Why its submissions are paused (<c>crash_loop</c>, <c>budget</c>, <c>operator</c>), null when they are not.</param>
+/// <param name="SubmitFailed">A submission was tried this tick and failed.</param>
 public sealed record PoolTickResult(
     string Pool,
     string JobName,
@@ -14,7 +16,9 @@ public sealed record PoolTickResult(
     IReadOnlyList<string> Submitted,
     IReadOnlyList<string> Cancelled,
     string? Error,
-    string Summary)
+    string Summary,
+    string? PausedBy = null,
+    bool SubmitFailed = false)
 {
     public bool Ok => Error is null;
 }
@@ -23,10 +27,23 @@ public sealed record PoolTickResult(
 /// <param name="LockBusy">Another tick held the lock: nothing was done.</param>
 public sealed record TickReport(DateTimeOffset Time, IReadOnlyList<PoolTickResult> Pools, bool LockBusy, bool DryRun)
 {
+    public const int ExitOk = 0;
+    public const int ExitPoolFailed = 1;
+    public const int ExitPoolPaused = 3;
+
     public bool Ok => Pools.All(p => p.Ok);
 
-    /// <summary>0 ok (or another tick running), 1 a pool failed.</summary>
-    public int ExitCode => LockBusy || Ok ? 0 : 1;
+    /// <summary>A pool's submissions are paused by a rule (crash loop, budget), not by an operator: a person must look.</summary>
+    public bool SelfPaused => Pools.Any(p => Autopilot.State.EventKinds.IsSelfPause(p.PausedBy));
+
+    /// <summary>
+    /// 0 all well (or another tick running); 1 a pool could not be read or acted on; 3 no pool failed
+    /// but one is paused by the crash-loop or the budget rule (docs/operations.md, "Exit codes").
+    /// </summary>
+    public int ExitCode => LockBusy ? ExitOk : !Ok ? ExitPoolFailed : SelfPaused ? ExitPoolPaused : ExitOk;
+
+    /// <summary>For `plan` and `jobs`, which only read: 0, or 1 when a pool could not be read.</summary>
+    public int ReadExitCode => LockBusy || Ok ? ExitOk : ExitPoolFailed;
 }
 
 /// <summary>How to run a tick.</summary>

@@ -3,7 +3,6 @@ using Autopilot.Domain;
 using Autopilot.Engine;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NCrontab;
 
 namespace Autopilot.Hosting;
 
@@ -12,14 +11,16 @@ public sealed record ConfigReload(AutopilotOptions? Options, IReadOnlyList<strin
 
 /// <summary>
 /// `autopilot run`: ticks on the configured cron schedule, never overlapping (it takes the same
-/// file lock as `autopilot tick`), reloads on SIGHUP, speaks sd_notify, and keeps going through
-/// failing pools.
+/// file lock as `autopilot tick`), reloads on SIGHUP, tells systemd what it does (STATUS per tick,
+/// WATCHDOG, RELOADING; READY and STOPPING come from the host's <c>SystemdLifetime</c>), and keeps
+/// going through failing pools.
 /// </summary>
 public sealed class TickService : BackgroundService
 {
     private readonly Func<AutopilotOptions, TickEngine> _engineFor;
     private readonly Func<CancellationToken, Task<ConfigReload>> _reload;
-    private readonly SdNotifier _notifier;
+    private readonly ServiceNotifier _notifier;
+    private readonly Task _hostStarted;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<LeaderOptions, LeaderLock> _leaderFor;
@@ -38,11 +39,13 @@ public sealed class TickService : BackgroundService
         AutopilotOptions options,
         Func<AutopilotOptions, TickEngine> engineFor,
         Func<CancellationToken, Task<ConfigReload>> reload,
-        SdNotifier notifier,
+        ServiceNotifier notifier,
         TimeProvider time,
         ILogger<TickService> logger,
-        Func<LeaderOptions, LeaderLock>? leaderFor = null)
+        Func<LeaderOptions, LeaderLock>? leaderFor = null,
+        Task? hostStarted = null)
     {
+        _hostStarted = hostStarted ?? Task.CompletedTask;
         _options = options;
         _engineFor = engineFor;
         _reload = reload;
@@ -73,28 +76,37 @@ public sealed class TickService : BackgroundService
         _wake.Release();
     }
 
-    /// <summary>The next tick time after <paramref name="after"/> for a 5- or 6-field cron expression.</summary>
-    public static DateTimeOffset NextOccurrence(string cron, DateTimeOffset after)
-    {
-        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        var schedule = CrontabSchedule.Parse(cron, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
-        var local = TimeZoneInfo.ConvertTime(after, TimeZoneInfo.Local);
-        var next = schedule.GetNextOccurrence(local.DateTime);
-        return new DateTimeOffset(next, TimeZoneInfo.Local.GetUtcOffset(next));
-    }
+    /// <summary>
+    /// Longest single wait: <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> refuses
+    /// more than about 49.7 days, and a wait re-measured daily also follows a stepped clock.
+    /// </summary>
+    internal static readonly TimeSpan MaxWaitStep = TimeSpan.FromDays(1);
+
+    /// <summary>Called with the tick time the service waits for, each time a sleep towards it has begun (tests follow the schedule with it).</summary>
+    internal Action<DateTimeOffset>? Waiting { get; init; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _notifier.Ready();
+        // The host says READY=1 once every service has started; no STATUS and no tick before it.
+        await _hostStarted.WaitAsync(stoppingToken).ConfigureAwait(false);
         _notifier.Status("started; waiting for the first tick");
-        _logger.LogInformation("service started: schedule '{Schedule}', {Pools} pool(s)", _options.Schedule, _options.Pools.Count);
+        _logger.LogInformation("service started: schedule '{Schedule}'{Zone}, {Pools} pool(s)", _options.Schedule, ZoneNote(), _options.Pools.Count);
         using var watchdog = StartWatchdog(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var next = NextOccurrence(_options.Schedule, _time.GetUtcNow());
-                await WaitUntilAsync(next, stoppingToken).ConfigureAwait(false);
+                var next = CronSchedule.Of(_options).Next(_time.GetUtcNow());
+                if (next is null)
+                {
+                    // Refused at load and reload; only a clock far in the future gets here.
+                    _logger.LogError("schedule '{Schedule}' has no further occurrence; checking again in a day", _options.Schedule);
+                    _notifier.Status($"schedule '{_options.Schedule}' has no further occurrence");
+                    await WaitUntilAsync(_time.GetUtcNow() + MaxWaitStep, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await WaitUntilAsync(next.Value, stoppingToken).ConfigureAwait(false);
                 if (stoppingToken.IsCancellationRequested)
                 {
                     break;
@@ -116,7 +128,6 @@ public sealed class TickService : BackgroundService
         }
         finally
         {
-            _notifier.Stopping();
             if (_leader is not null)
             {
                 await _leader.DisposeAsync().ConfigureAwait(false);
@@ -285,7 +296,7 @@ public sealed class TickService : BackgroundService
                     _leading = null;
                 }
 
-                _logger.LogInformation("reload: configuration reloaded: schedule '{Schedule}', {Pools} pool(s)", _options.Schedule, _options.Pools.Count);
+                _logger.LogInformation("reload: configuration reloaded: schedule '{Schedule}'{Zone}, {Pools} pool(s)", _options.Schedule, ZoneNote(), _options.Pools.Count);
             }
         }
         finally
@@ -294,18 +305,34 @@ public sealed class TickService : BackgroundService
         }
     }
 
+    private string ZoneNote() => _options.TimeZone is null ? "" : $" in {_options.TimeZone}";
+
+    /// <summary>Sleeps until <paramref name="when"/> in steps of at most <see cref="MaxWaitStep"/>; a reload request wakes it.</summary>
     private async Task WaitUntilAsync(DateTimeOffset when, CancellationToken stoppingToken)
     {
-        var delay = when - _time.GetUtcNow();
-        if (delay <= TimeSpan.Zero)
+        while (true)
         {
-            return;
-        }
+            var delay = when - _time.GetUtcNow();
+            if (delay <= TimeSpan.Zero)
+            {
+                return;
+            }
 
+            if (await SleepAsync(delay < MaxWaitStep ? delay : MaxWaitStep, when, stoppingToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One sleep; true when a reload request (or the stop) ended it early.</summary>
+    private async Task<bool> SleepAsync(TimeSpan delay, DateTimeOffset when, CancellationToken stoppingToken)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var sleep = Task.Delay(delay, _time, linked.Token);
+        Waiting?.Invoke(when);
         var wake = _wake.WaitAsync(linked.Token);
-        await Task.WhenAny(sleep, wake).ConfigureAwait(false);
+        var first = await Task.WhenAny(sleep, wake).ConfigureAwait(false);
         await linked.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -315,12 +342,14 @@ public sealed class TickService : BackgroundService
         {
             // Whichever did not finish was cancelled on purpose.
         }
+
+        return first == wake || stoppingToken.IsCancellationRequested;
     }
 
     private ITimer? StartWatchdog(CancellationToken stoppingToken)
     {
-        var interval = SdNotifier.WatchdogInterval();
-        if (interval is null || !_notifier.Enabled)
+        var interval = ServiceNotifier.WatchdogInterval();
+        if (interval is null || !_notifier.IsEnabled)
         {
             return null;
         }

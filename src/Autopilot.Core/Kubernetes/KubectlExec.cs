@@ -1,139 +1,217 @@
-using System.Diagnostics;
+using System.Net.WebSockets;
 using System.Text.Json;
 using Autopilot.Configuration;
 using Autopilot.Processes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 
 namespace Autopilot.Kubernetes;
 
-/// <summary>kubectl missing, no pod, several pods, or an answer that cannot be read.</summary>
-public sealed class KubectlException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>No pod, several pods, a pod not Running, or an API server that cannot be asked; <see cref="ExitCode"/> says which.</summary>
+public sealed class KubectlException(string message, int exitCode = KubectlException.Failed, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The kubeconfig, the API server or the exec failed.</summary>
+    public const int Failed = 1;
 
-/// <summary>A pod as <c>kubectl get pods -o json</c> lists it.</summary>
+    /// <summary>No pod matches the selector.</summary>
+    public const int NoPod = 3;
+
+    /// <summary>Pods match, but none is Running.</summary>
+    public const int NotRunning = 4;
+
+    /// <summary>More than one Running pod matches (choose with --pod).</summary>
+    public const int SeveralPods = 5;
+
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>A pod as the API lists it.</summary>
 public sealed record PodInfo(string Name, string Phase, bool Deleting, IReadOnlyList<string> Containers)
 {
     public bool Running => Phase == "Running" && !Deleting;
 }
 
 /// <summary>
-/// <c>autopilot kubectl-exec</c>: find the task server's pod with kubectl (through the process
-/// runner), then build the <c>kubectl exec</c> argv that the CLI runs with the terminal passed through.
+/// <c>autopilot kubectl-exec</c> through the Kubernetes API (KubernetesClient): the kubeconfig
+/// (kubernetes.kubeconfig, else $KUBECONFIG, ~/.kube/config or the in-cluster service account), the
+/// pod by namespace and label selector, and exec over the API's WebSocket (v5.channel.k8s.io, or
+/// v4 from servers without it). <see cref="ExecArguments"/> is the equivalent kubectl command for --print.
 /// </summary>
 public static class KubectlExec
 {
-    public static readonly TimeSpan GetTimeout = TimeSpan.FromSeconds(30);
-
-    /// <summary>Arguments every kubectl call starts with: --kubeconfig when configured.</summary>
-    public static List<string> BaseArguments(KubernetesOptions options)
+    /// <summary>The client for the configured (or default) kubeconfig, and the namespace to use.</summary>
+    public static (IKubernetes Client, string Namespace) Connect(KubernetesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        KubernetesClientConfiguration config;
+        try
+        {
+            config = string.IsNullOrEmpty(options.Kubeconfig)
+                ? KubernetesClientConfiguration.BuildDefaultConfig()
+                : KubernetesClientConfiguration.BuildConfigFromConfigFile(PathExpander.Expand(options.Kubeconfig));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The reader throws its YAML parser's exceptions too; whatever it is, the file is the problem.
+            throw new KubectlException($"cannot read the kubeconfig{(string.IsNullOrEmpty(options.Kubeconfig) ? "" : $" {options.Kubeconfig}")}: {ex.Message}", KubectlException.Failed, ex);
+        }
+
+        var ns = !string.IsNullOrEmpty(options.Namespace) ? options.Namespace : config.Namespace ?? "default";
+        return (new k8s.Kubernetes(config), ns);
+    }
+
+    /// <summary>The one Running pod that matches the selector; a distinct error (and exit code) for none, none Running, or several.</summary>
+    public static async Task<PodInfo> FindPodAsync(IKubernetes client, string ns, KubernetesOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Selector))
+        {
+            throw new KubectlException("kubernetes.selector is not set: set it (e.g. selector = \"app=hypershell-server\") or pass --pod");
+        }
+
+        V1PodList list;
+        try
+        {
+            list = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: options.Selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or KubernetesException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new KubectlException($"cannot list pods in namespace '{ns}' at {client.BaseUri}: {Reason(ex)}", KubectlException.Failed, ex);
+        }
+
+        var pods = list.Items.Select(p => new PodInfo(
+            p.Metadata?.Name ?? "",
+            p.Status?.Phase ?? "",
+            p.Metadata?.DeletionTimestamp is not null,
+            p.Spec?.Containers?.Select(c => c.Name).ToList() ?? [])).ToList();
+        var running = pods.Where(p => p.Running).ToList();
+        var where = $"selector '{options.Selector}' in namespace '{ns}'";
+        if (pods.Count == 0)
+        {
+            throw new KubectlException($"no pod matches {where}", KubectlException.NoPod);
+        }
+
+        if (running.Count == 0)
+        {
+            throw new KubectlException(
+                $"no Running pod matches {where} ({string.Join(", ", pods.Select(p => $"{p.Name}: {(p.Deleting ? "terminating" : p.Phase)}"))})",
+                KubectlException.NotRunning);
+        }
+
+        if (running.Count > 1)
+        {
+            throw new KubectlException($"{running.Count} Running pods match {where}: {string.Join(", ", running.Select(p => p.Name))}; choose one with --pod", KubectlException.SeveralPods);
+        }
+
+        return running[0];
+    }
+
+    /// <summary>The command run in the container: the one given, else kubernetes.shell.</summary>
+    public static IReadOnlyList<string> Command(KubernetesOptions options, IReadOnlyList<string> command) =>
+        command.Count > 0 ? command : options.Shell;
+
+    /// <summary>
+    /// Runs <paramref name="command"/> in the pod over the API's exec WebSocket: <paramref name="stdin"/>
+    /// to the container (its end closes the container's stdin on v5), its stdout and stderr back, and
+    /// the exit code from the status frame. With <paramref name="tty"/>, stderr comes through stdout
+    /// (as with kubectl) and <paramref name="windowSize"/> is sent first and whenever it is raised again.
+    /// </summary>
+    public static async Task<int> ExecAsync(
+        IKubernetes client,
+        string ns,
+        string pod,
+        string? container,
+        IReadOnlyList<string> command,
+        bool tty,
+        Stream stdin,
+        Stream stdout,
+        Stream stderr,
+        TerminalSize? windowSize,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(stdin);
+        WebSocket socket;
+        try
+        {
+            socket = await OpenAsync(client, ns, pod, container, command, tty, WebSocketProtocol.V5BinaryWebsocketProtocol, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketException)
+        {
+            // An API server before Kubernetes 1.30 speaks v4 only: stdin then cannot be closed, the rest is the same.
+            socket = await OpenAsync(client, ns, pod, container, command, tty, WebSocketProtocol.V4BinaryWebsocketProtocol, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var demuxer = new StreamDemuxer(socket);
+        using var toContainer = demuxer.GetStream(null, ChannelIndex.StdIn);
+        using var fromStdout = demuxer.GetStream(ChannelIndex.StdOut, null);
+        using var fromStderr = demuxer.GetStream(ChannelIndex.StdErr, null);
+        using var status = demuxer.GetStream(ChannelIndex.Error, null);
+        using var resize = demuxer.GetStream(null, ChannelIndex.Resize);
+        demuxer.Start();
+
+        if (windowSize is not null)
+        {
+            await SendSizeAsync(resize, windowSize, cancellationToken).ConfigureAwait(false);
+            windowSize.Changed += () => _ = SendSizeAsync(resize, windowSize, CancellationToken.None);
+        }
+
+        var outCopy = fromStdout.CopyToAsync(stdout, cancellationToken);
+        var errCopy = fromStderr.CopyToAsync(stderr, cancellationToken);
+        var v5 = socket.SubProtocol == WebSocketProtocol.V5BinaryWebsocketProtocol;
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await stdin.CopyToAsync(toContainer, cancellationToken).ConfigureAwait(false);
+                    if (v5)
+                    {
+                        await demuxer.CloseChannel(ChannelIndex.StdIn, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or WebSocketException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The container ended first; what is left of stdin has nobody to read it.
+                }
+            },
+            CancellationToken.None);
+
+        using var reader = new StreamReader(status);
+        var frame = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(outCopy, errCopy).ConfigureAwait(false);
+        await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(frame))
+        {
+            throw new KubectlException($"exec in pod '{pod}': the connection closed without an exit status");
+        }
+
+        try
+        {
+            return k8s.Kubernetes.GetExitCodeOrThrow(KubernetesJson.Deserialize<V1Status>(frame));
+        }
+        catch (KubernetesException ex)
+        {
+            throw new KubectlException($"exec in pod '{pod}': {ex.Status?.Message ?? ex.Message}", KubectlException.Failed, ex);
+        }
+    }
+
+    /// <summary>
+    /// The equivalent <c>kubectl exec</c> argv (for --print): <c>-i</c> always, <c>-t</c> only when
+    /// stdin is a terminal.
+    /// </summary>
+    public static IReadOnlyList<string> ExecArguments(KubernetesOptions options, string pod, string? container, IReadOnlyList<string> command, bool tty)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(command);
         var args = new List<string>();
         if (!string.IsNullOrEmpty(options.Kubeconfig))
         {
             args.Add("--kubeconfig=" + PathExpander.Expand(options.Kubeconfig));
         }
 
-        return args;
-    }
-
-    /// <summary>The <c>kubectl get pods -l &lt;selector&gt; [-n &lt;ns&gt;] -o json</c> argv.</summary>
-    public static IReadOnlyList<string> GetPodsArguments(KubernetesOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.Selector))
-        {
-            throw new KubectlException("kubernetes.selector is not set: set it (e.g. selector = \"app=hypershell-server\") or pass --pod");
-        }
-
-        var args = BaseArguments(options);
-        args.AddRange(["get", "pods", "-l", options.Selector]);
-        if (!string.IsNullOrEmpty(options.Namespace))
-        {
-            args.AddRange(["-n", options.Namespace]);
-        }
-
-        args.AddRange(["-o", "json"]);
-        return args;
-    }
-
-    /// <summary>Parses the JSON of <c>kubectl get pods -o json</c> (a List of Pods).</summary>
-    /// <exception cref="KubectlException">Not such a list.</exception>
-    public static IReadOnlyList<PodInfo> ParsePods(string json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (!doc.RootElement.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
-            {
-                throw new KubectlException("kubectl get pods -o json: no 'items' list in the answer");
-            }
-
-            var pods = new List<PodInfo>();
-            foreach (var item in items.EnumerateArray())
-            {
-                var metadata = item.GetProperty("metadata");
-                var name = metadata.GetProperty("name").GetString() ?? throw new KubectlException("kubectl get pods -o json: a pod without a name");
-                var deleting = metadata.TryGetProperty("deletionTimestamp", out var del) && del.ValueKind == JsonValueKind.String;
-                var phase = item.TryGetProperty("status", out var status) && status.TryGetProperty("phase", out var ph) ? ph.GetString() ?? "" : "";
-                var containers = item.TryGetProperty("spec", out var spec) && spec.TryGetProperty("containers", out var cs) && cs.ValueKind == JsonValueKind.Array
-                    ? cs.EnumerateArray().Select(c => c.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "").ToList()
-                    : [];
-                pods.Add(new PodInfo(name, phase, deleting, containers));
-            }
-
-            return pods;
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new KubectlException($"kubectl get pods -o json: cannot read the answer: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>The one Running pod that matches the selector; an error listing them when there are several.</summary>
-    public static async Task<PodInfo> FindPodAsync(KubernetesOptions options, IProcessRunner runner, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(runner);
-        var spec = new ProcessSpec(options.Kubectl, GetPodsArguments(options), Timeout: GetTimeout);
-        ProcessResult result;
-        try
-        {
-            result = await runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new KubectlException(Missing(options, ex.Message), ex);
-        }
-
-        if (!result.Succeeded)
-        {
-            throw new KubectlException($"cannot list pods: {result.Describe()}");
-        }
-
-        var pods = ParsePods(result.StandardOutput);
-        var running = pods.Where(p => p.Running).ToList();
-        var where = $"selector '{options.Selector}'{(string.IsNullOrEmpty(options.Namespace) ? "" : $" in namespace '{options.Namespace}'")}";
-        if (running.Count == 0)
-        {
-            var others = pods.Count == 0 ? "" : $" ({string.Join(", ", pods.Select(p => $"{p.Name}: {(p.Deleting ? "terminating" : p.Phase)}"))})";
-            throw new KubectlException($"no Running pod matches {where}{others}");
-        }
-
-        if (running.Count > 1)
-        {
-            throw new KubectlException($"{running.Count} Running pods match {where}: {string.Join(", ", running.Select(p => p.Name))}; choose one with --pod");
-        }
-
-        return running[0];
-    }
-
-    /// <summary>
-    /// The <c>kubectl exec</c> argv: <c>-i</c> always, <c>-t</c> only when stdin is a terminal (a
-    /// tty on a pipe would mangle the data and kubectl warns about it).
-    /// </summary>
-    public static IReadOnlyList<string> ExecArguments(KubernetesOptions options, string pod, string? container, IReadOnlyList<string> command, bool tty)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(command);
-        var args = BaseArguments(options);
         args.Add("exec");
         args.Add(tty ? "-it" : "-i");
         if (!string.IsNullOrEmpty(options.Namespace))
@@ -149,58 +227,53 @@ public static class KubectlExec
         }
 
         args.Add("--");
-        args.AddRange(command.Count > 0 ? command : options.Shell);
+        args.AddRange(Command(options, command));
         return args;
     }
 
     /// <summary>The command line as one would type it, each word shell-quoted where needed.</summary>
     public static string Display(string kubectl, IReadOnlyList<string> args) => new ProcessSpec(kubectl, args).Display();
 
-    /// <summary>
-    /// Runs kubectl with this process's stdin, stdout and stderr (the operator's terminal), and
-    /// returns its exit code. Not through the capturing process runner: an interactive shell needs
-    /// the terminal itself.
-    /// </summary>
-    public static async Task<int> RunAttachedAsync(string kubectl, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    private static async Task<WebSocket> OpenAsync(IKubernetes client, string ns, string pod, string? container, IReadOnlyList<string> command, bool tty, string protocol, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(kubectl) { UseShellExecute = false };
-        ChildEnvironment.Apply(psi);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new KubectlException($"`{Display(kubectl, args)}` could not be started");
+            // A terminal merges stderr into stdout; the API refuses both at once.
+            return await client.WebSocketNamespacedPodExecAsync(pod, ns, command, container, stderr: !tty, stdin: true, stdout: true, tty: tty, webSocketSubProtocol: protocol, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (System.ComponentModel.Win32Exception ex)
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or KubernetesException or k8s.Exceptions.KubernetesClientException)
         {
-            throw new KubectlException($"`{kubectl}` could not be started: {ex.Message} (install kubectl or set kubernetes.kubectl to its path)", ex);
-        }
-
-        using (process)
-        {
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C reaches kubectl through the terminal too; give it a moment to leave on its own.
-                if (!process.WaitForExit(TimeSpan.FromSeconds(5)))
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                throw;
-            }
-
-            return process.ExitCode;
+            throw new KubectlException($"cannot exec in pod '{pod}' (namespace '{ns}') at {client.BaseUri}: {Reason(ex)}", KubectlException.Failed, ex);
         }
     }
 
-    private static string Missing(KubernetesOptions options, string detail) =>
-        $"kubectl is not available ('{options.Kubectl}'; install it or set kubernetes.kubectl to its path): {detail}";
+    private static async Task SendSizeAsync(Stream resize, TerminalSize size, CancellationToken cancellationToken)
+    {
+        var (width, height) = size.Current();
+        var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, int> { ["Width"] = width, ["Height"] = height });
+        try
+        {
+            await resize.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or WebSocketException or ObjectDisposedException)
+        {
+            // The session is over.
+        }
+    }
+
+    private static string Reason(Exception ex) => ex switch
+    {
+        HttpOperationException { Response: { } response } http => $"{(int)response.StatusCode} {response.StatusCode}: {(string.IsNullOrWhiteSpace(response.Content) ? http.Message : response.Content.Trim())}",
+        _ => ex.Message,
+    };
+}
+
+/// <summary>The size of the operator's terminal, and a signal when it changes (SIGWINCH).</summary>
+public sealed class TerminalSize(Func<(int Width, int Height)> current)
+{
+    public event Action? Changed;
+
+    public (int Width, int Height) Current() => current();
+
+    public void Raise() => Changed?.Invoke();
 }

@@ -2,6 +2,7 @@ using Autopilot.Configuration;
 using Autopilot.State;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
@@ -14,12 +15,13 @@ namespace Autopilot.Logging;
 /// Serilog behind Microsoft.Extensions.Logging. Console lines go to stderr (stdout is for command
 /// output): human-readable with a time, or, under systemd (JOURNAL_STREAM set), without a time
 /// and with a <c>&lt;N&gt;</c> syslog priority prefix per line so the journal records levels.
-/// Daily rolling files under &lt;state_dir&gt;/logs keep <see cref="LogOptions.RetainedFiles"/> files.
+/// Daily rolling files under &lt;state_dir&gt;/logs (Serilog.Sinks.File) keep <see cref="LogOptions.RetainedFiles"/> files.
 /// Secrets never reach a logger: the configuration holds only file paths and variable names, and
 /// the process runner redacts <c>ProcessSpec.Secrets</c> from command lines.
 /// </summary>
 public static class AutopilotLogging
 {
+    private const string FilePrefix = "autopilot-";
     private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
     private const string JournalTemplate = "{Message:lj}{NewLine}{Exception}";
     private const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
@@ -27,10 +29,17 @@ public static class AutopilotLogging
     /// <param name="verbose">-v: Debug, whatever the configured level.</param>
     /// <param name="quiet">-q: Warning (ignored with -v).</param>
     public static ILoggerFactory Create(LogOptions options, string stateDir, bool verbose, bool quiet) =>
-        Create(options, stateDir, verbose, quiet, Console.Error, !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")));
+        new SerilogLoggerFactory(CreateLogger(options, stateDir, verbose, quiet), dispose: true);
 
     /// <summary>Same, writing console lines to <paramref name="console"/> (tests capture it).</summary>
-    public static ILoggerFactory Create(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal)
+    public static ILoggerFactory Create(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal) =>
+        new SerilogLoggerFactory(CreateLogger(options, stateDir, verbose, quiet, console, journal), dispose: true);
+
+    /// <summary>The Serilog logger itself (`run` hands it to the host through Serilog.Extensions.Hosting).</summary>
+    public static Logger CreateLogger(LogOptions options, string stateDir, bool verbose, bool quiet) =>
+        CreateLogger(options, stateDir, verbose, quiet, Console.Error, !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")));
+
+    public static Logger CreateLogger(LogOptions options, string? stateDir, bool verbose, bool quiet, TextWriter console, bool journal)
     {
         ArgumentNullException.ThrowIfNull(options);
         var level = MinimumLevel(options.Level, verbose, quiet);
@@ -57,8 +66,17 @@ public static class AutopilotLogging
                 // Logs name hosts, users and job ids: owner-only, like the rest of the state directory.
                 StateDirectory.Ensure(logDir);
 
-                // autopilot-yyyyMMdd.log, shared by concurrent processes, the newest RetainedFiles kept.
-                configuration.WriteTo.Sink(new DailyFileSink(logDir, "autopilot-", FileTemplate, options.RetainedFiles));
+                // Serilog's rolling file sink: autopilot-yyyyMMdd[_NNN].log, shared by concurrent
+                // processes (cron ticks and the service append to the same file), the newest RetainedFiles kept.
+                configuration.WriteTo.Sink(LoggerSinkConfiguration.Wrap(
+                    rolling => new OwnerOnlyDailyFile(logDir, FilePrefix, rolling),
+                    to => to.File(
+                        Path.Combine(logDir, FilePrefix + ".log"),
+                        outputTemplate: FileTemplate,
+                        formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                        rollingInterval: RollingInterval.Day,
+                        retainedFileCountLimit: options.RetainedFiles,
+                        shared: true)));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -66,13 +84,13 @@ public static class AutopilotLogging
             }
         }
 
-        var factory = new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
+        var logger = configuration.CreateLogger();
         if (fileProblem is not null)
         {
-            factory.CreateLogger("Autopilot.Logging").LogWarning("{Problem}", fileProblem);
+            logger.ForContext(Constants.SourceContextPropertyName, "Autopilot.Logging").Warning("{Problem}", fileProblem);
         }
 
-        return factory;
+        return logger;
     }
 
     /// <summary>The configured level (verbose, debug, information, warning, error, fatal), then -v / -q.</summary>
@@ -138,6 +156,57 @@ public static class AutopilotLogging
                 output.Write(prefix);
                 output.Write(line.TrimEnd('\r'));
                 output.Write('\n');
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates each day's log file owner-only (0600, whatever the umask) just before Serilog's
+    /// rolling sink opens it (it picks the file by the local date when an event is written, and
+    /// appends to one that exists): the state folder admits no file others could write, and the
+    /// sink takes no file-creation hooks in shared mode.
+    /// </summary>
+    private sealed class OwnerOnlyDailyFile(string directory, string prefix, ILogEventSink rolling) : ILogEventSink, IDisposable
+    {
+        private readonly Lock _gate = new();
+        private DateTime _day;
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (_gate)
+            {
+                var today = DateTime.Now.Date;
+                if (today != _day)
+                {
+                    Create(Path.Combine(directory, prefix + today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) + ".log"));
+                    _day = today;
+                }
+            }
+
+            rolling.Emit(logEvent);
+        }
+
+        public void Dispose() => (rolling as IDisposable)?.Dispose();
+
+        private static void Create(string path)
+        {
+            try
+            {
+                var mode = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    mode.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                using var created = new FileStream(path, mode);
+            }
+            catch (IOException)
+            {
+                // It exists already (another process, or an earlier run today).
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // The sink reports what it cannot open.
             }
         }
     }

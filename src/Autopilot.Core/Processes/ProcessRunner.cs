@@ -1,14 +1,24 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Text;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Autopilot.Processes;
 
-/// <summary>The CliWrap stand-in: argument arrays, bounded capture, a timeout that kills the tree.</summary>
+/// <summary>
+/// <see cref="IProcessRunner"/> over CliWrap: argument arrays, an explicit environment, bounded
+/// capture of stdout and stderr, and a timeout or cancellation that kills the whole process tree
+/// (CliWrap's forceful cancellation).
+/// </summary>
 public sealed class ProcessRunner : IProcessRunner
 {
+    /// <summary>
+    /// How long output is still read after the command exits. A child it left running with the
+    /// pipes (ssh's ControlPersist master holds stderr) would otherwise keep the result waiting.
+    /// </summary>
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
+
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -23,150 +33,115 @@ public sealed class ProcessRunner : IProcessRunner
         ArgumentNullException.ThrowIfNull(spec);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in spec.Arguments)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
+        using var drain = new CancellationTokenSource();
+        var stdout = new BoundedCapture(spec.MaxOutputBytes, drain.Token);
+        var stderr = new BoundedCapture(spec.MaxOutputBytes, drain.Token);
+        var command = Cli.Wrap(spec.FileName)
+            .WithArguments(spec.Arguments)
+            // Never the whole inherited environment: it may hold a password (password_env) that a
+            // scheduler would copy into every job.
+            .WithEnvironmentVariables(ChildEnvironment.Changes(spec.Environment))
+            .WithStandardInputPipe(spec.StandardInput is null ? PipeSource.Null : PipeSource.FromString(spec.StandardInput, Encoding.UTF8))
+            .WithStandardOutputPipe(stdout)
+            .WithStandardErrorPipe(stderr)
+            .WithValidation(CommandResultValidation.None);
         if (spec.WorkingDirectory is not null)
         {
-            psi.WorkingDirectory = spec.WorkingDirectory;
+            command = command.WithWorkingDirectory(spec.WorkingDirectory);
         }
-
-        // Never the whole inherited environment: it may hold a password (password_env) that a
-        // scheduler would copy into every job.
-        ChildEnvironment.Apply(psi, spec.Environment);
 
         _logger.LogDebug("run: {Command}", spec.Display());
         var started = _time.GetTimestamp();
-        using var process = new Process { StartInfo = psi };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception ex)
-        {
-            throw new ProcessFailedException($"`{spec.Display()}` could not be started: {ex.Message}", null, ex);
-        }
-
-        var stdout = new BoundedCapture(spec.MaxOutputBytes);
-        var stderr = new BoundedCapture(spec.MaxOutputBytes);
-        var readOut = PumpAsync(process.StandardOutput, stdout);
-        var readErr = PumpAsync(process.StandardError, stderr);
-
-        try
-        {
-            if (spec.StandardInput is not null)
-            {
-                await process.StandardInput.WriteAsync(spec.StandardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
-            }
-
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The command exited without reading its input; its exit code tells the rest.
-        }
-
         using var timeoutCts = spec.Timeout is { } t ? new CancellationTokenSource(t, _time) : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         var timedOut = false;
+        var exitCode = -1;
         try
         {
-            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            var running = command.ExecuteAsync(linked.Token);
+            _ = StopReadingAfterExitAsync(running.ProcessId, drain);
+            exitCode = (await running.ConfigureAwait(false)).ExitCode;
+        }
+        catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            timedOut = true;
         }
         catch (OperationCanceledException)
         {
-            KillTree(process);
-            timedOut = timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
-            if (!timedOut)
-            {
-                _logger.LogDebug("cancelled: {Command}", spec.Display());
-                await DrainAsync(readOut, readErr).ConfigureAwait(false);
-                throw;
-            }
+            _logger.LogDebug("cancelled: {Command}", spec.Display());
+            throw;
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        {
+            // CliWrap reports a program that cannot be started as InvalidOperationException over the Win32Exception.
+            var reason = ex.InnerException is Win32Exception inner ? inner.Message : ex.Message;
+            throw new ProcessFailedException($"`{spec.Display()}` could not be started: {reason}", null, ex);
         }
 
-        await DrainAsync(readOut, readErr).ConfigureAwait(false);
         var elapsed = _time.GetElapsedTime(started);
-        var result = new ProcessResult(
-            spec,
-            timedOut ? -1 : process.ExitCode,
-            stdout.ToString(),
-            stderr.ToString(),
-            elapsed,
-            timedOut,
-            stdout.Truncated || stderr.Truncated);
+        var result = new ProcessResult(spec, exitCode, stdout.ToString(), stderr.ToString(), elapsed, timedOut, stdout.Truncated || stderr.Truncated);
         _logger.LogDebug("exit {ExitCode} after {Ms:0} ms{TimedOut}: {Command}", result.ExitCode, elapsed.TotalMilliseconds, timedOut ? " (timed out)" : "", spec.Display());
         return result;
     }
 
-    private static async Task DrainAsync(Task readOut, Task readErr)
-    {
-        // A grandchild that inherited the pipes may keep them open after the kill; do not wait forever.
-        var both = Task.WhenAll(readOut, readErr);
-        await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
-    }
-
-    private static void KillTree(Process process)
+    private static async Task StopReadingAfterExitAsync(int pid, CancellationTokenSource drain)
     {
         try
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            process.WaitForExit(2000);
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            await process.WaitForExitAsync().ConfigureAwait(false);
         }
-        catch (InvalidOperationException)
+        catch (ArgumentException)
         {
             // Already gone.
         }
-        catch (Win32Exception)
-        {
-            // Already gone or not ours to kill any more.
-        }
-    }
 
-    private static async Task PumpAsync(StreamReader reader, BoundedCapture capture)
-    {
-        var buffer = new char[8192];
         try
         {
-            int n;
-            while ((n = await reader.ReadAsync(buffer.AsMemory()).ConfigureAwait(false)) > 0)
-            {
-                capture.Append(buffer.AsSpan(0, n));
-            }
+            drain.CancelAfter(DrainGrace);
         }
         catch (ObjectDisposedException)
         {
-        }
-        catch (IOException)
-        {
+            // The run ended first.
         }
     }
 
-    /// <summary>Keeps the first N bytes (counted as UTF-16 chars ×1, close enough for a bound) and drops the rest.</summary>
-    private sealed class BoundedCapture(int limit)
+    /// <summary>Keeps the first N chars (UTF-16 units, close enough for a bound) and reads on, dropping the rest, so the child never blocks on a full pipe.</summary>
+    private sealed class BoundedCapture(int limit, CancellationToken drained) : PipeTarget
     {
         private readonly StringBuilder _text = new();
         private readonly Lock _gate = new();
 
         public bool Truncated { get; private set; }
 
-        public void Append(ReadOnlySpan<char> chars)
+        public override async Task CopyFromAsync(Stream origin, CancellationToken cancellationToken = default)
+        {
+            using var reader = new StreamReader(origin, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 8192, leaveOpen: true);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drained);
+            var buffer = new char[8192];
+            try
+            {
+                int n;
+                while ((n = await reader.ReadAsync(buffer.AsMemory(), linked.Token).ConfigureAwait(false)) > 0)
+                {
+                    Append(buffer.AsSpan(0, n));
+                }
+            }
+            catch (OperationCanceledException) when (drained.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The command has exited; whoever still holds the pipe is not part of its result.
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_gate)
+            {
+                return _text.ToString();
+            }
+        }
+
+        private void Append(ReadOnlySpan<char> chars)
         {
             lock (_gate)
             {
@@ -184,14 +159,6 @@ public sealed class ProcessRunner : IProcessRunner
                 }
 
                 _text.Append(chars);
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (_gate)
-            {
-                return _text.ToString();
             }
         }
     }

@@ -78,6 +78,7 @@ internal static class StateRecordJson
             w.WriteNumber("running", record.Running);
             w.WriteNumber("held", record.Held);
             w.WriteNumber("consecutive_failures", record.ConsecutiveFailures);
+            WriteText(w, "paused_by", record.PausedBy);
             w.WriteEndObject();
         }
 
@@ -125,7 +126,7 @@ internal static class StateRecordJson
             return null;
         }
 
-        string? pool = null, summary = null, rule = null;
+        string? pool = null, summary = null, rule = null, pausedBy = null;
         DateTimeOffset time = default;
         bool ok = false;
         long? demand = null;
@@ -144,11 +145,12 @@ internal static class StateRecordJson
                 case "running": running = ReadInt(ref reader); break;
                 case "held": held = ReadInt(ref reader); break;
                 case "consecutive_failures": failures = ReadInt(ref reader); break;
+                case "paused_by": pausedBy = ReadText(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
 
-        return new PoolTickRecord(pool!, time, ok, summary!, rule, demand, queued, running, held, failures);
+        return new PoolTickRecord(pool!, time, ok, summary!, rule, demand, queued, running, held, failures, pausedBy);
     }
 
     private static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? value)

@@ -24,6 +24,7 @@ public sealed partial class HyperShellTaskStore
 
     private readonly DemandOptions options;
     private readonly bool postgres;
+    private readonly HyperShellTagFilter? tag;
     private readonly TimeZoneInfo sqliteZone;
 
     /// <param name="sqliteZone">The zone HyperShell's SQLite times were written in (its clock time, no offset); default the local zone.</param>
@@ -38,6 +39,7 @@ public sealed partial class HyperShellTaskStore
             "postgres" or "postgresql" => true,
             _ => throw new ArgumentException($"demand.backend '{options.Backend}' is not one HyperShell uses (expected sqlite or postgres)"),
         };
+        tag = HyperShellTagFilter.Parse(options.Tag);
     }
 
     /// <summary>Where the tasks are read, for messages.</summary>
@@ -69,18 +71,24 @@ public sealed partial class HyperShellTaskStore
             where = full ? "lower(id) = @id" : "id LIKE @prefix";
         }
 
-        return QueryAsync($"WHERE {where} ORDER BY submit_time, id LIMIT {limit.ToString(CultureInfo.InvariantCulture)}",
-            [("id", id), ("prefix", id + "%")], cancellationToken);
+        return QueryAsync($"WHERE {where}{TagCondition(" AND ")} ORDER BY submit_time, id LIMIT {limit.ToString(CultureInfo.InvariantCulture)}",
+            [("id", id), ("prefix", id + "%"), .. TagParameters], cancellationToken);
     }
 
     /// <summary>The most recent tasks (newest first by completion, else start, else submit time).</summary>
     public Task<IReadOnlyList<HyperShellTask>> RecentAsync(int limit, int offset, bool failedOnly, CancellationToken cancellationToken)
     {
-        var filter = failedOnly ? "WHERE exit_status IS NOT NULL AND exit_status NOT IN (0, -1) " : "";
+        var filter = failedOnly ? "WHERE exit_status IS NOT NULL AND exit_status NOT IN (0, -1)" : "";
+        filter += TagCondition(failedOnly ? " AND " : "WHERE ");
         return QueryAsync(
-            $"{filter}ORDER BY COALESCE(completion_time, start_time, submit_time) DESC, submit_time DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)} OFFSET {offset.ToString(CultureInfo.InvariantCulture)}",
-            [], cancellationToken);
+            $"{filter} ORDER BY COALESCE(completion_time, start_time, submit_time) DESC, submit_time DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)} OFFSET {offset.ToString(CultureInfo.InvariantCulture)}",
+            TagParameters, cancellationToken);
     }
+
+    // The pool's demand.tag limits `logs` to the tasks the pool counts as its demand (issue 17).
+    private string TagCondition(string join) => tag is null ? "" : join + tag.SqlCondition(!postgres);
+
+    private IReadOnlyList<(string Name, string Value)> TagParameters => tag?.SqlParameters(!postgres) ?? [];
 
     private async Task<IReadOnlyList<HyperShellTask>> QueryAsync(string tail, IReadOnlyList<(string Name, string Value)> parameters, CancellationToken ct)
     {

@@ -45,11 +45,29 @@ public sealed class AccountingOnSlurmTests
         File.AppendAllText(harness.ConfigPath, "[pricing]\ncore_hour = 1\n[budget.pool.main]\namount = 0\n");
         var plan = await harness.PlanAsync();
         Assert.Equal("0 (over budget)", EndToEndHarness.Fact(plan, "budget_allowed_pilots"));
-        var tick = await harness.TickAsync();
+        // Paused by the budget rule: exit 3 (cron-visible), one warning and one `paused` event when it
+        // goes over, not again on the next tick.
+        var tick = await harness.TickAsync(exitCode: 3);
         Assert.Equal(0, EndToEndHarness.Submitted(tick));
         Assert.Contains("[OverBudget: ", tick.Stdout + tick.Stderr, StringComparison.Ordinal);
+        Assert.Contains("WRN] pool main: over budget", tick.Stdout + tick.Stderr, StringComparison.Ordinal);
+        var again = await harness.TickAsync(exitCode: 3);
+        Assert.DoesNotContain("WRN] pool main: over budget", again.Stdout + again.Stderr, StringComparison.Ordinal);
+        var events = await harness.RunAsync("events", "--json");
+        Assert.Equal(1, CountOccurrences(events.Stdout, "over budget: budget "));
         var status = await harness.RunAsync("status");
         Assert.Contains($"pool {EndToEndHarness.Pool}: over budget", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("over budget, no submissions until the month ends", status.Stdout, StringComparison.Ordinal);
+    }
+
+    private static int CountOccurrences(string text, string part)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+
+        return n;
     }
 }

@@ -43,6 +43,12 @@ public sealed record PoolSpec(DemandSpec Demand)
     public int ExitCode { get; init; }
     public string MinPilotRuntime { get; init; } = "1m";
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
+    /// <summary>scheduler.bin_dir (site wrappers); null: the commands on PATH.</summary>
+    public string? BinDir { get; init; }
+
+    /// <summary>policy.backoff (TOML array text, e.g. ["1s"]); null: the default.</summary>
+    public string? Backoff { get; init; }
 }
 
 /// <summary>
@@ -129,6 +135,11 @@ public sealed class EndToEndHarness : IAsyncDisposable
         text.AppendLine("drain_lead = \"10s\"");
         text.AppendLine(i, $"use_arrays = {(spec.UseArrays ? "true" : "false")}");
         text.AppendLine(i, $"extra_args = [{string.Join(", ", spec.ExtraArgs.Select(Quote))}]");
+        if (spec.BinDir is not null)
+        {
+            text.AppendLine(i, $"bin_dir = {Quote(spec.BinDir)}");
+        }
+
         text.AppendLine("[pool.limits]");
         text.AppendLine(i, $"max_pilots = {spec.MaxPilots}");
         text.AppendLine(i, $"tasks_per_pilot = {spec.TasksPerPilot}");
@@ -139,6 +150,11 @@ public sealed class EndToEndHarness : IAsyncDisposable
         text.AppendLine(i, $"scale_in_after = {Quote(spec.ScaleInAfter)}");
         text.AppendLine(i, $"min_pilot_runtime = {Quote(spec.MinPilotRuntime)}");
         text.AppendLine("min_useful_walltime = \"30s\"");
+        if (spec.Backoff is not null)
+        {
+            text.AppendLine(i, $"backoff = {spec.Backoff}");
+        }
+
         File.WriteAllText(ConfigPath, text.ToString());
     }
 
@@ -155,11 +171,11 @@ public sealed class EndToEndHarness : IAsyncDisposable
         return new CliRun(arguments, result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
-    /// <summary>`autopilot tick -v`, which must exit 0.</summary>
-    public async Task<CliRun> TickAsync()
+    /// <summary>`autopilot tick -v`, which must exit <paramref name="exitCode"/> (0; 3 once the crash-loop rule paused the pool).</summary>
+    public async Task<CliRun> TickAsync(int exitCode = 0)
     {
         var run = await RunAsync("tick", "-v");
-        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(run.ExitCode == exitCode, run.ToString());
         return run;
     }
 

@@ -71,7 +71,7 @@ public sealed class PolicyOnSlurmTests(ITestOutputHelper output)
         harness.WriteConfig(crashing);
         var failed3 = Assert.Single(EndToEndHarness.SubmittedIds(await harness.TickAsync()));
         await harness.WaitEndedAsync(failed3);
-        var paused = await harness.TickAsync();
+        var paused = await harness.TickAsync(Autopilot.Engine.TickReport.ExitPoolPaused);
         Assert.Empty(EndToEndHarness.SbatchCalls(paused));
         Assert.Contains("[Paused:", paused.Stderr, StringComparison.Ordinal);
         Assert.Empty(await harness.SqueueAsync());
@@ -116,7 +116,7 @@ public sealed class PolicyOnSlurmTests(ITestOutputHelper output)
             await harness.WaitEndedAsync(id);
         }
 
-        var paused = await harness.TickAsync();
+        var paused = await harness.TickAsync(Autopilot.Engine.TickReport.ExitPoolPaused);
         Assert.Empty(EndToEndHarness.SbatchCalls(paused));
         Assert.Contains("[Paused:", paused.Stderr, StringComparison.Ordinal);
         var plan = await harness.PlanAsync();

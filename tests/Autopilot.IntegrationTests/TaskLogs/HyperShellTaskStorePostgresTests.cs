@@ -19,8 +19,8 @@ public sealed class HyperShellTaskStorePostgresTests : IAsyncLifetime
         await using var command = new NpgsqlCommand($$"""
             INSERT INTO "{{schema}}".task (id, args, submit_id, submit_time, attempt, retried, tag, schedule_time, start_time, completion_time, exit_status, client_host, command, outpath, errpath, waited, duration)
             VALUES
-              ('aaaa1111-0000-4000-8000-000000000001', 'echo a', gen_random_uuid(), '2025-03-01 10:01:00+00', 1, false, '{}', '2025-03-01 10:01:01+00', '2025-03-01 10:01:02+00', '2025-03-01 10:01:07+00', 0, 'node1', 'echo a', '/x/a.out', '/x/a.err', 2, 5),
-              ('aaaa2222-0000-4000-8000-000000000002', 'false', gen_random_uuid(), '2025-03-01 10:02:00+00', 2, false, '{}', '2025-03-01 10:02:01+00', '2025-03-01 10:02:02+00', '2025-03-01 10:02:09+00', 3, 'node2', 'false', NULL, NULL, 1, 7),
+              ('aaaa1111-0000-4000-8000-000000000001', 'echo a', gen_random_uuid(), '2025-03-01 10:01:00+00', 1, false, '{"site": "a"}', '2025-03-01 10:01:01+00', '2025-03-01 10:01:02+00', '2025-03-01 10:01:07+00', 0, 'node1', 'echo a', '/x/a.out', '/x/a.err', 2, 5),
+              ('aaaa2222-0000-4000-8000-000000000002', 'false', gen_random_uuid(), '2025-03-01 10:02:00+00', 2, false, '{"site": "b"}', '2025-03-01 10:02:01+00', '2025-03-01 10:02:02+00', '2025-03-01 10:02:09+00', 3, 'node2', 'false', NULL, NULL, 1, 7),
               ('bbbb0000-0000-4000-8000-000000000003', 'echo later', gen_random_uuid(), '2025-03-01 10:05:00+00', 1, false, '{}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
             """, admin);
         await command.ExecuteNonQueryAsync();
@@ -61,5 +61,19 @@ public sealed class HyperShellTaskStorePostgresTests : IAsyncLifetime
 
         var failed = Assert.Single(await Store().RecentAsync(10, 0, failedOnly: true, CancellationToken.None));
         Assert.Equal(3, failed.ExitStatus);
+    }
+
+    [Fact]
+    public async Task The_pools_tag_filter_limits_lookups_and_lists()
+    {
+        // Issue 17: a pool filtered to site = a never shows site b's tasks.
+        var store = new HyperShellTaskStore(new DemandOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema), Tag = "site = a" });
+
+        Assert.Empty(await store.FindAsync("aaaa2222", 5, CancellationToken.None));
+        Assert.Equal(["aaaa1111-0000-4000-8000-000000000001"], (await store.RecentAsync(10, 0, failedOnly: false, CancellationToken.None)).Select(t => t.Id));
+        Assert.Empty(await store.RecentAsync(10, 0, failedOnly: true, CancellationToken.None));
+
+        var anySite = new HyperShellTaskStore(new DemandOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema), Tag = "site" });
+        Assert.Equal(2, (await anySite.RecentAsync(10, 0, failedOnly: false, CancellationToken.None)).Count);
     }
 }

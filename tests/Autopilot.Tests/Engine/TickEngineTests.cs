@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.DemandSources.HyperShell;
@@ -118,7 +119,7 @@ public sealed class TickEngineTests : IAsyncLifetime
 
         await using var store = await SqliteStateStore.OpenAsync(StateDir, CancellationToken.None);
         var events = await store.EventsAsync(DateTimeOffset.UtcNow.AddMinutes(-5), "broken", CancellationToken.None);
-        Assert.Equal(EventKind.PoolFailed, Assert.Single(events).Kind);
+        Assert.Equal(EventKind.DemandUnreadable, Assert.Single(events).Kind);
     }
 
     [Fact]
@@ -199,6 +200,94 @@ public sealed class TickEngineTests : IAsyncLifetime
         var second = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
         Assert.Equal(0, second.Pools[0].Plan!.Submit);
         Assert.Equal(Autopilot.Policy.PlanRule.Backoff, second.Pools[0].Plan!.Rule);
+    }
+
+    [Fact]
+    public async Task A_share_group_reads_its_demand_once_and_its_pools_together_submit_no_more_than_it_needs()
+    {
+        var db = Database("shared", 25);
+        var group = (string name, int order) => Pool(name, db, maxPilots: 2) with { Share = new ShareOptions { Group = "g", Order = order } };
+        var options = Options(0, group("second", 2), group("first", 1));
+        var reads = 0;
+        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = production with { CreateDemandSource = p => { reads++; return production.CreateDemandSource(p); } };
+
+        var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+
+        // 25 tasks at 10 a pilot: the preferred pool fills to its max_pilots 2, the third pilot goes to the next.
+        Assert.True(report.Ok, string.Join("; ", report.Pools.Select(p => p.Summary)));
+        Assert.Equal(1, reads);
+        Assert.Equal(2, report.Pools.Single(p => p.Pool == "first").Submitted.Count);
+        Assert.Single(report.Pools.Single(p => p.Pool == "second").Submitted);
+        Assert.Equal(20, report.Pools.Single(p => p.Pool == "first").Demand!.Tasks);
+        Assert.Contains(report.Pools.Single(p => p.Pool == "second").Plan!.Notes,
+            n => n.StartsWith("Share group 'g': demand 25 read once and split by order of preference: first (order 1) 20; second (order 2) 5.", StringComparison.Ordinal));
+
+        // The pilots run now and count against the one demand: nothing more next tick.
+        var again = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.All(again.Pools, p => Assert.Empty(p.Submitted));
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
+    public async Task A_crash_loop_pauses_once_with_one_quiet_line_exits_3_and_recovers_after_resume()
+    {
+        // Issue 17: real local pilots that fail at once; the console is the one `tick -q` has.
+        var failing = Path.Combine(_dir, "failing-pilot.sh");
+        File.WriteAllText(failing, "#!/bin/sh\n# pool {{pool}}\nexit 1\n");
+        var pool = Pool("crash", Database("crash", 20)) with { Template = failing, Policy = new PolicyOptions { CrashLoopThreshold = 2 } };
+        var options = Options(0, pool);
+        var console = new StringWriter();
+        using var loggers = Autopilot.Logging.AutopilotLogging.Create(new LogOptions { File = false }, null, verbose: false, quiet: true, console, journal: false);
+        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        async Task<TickReport> Tick() =>
+            await new TickEngine(options, components, TimeProvider.System, loggers.CreateLogger<TickEngine>()).RunAsync(new TickRequest(), CancellationToken.None);
+
+        var first = await Tick();
+        Assert.Equal(TickReport.ExitOk, first.ExitCode);
+        Assert.Equal(2, first.Pools[0].Submitted.Count);
+        await WaitUntilEndedAsync(options, pool);
+
+        var pausing = await Tick();
+        var still = await Tick();
+
+        Assert.Equal((TickReport.ExitPoolPaused, EventKinds.CrashLoopPause), (pausing.ExitCode, pausing.Pools[0].PausedBy));
+        Assert.Equal(TickReport.ExitPoolPaused, still.ExitCode);
+        Assert.Single(console.ToString().Split('\n'), l => l.Contains("pool crash: paused by the crash-loop rule: crash loop: 2 pilots in a row failed", StringComparison.Ordinal));
+        await using (var store = await SqliteStateStore.OpenAsync(StateDir, CancellationToken.None))
+        {
+            var events = await store.EventsAsync(DateTimeOffset.UtcNow.AddMinutes(-5), "crash", CancellationToken.None);
+            Assert.Single(events, e => e.Kind == EventKind.CrashLoop);
+            var memory = await store.LoadMemoryAsync("crash", CancellationToken.None);
+            await store.SaveMemoryAsync("crash", memory with { CrashLoopReason = null, ConsecutivePilotFailures = 0 }, CancellationToken.None);
+        }
+
+        var resumed = await Tick();
+        await Tick();
+
+        Assert.Equal(TickReport.ExitOk, resumed.ExitCode);
+        Assert.Single(console.ToString().Split('\n'), l => l.Contains("pool crash: recovered: paused by the crash-loop rule until now", StringComparison.Ordinal));
+        await using (var store = await SqliteStateStore.OpenAsync(StateDir, CancellationToken.None))
+        {
+            Assert.Single(await store.EventsAsync(DateTimeOffset.UtcNow.AddMinutes(-5), "crash", CancellationToken.None), e => e.Kind == EventKind.Recovered);
+        }
+    }
+
+    private async Task WaitUntilEndedAsync(AutopilotOptions options, PoolOptions pool)
+    {
+        var local = SchedulerFactory.Create(pool.Scheduler, new ProcessRunner(), StateDir, NullLoggerFactory.Instance, TimeProvider.System);
+        for (var i = 0; i < 200; i++)
+        {
+            var pilots = await local.ListAsync(new PilotQuery([TickEngine.JobName(options, pool)]), CancellationToken.None);
+            if (!pilots.Any(p => p.IsActive))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("the failing pilots did not end within 10 s");
     }
 
     /// <summary>Counts listing calls, passing everything through to the real scheduler.</summary>

@@ -109,6 +109,7 @@ public sealed class JsonOutputSchemaTests
         $.pools[].last_tick.running: number
         $.pools[].last_tick.held: number
         $.pools[].last_tick.consecutive_failures: number
+        $.pools[].last_tick.paused_by: string|null
         $.pools[].details: array
         $.pools[].details[]: string
         """;
@@ -179,6 +180,10 @@ public sealed class JsonOutputSchemaTests
         $.pricing.*: any
         $.budget: object|absent
         $.budget.*: any
+        $.alerts: object
+        $.alerts.*: any
+        $.metrics: object
+        $.metrics.*: any
         $.pool: array|absent
         $.pool[]: object
         $.pool[].name: string

@@ -1,12 +1,11 @@
-using System.Diagnostics;
 using System.Text.Json;
 using static Autopilot.Tests.Operations.OpsTestSupport;
 
 namespace Autopilot.Tests.Operations;
 
 /// <summary>
-/// The commands that run other programs, with recording fakes on PATH: `ssh` for remote task logs,
-/// `kubectl` for kubectl-exec (in a child autopilot process, so stdin and stdout really pass through).
+/// `logs` over ssh, with a recording fake `ssh` on PATH (kubectl-exec, which talks to the
+/// Kubernetes API, is tested in <see cref="KubectlExecTests"/>).
 /// </summary>
 [Collection(PathCollection.Name)]
 public sealed class SshAndKubectlTests
@@ -79,140 +78,5 @@ public sealed class SshAndKubectlTests
 
         Assert.Equal(0, result.Exit);
         Assert.Contains("--- stdout: `ssh -o BatchMode=yes -- node9 cat -- ''\\''/nonexistent/x.out'\\'''` exited with 255: ssh: connect to host node9 port 22: No route to host", result.Output, StringComparison.Ordinal);
-    }
-
-    private const string PodsJson = """
-        {"apiVersion": "v1", "kind": "List", "items": [
-          {"metadata": {"name": "hs-server-7d9f-abcde", "namespace": "pipelines"},
-           "spec": {"containers": [{"name": "server"}, {"name": "sidecar"}]},
-           "status": {"phase": "Running"}},
-          {"metadata": {"name": "hs-server-7d9f-old", "namespace": "pipelines", "deletionTimestamp": "2025-03-01T10:00:00Z"},
-           "spec": {"containers": [{"name": "server"}]},
-           "status": {"phase": "Running"}},
-          {"metadata": {"name": "hs-server-7d9f-pending", "namespace": "pipelines"},
-           "spec": {"containers": [{"name": "server"}]},
-           "status": {"phase": "Pending"}}
-        ]}
-        """;
-
-    /// <summary>A fake kubectl: answers `get pods` with <paramref name="pods"/>, records `exec` argv and echoes its stdin.</summary>
-    private string FakeKubectl(string pods)
-    {
-        var bin = Path.Combine(dir, "bin");
-        File.WriteAllText(Path.Combine(dir, "pods.json"), pods);
-        WriteScript(Path.Combine(bin, "kubectl"), $$"""
-            #!/bin/bash
-            printf '%s\n' "$@" > '{{dir}}/kubectl.'"$(for a in "$@"; do case $a in get|exec) echo $a; break;; esac; done)"'.argv'
-            for a in "$@"; do
-              case $a in
-                get) cat '{{dir}}/pods.json'; exit 0 ;;
-                exec) while IFS= read -r line; do echo "container got: $line"; done; echo "stdin closed"; exit 7 ;;
-              esac
-            done
-            echo "fake kubectl: unexpected argv: $*" >&2
-            exit 1
-            """);
-        return bin;
-    }
-
-    private string KubeConfig(string extra = "")
-    {
-        var config = Path.Combine(dir, "autopilot.toml");
-        File.WriteAllText(config, $"""
-            state_dir = "{dir}/state"
-            [log]
-            file = false
-            [kubernetes]
-            namespace = "pipelines"
-            selector = "app=hypershell-server"
-            container = "server"
-            kubeconfig = "{dir}/kube config"
-            {extra}
-            """);
-        return config;
-    }
-
-    [Fact]
-    public async Task Exec_finds_the_running_pod_and_passes_stdin_and_stdout_through()
-    {
-        var bin = FakeKubectl(PodsJson);
-        var config = KubeConfig();
-        var cli = Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { cli, "kubectl-exec", "--config", config, "-q" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["PATH"] = bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        using var process = Process.Start(psi)!;
-        await process.StandardInput.WriteLineAsync("hs task search --failed");
-        await process.StandardInput.WriteLineAsync("exit");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec did not end");
-
-        Assert.Equal("container got: hs task search --failed\ncontainer got: exit\nstdin closed\n", await stdout);
-        // kubectl's exit code is ours.
-        Assert.True(process.ExitCode == 7, await stderr);
-        Assert.Equal([$"--kubeconfig={dir}/kube config", "get", "pods", "-l", "app=hypershell-server", "-n", "pipelines", "-o", "json"],
-            File.ReadAllLines(Path.Combine(dir, "kubectl.get.argv")));
-        // stdin is a pipe here: -i without -t.
-        Assert.Equal([$"--kubeconfig={dir}/kube config", "exec", "-i", "-n", "pipelines", "hs-server-7d9f-abcde", "-c", "server", "--", "/bin/sh", "-c", "exec bash || exec sh"],
-            File.ReadAllLines(Path.Combine(dir, "kubectl.exec.argv")));
-    }
-
-    [Fact]
-    public async Task Print_shows_the_quoted_command_with_a_given_command_and_container()
-    {
-        var bin = FakeKubectl(PodsJson);
-        var config = KubeConfig();
-        (int Exit, string Output, string Error) result = (-1, "", "");
-        await WithPath(bin, async () => result = await Run("kubectl-exec", "--print", "--container", "sidecar", "--config", config, "-q", "--", "hs", "task", "search", "--failed"));
-
-        Assert.True(result.Exit == 0, result.Error);
-        var tty = Console.IsInputRedirected ? "-i" : "-it";
-        Assert.Equal($"kubectl '--kubeconfig={dir}/kube config' exec {tty} -n pipelines hs-server-7d9f-abcde -c sidecar -- hs task search --failed\n", result.Output);
-        Assert.False(File.Exists(Path.Combine(dir, "kubectl.exec.argv")));
-    }
-
-    [Fact]
-    public async Task Several_running_pods_are_listed_and_none_is_a_clear_error()
-    {
-        var several = PodsJson.Replace("\"Pending\"", "\"Running\"", StringComparison.Ordinal).Replace("hs-server-7d9f-pending", "hs-server-7d9f-second", StringComparison.Ordinal);
-        Assert.NotEqual(PodsJson, several);
-        var bin = FakeKubectl(several);
-        var config = KubeConfig();
-        (int Exit, string Output, string Error) result = (-1, "", "");
-        await WithPath(bin, async () => result = await Run("kubectl-exec", "--print", "--config", config, "-q"));
-        Assert.Equal(1, result.Exit);
-        Assert.Contains("2 Running pods match selector 'app=hypershell-server' in namespace 'pipelines': hs-server-7d9f-abcde, hs-server-7d9f-second; choose one with --pod", result.Error, StringComparison.Ordinal);
-
-        // --pod settles it without asking kubectl.
-        await WithPath(bin, async () => result = await Run("kubectl-exec", "--print", "--pod", "hs-server-7d9f-second", "--config", config, "-q"));
-        Assert.Equal(0, result.Exit);
-        Assert.Contains(" hs-server-7d9f-second -c server -- /bin/sh -c 'exec bash || exec sh'", result.Output, StringComparison.Ordinal);
-
-        FakeKubectl("""{"apiVersion": "v1", "kind": "List", "items": []}""");
-        await WithPath(bin, async () => result = await Run("kubectl-exec", "--print", "--config", config, "-q"));
-        Assert.Equal(1, result.Exit);
-        Assert.Contains("no Running pod matches selector 'app=hypershell-server' in namespace 'pipelines'", result.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Missing_kubectl_is_a_clear_error()
-    {
-        var config = KubeConfig("kubectl = \"kubectl-not-installed-here\"");
-        var (exit, _, error) = await Run("kubectl-exec", "--print", "--config", config, "-q");
-
-        Assert.Equal(1, exit);
-        Assert.Contains("kubectl is not available ('kubectl-not-installed-here'; install it or set kubernetes.kubectl to its path)", error, StringComparison.Ordinal);
     }
 }

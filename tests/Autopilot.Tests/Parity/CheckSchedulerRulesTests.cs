@@ -11,7 +11,7 @@ namespace Autopilot.Tests.Parity;
 /// </summary>
 public sealed class CheckSchedulerRulesTests
 {
-    private static async Task<(int Exit, string[] Lines, string Path)> CheckAsync(string jobPrefix, string poolName, string schedulerLines)
+    internal static async Task<(int Exit, string[] Lines, string Path)> CheckAsync(string jobPrefix, string poolName, string schedulerLines)
     {
         // Line numbers below are fixed by this layout: job_prefix 2, pool name 5, scheduler keys from 8.
         var path = ConfigTestSupport.WriteConfig($"""

@@ -58,6 +58,23 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact]
+    public async Task A_background_grandchild_keeping_the_pipes_open_does_not_hold_up_the_result()
+    {
+        // As ssh's ControlPersist master does with stderr: the command exits, a child of it lives on.
+        var marker = Path.Combine(Path.GetTempPath(), $"autopilot-holder-{Guid.NewGuid():N}");
+        var spec = new ProcessSpec("sh", ["-c", $"sleep 60 & echo $! > {marker}; echo done"], Timeout: TimeSpan.FromSeconds(30));
+        var watch = Stopwatch.StartNew();
+
+        var result = await _runner.RunAsync(spec, CancellationToken.None);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Equal("done\n", result.StandardOutput);
+        Process.GetProcessById(int.Parse(File.ReadAllText(marker).Trim(), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+        File.Delete(marker);
+    }
+
+    [Fact]
     public async Task Cancellation_kills_the_process_and_throws()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));

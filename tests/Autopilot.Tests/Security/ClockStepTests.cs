@@ -18,7 +18,7 @@ public sealed class ClockStepTests : IDisposable
 
     private readonly string _dir = TempDir();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeleteDir(_dir);
 
     [Fact]
     public async Task A_one_minute_back_off_stays_one_minute_after_the_clock_steps_back_two_hours()

@@ -36,7 +36,7 @@ public sealed class LogsSecurityTests : IDisposable
         _config = WriteHyperShellConfig(_dir, _db);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => SecurityTestSupport.DeleteDir(_dir);
 
     [Fact]
     public async Task A_capture_file_in_the_site_task_folder_is_printed()

@@ -19,6 +19,26 @@ internal static class SecurityTestSupport
     }
 
     /// <summary>
+    /// Removes a test folder. A local pilot a tick started (it sleeps a second) may still be writing its
+    /// log there, so a folder that is not empty yet is tried again for a few seconds.
+    /// </summary>
+    public static void DeleteDir(string dir)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 25 && Directory.Exists(dir))
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
+
+    /// <summary>
     /// dir/autopilot.toml: one pool "main" on the local scheduler, its demand a command printing
     /// <paramref name="demand"/>, its template dir/pilot.sh (a pilot that sleeps a second).
     /// </summary>

@@ -15,7 +15,7 @@ public sealed class StateFolderSecurityTests : IDisposable
 
     private string StateDir => Path.Combine(_dir, "state");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeleteDir(_dir);
 
     [Fact]
     public void Under_umask_000_a_tick_creates_everything_owner_only_and_the_next_tick_accepts_it()

@@ -12,7 +12,7 @@ public sealed class TrustedFilesTests : IDisposable
 
     private readonly string _dir = TempDir();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeleteDir(_dir);
 
     [Fact]
     public async Task Check_warns_when_running_as_root()

@@ -150,6 +150,32 @@ public sealed class ShippedTemplateTests
         }
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_local_pilot_logs_its_pilot_id_not_its_process_id()
+    {
+        // Issue 17: started by the real local scheduler, the pilot names itself local-N in its log.
+        var fakeHs = Path.Combine(_dir, "hs");
+        File.WriteAllText(fakeHs, "#!/bin/sh\nexit 0\n");
+        MakeExecutable(fakeHs);
+        var script = RenderToFile("local/hypershell-pilot.sh", new Dictionary<string, string> { ["hs_command"] = fakeHs });
+        var scheduler = new Autopilot.Schedulers.Local.LocalScheduler(Path.Combine(_dir, "state"));
+        var logs = Path.Combine(_dir, "logs");
+        var options = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromMinutes(5) };
+
+        var submitted = await scheduler.SubmitAsync(new Autopilot.Schedulers.SubmitRequest("main", "ap-main", script, 1, options, logs), CancellationToken.None);
+
+        var id = Assert.Single(submitted.JobIds);
+        var log = Path.Combine(logs, $"ap-main-{id}.out");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(File.Exists(log) && File.ReadAllText(log).Contains("autopilot pilot:", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains($"job={id} ", File.ReadAllText(log), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("slurm", "slurm", "SLURM_JOB_ID", "job=41 ")]
     [InlineData("sge", "none", "JOB_ID", "job=41.undefined ")]

@@ -469,15 +469,7 @@ internal sealed class HyperShellQuery
         _ => throw new ArgumentOutOfRangeException(nameof(count), count, "not a range of one index"),
     };
 
-    private string? TagCondition => tag switch
-    {
-        null => null,
-        { Value: null } when Sqlite => "json_type(tag, @tag_path) IS NOT NULL",
-        // The value's text as PostgreSQL's ->> gives it (true, 1, 1.5, text), so one setting means the same on both backends.
-        _ when Sqlite => "(CASE json_type(tag, @tag_path) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(tag, @tag_path) AS TEXT) END) = @tag_value",
-        { Value: null } => "tag::jsonb ? @tag_key",
-        _ => "tag::jsonb ->> @tag_key = @tag_value",
-    };
+    private string? TagCondition => tag?.SqlCondition(Sqlite);
 
     /// <summary>Binds the parameters the command's SQL mentions (SQLite refuses a statement with one unbound).</summary>
     internal void AddParameters(DbCommand command, long? group, long limit)

@@ -34,6 +34,26 @@ public sealed partial record HyperShellTagFilter(string Key, string? Value)
     /// <summary>SQLite JSON path of the key, e.g. <c>$."site"</c>.</summary>
     public string JsonPath => $"$.\"{Key}\"";
 
+    /// <summary>
+    /// The SQL condition on the <c>tag</c> column (parameters @tag_path, @tag_key, @tag_value): the
+    /// one the demand count and `logs` both use, so a pool's tasks are the same set in both.
+    /// </summary>
+    public string SqlCondition(bool sqlite) => (Value, sqlite) switch
+    {
+        (null, true) => "json_type(tag, @tag_path) IS NOT NULL",
+        // The value's text as PostgreSQL's ->> gives it (true, 1, 1.5, text), so one setting means the same on both backends.
+        (_, true) => "(CASE json_type(tag, @tag_path) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(tag, @tag_path) AS TEXT) END) = @tag_value",
+        (null, false) => "tag::jsonb ? @tag_key",
+        _ => "tag::jsonb ->> @tag_key = @tag_value",
+    };
+
+    /// <summary>The parameters <see cref="SqlCondition"/> uses on that backend, by name without '@'.</summary>
+    public IReadOnlyList<(string Name, string Value)> SqlParameters(bool sqlite)
+    {
+        var first = sqlite ? ("tag_path", JsonPath) : ("tag_key", Key);
+        return Value is null ? [first] : [first, ("tag_value", Value)];
+    }
+
     public override string ToString() => Value is null ? Key : $"{Key} = {Value}";
 
     [GeneratedRegex(@"^[A-Za-z0-9_.+-]{1,120}$")]

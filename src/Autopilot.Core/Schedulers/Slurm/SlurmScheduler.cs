@@ -324,8 +324,19 @@ public sealed class SlurmScheduler : IScheduler
 
         // Accounting storage disabled (or its database unreachable): the completion log may still be there.
         // A filetxt log is read directly: it keeps array ids, which `sacct -c` cannot print.
-        var config = await RunAsync("scontrol", ["show", "config"], _defaults, cancellationToken).ConfigureAwait(false);
-        if (config.Succeeded && JobCompLog.FromConfig(config.StandardOutput) is ("jobcomp/filetxt", { Length: > 0 } location) && File.Exists(location))
+        // A site's bin_dir may wrap only sbatch/squeue/scancel/sacct: scontrol that cannot run only
+        // skips the direct read, never the sacct -c fallback (issue 17).
+        ProcessResult? config = null;
+        try
+        {
+            config = await RunAsync("scontrol", ["show", "config"], _defaults, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SchedulerException ex)
+        {
+            _logger.LogDebug("cannot read the Slurm configuration: {Message}; trying sacct -c", ex.Message);
+        }
+
+        if (config is { Succeeded: true } && JobCompLog.FromConfig(config.StandardOutput) is ("jobcomp/filetxt", { Length: > 0 } location) && File.Exists(location))
         {
             try
             {

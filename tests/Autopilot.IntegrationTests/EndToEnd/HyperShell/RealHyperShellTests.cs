@@ -191,7 +191,7 @@ public sealed class RealHyperShellTests(ITestOutputHelper output)
         Assert.Empty(pool.Site.Ran());
         // Paused: the next tick submits nothing although all 10 tasks wait.
         var after = await pool.RunAsync("tick", "-v");
-        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.True(after.ExitCode == Autopilot.Engine.TickReport.ExitPoolPaused, after.ToString());
         Assert.Empty(EndToEndHarness.SubmittedIds(after));
     }
 

@@ -4,6 +4,7 @@ using Autopilot.Processes;
 using Autopilot.Schedulers;
 using Autopilot.Schedulers.GridEngine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Autopilot.Tests.Schedulers.GridEngine;
 
@@ -42,13 +43,16 @@ public sealed class GridEngineSchedulerTests
         public string[] Argv(int i) => [Calls[i].FileName, .. Calls[i].Arguments];
     }
 
-    private sealed class UtcTime : TimeProvider
+    /// <summary>Now, read in UTC (qstat prints local times).</summary>
+    private static FakeTimeProvider UtcTime()
     {
-        public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        time.SetLocalTimeZone(TimeZoneInfo.Utc);
+        return time;
     }
 
     private static GridEngineScheduler Scheduler(RecordingRunner runner, SchedulerOptions? options = null) =>
-        new(runner, options ?? new SchedulerOptions { Kind = "sge", CommandTimeout = TimeSpan.FromSeconds(7) }, NullLogger<GridEngineScheduler>.Instance, new UtcTime());
+        new(runner, options ?? new SchedulerOptions { Kind = "sge", CommandTimeout = TimeSpan.FromSeconds(7) }, NullLogger<GridEngineScheduler>.Instance, UtcTime());
 
     private static SchedulerOptions Pool => new()
     {

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Autopilot.Tests.Logging;
 
-/// <summary>The daily file sink keeps Serilog's rolling-file names and retention (it replaced WriteTo.File(rollingInterval: Day)).</summary>
-public sealed class DailyFileSinkTests
+/// <summary>The log files are Serilog's rolling files (WriteTo.File(rollingInterval: Day, shared: true, retainedFileCountLimit)).</summary>
+public sealed class RollingLogFileTests
 {
     [Fact]
     public void Keeps_the_newest_files_and_deletes_older_ones_of_its_own_pattern_only()
@@ -57,20 +57,5 @@ public sealed class DailyFileSinkTests
         Assert.Contains("Autopilot.Test: line 0", text, StringComparison.Ordinal);
         Assert.Contains("Autopilot.Test: line 1", text, StringComparison.Ordinal);
         Assert.Equal("first\n", File.ReadAllText(Path.Combine(logs, $"autopilot-{stamp}.log")));
-    }
-
-    [Theory]
-    [InlineData("autopilot-20261122.log", "2026-11-22", null)]
-    [InlineData("autopilot-20261122_001.log", "2026-11-22", 1)]
-    [InlineData("autopilot-20261122_1234.log", "2026-11-22", 1234)]
-    [InlineData("autopilot-20261122_01.log", null, null)]
-    [InlineData("autopilot-20261322.log", "never", null)]
-    [InlineData("autopilot-2026112.log", null, null)]
-    [InlineData("autopilot-20261122x.log", null, null)]
-    public void File_names_are_recognised_as_Serilog_rolling_names(string name, string? day, int? sequence)
-    {
-        var match = DailyFileSink.Match(name, "autopilot-");
-        Assert.Equal(day, match is null ? null : match.Day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never");
-        Assert.Equal(sequence, match?.Sequence);
     }
 }

@@ -1,0 +1,47 @@
+using Autopilot.Policy;
+using Autopilot.State;
+
+namespace Autopilot.Monitoring;
+
+/// <summary>
+/// The state store with alerts: every event appended is also handed to the <see cref="AlertSender"/>
+/// when the store is closed at the end of the tick (or of the operator command), so alerts are sent
+/// together, after the state is safe, and hold the tick up for at most the alert timeout.
+/// </summary>
+public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : IStateStore
+{
+    private readonly List<PoolEvent> _events = [];
+
+    public Task<PoolMemory> LoadMemoryAsync(string pool, CancellationToken cancellationToken) => inner.LoadMemoryAsync(pool, cancellationToken);
+
+    public Task SaveMemoryAsync(string pool, PoolMemory memory, CancellationToken cancellationToken) => inner.SaveMemoryAsync(pool, memory, cancellationToken);
+
+    public async Task AppendEventAsync(PoolEvent poolEvent, CancellationToken cancellationToken)
+    {
+        await inner.AppendEventAsync(poolEvent, cancellationToken).ConfigureAwait(false);
+        _events.Add(poolEvent);
+    }
+
+    public Task<IReadOnlyList<PoolEvent>> EventsAsync(DateTimeOffset since, string? pool, CancellationToken cancellationToken) => inner.EventsAsync(since, pool, cancellationToken);
+
+    public Task SaveTickAsync(PoolTickRecord record, CancellationToken cancellationToken) => inner.SaveTickAsync(record, cancellationToken);
+
+    public Task<PoolTickRecord?> LastTickAsync(string pool, CancellationToken cancellationToken) => inner.LastTickAsync(pool, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            if (_events.Count > 0)
+            {
+                await sender.SendAsync(_events, CancellationToken.None).ConfigureAwait(false);
+                _events.Clear();
+            }
+        }
+        finally
+        {
+            sender.Dispose();
+        }
+    }
+}

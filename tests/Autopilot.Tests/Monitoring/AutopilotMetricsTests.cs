@@ -1,0 +1,112 @@
+using Autopilot.Domain;
+using Autopilot.Engine;
+using Autopilot.Monitoring;
+using Autopilot.State;
+using Autopilot.Tests.Configuration;
+
+namespace Autopilot.Tests.Monitoring;
+
+/// <summary>Issue 17: the metrics a tick's report gives, and the textfile of cron mode.</summary>
+public sealed class AutopilotMetricsTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = ConfigTestSupport.TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static TickReport Report(params PoolTickResult[] pools) => new(Now, pools, LockBusy: false, DryRun: false);
+
+    private static PoolTickResult Pool(string name, string? pausedBy = null, string? error = null, bool submitFailed = false, params string[] submitted) => new(
+        name, "ap-" + name, Demand.Of(42),
+        [
+            new Pilot("1", "ap-" + name, PilotState.Queued, "PENDING", SubmitTime: Now.AddMinutes(-90)),
+            new Pilot("2", "ap-" + name, PilotState.Queued, "PENDING", SubmitTime: Now.AddMinutes(-5)),
+            new Pilot("3", "ap-" + name, PilotState.Running, "RUNNING", SubmitTime: Now.AddHours(-3)),
+        ],
+        null, submitted, ["9"], error, "summary", pausedBy, submitFailed);
+
+    [Fact]
+    public async Task A_report_becomes_the_documented_series()
+    {
+        var metrics = new AutopilotMetrics();
+        metrics.ObserveCommand("/usr/bin/squeue", TimeSpan.FromMilliseconds(20));
+
+        metrics.Observe(Report(Pool("main", EventKinds.CrashLoopPause), Pool("gpu", submitted: ["7", "8"])), TimeSpan.FromSeconds(0.3));
+        var text = await metrics.ExportAsync(CancellationToken.None);
+
+        Assert.Contains("autopilot_pool_paused{pool=\"main\",reason=\"crash_loop\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_paused{pool=\"main\",reason=\"operator\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_paused{pool=\"gpu\",reason=\"crash_loop\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_demand_tasks{pool=\"main\"} 42", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_pilots{pool=\"main\",state=\"queued\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_pilots{pool=\"main\",state=\"running\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_oldest_queued_pilot_seconds{pool=\"main\"} 5400", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_submissions_total{pool=\"gpu\",result=\"submitted\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_cancellations_total{pool=\"gpu\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_tick_duration_seconds_count 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_scheduler_command_duration_seconds_count{command=\"squeue\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains($"autopilot_last_successful_tick_timestamp_seconds {Now.ToUnixTimeSeconds()}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_tick_keeps_the_last_success_time_and_counts_the_failed_submission()
+    {
+        var metrics = new AutopilotMetrics();
+
+        metrics.Observe(Report(Pool("main", error: "submit failed (1 in a row): sbatch: error", submitFailed: true)), TimeSpan.FromSeconds(1));
+        var text = await metrics.ExportAsync(CancellationToken.None);
+
+        Assert.Contains("autopilot_submissions_total{pool=\"main\",result=\"failed\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_up{pool=\"main\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_last_successful_tick_timestamp_seconds 0", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_textfile_is_replaced_whole_and_the_next_process_counts_on_from_it()
+    {
+        var folder = Path.Combine(_dir, "textfile");
+        var first = new AutopilotMetrics(folder);
+        first.Observe(Report(Pool("gpu", submitted: ["7", "8"])), TimeSpan.FromSeconds(1));
+        await first.WriteTextfileAsync(CancellationToken.None);
+
+        // The next cron tick is a new process.
+        var next = new AutopilotMetrics(folder);
+        next.ContinueFrom(Path.Combine(folder, AutopilotMetrics.TextfileName));
+        next.Observe(Report(Pool("gpu", error: "cannot read demand: x", submitted: ["9"])), TimeSpan.FromSeconds(1));
+        await next.WriteTextfileAsync(CancellationToken.None);
+
+        var text = File.ReadAllText(Path.Combine(folder, AutopilotMetrics.TextfileName));
+        Assert.Contains("autopilot_submissions_total{pool=\"gpu\",result=\"submitted\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_cancellations_total{pool=\"gpu\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains($"autopilot_last_successful_tick_timestamp_seconds {Now.ToUnixTimeSeconds()}", text, StringComparison.Ordinal);
+        Assert.Equal([AutopilotMetrics.TextfileName], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task The_endpoint_serves_the_registry_on_loopback()
+    {
+        var metrics = new AutopilotMetrics();
+        metrics.Observe(Report(Pool("main", EventKinds.CrashLoopPause)), TimeSpan.FromSeconds(1));
+        var port = LocalWebhook.FreePort();
+
+        using var endpoint = MetricsEndpoint.Start(new Autopilot.Configuration.MetricsOptions { Enabled = true, Port = port }, metrics)!;
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+
+        Assert.Equal($"http://127.0.0.1:{port}/metrics", endpoint.Url);
+        Assert.Contains("autopilot_pool_paused{pool=\"main\",reason=\"crash_loop\"} 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_port_in_use_is_an_error_naming_the_address_and_off_starts_nothing()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var ex = Assert.Throws<MetricsEndpointException>(() => MetricsEndpoint.Start(new Autopilot.Configuration.MetricsOptions { Enabled = true, Port = port }, new AutopilotMetrics()));
+
+        Assert.StartsWith($"metrics: cannot listen on http://127.0.0.1:{port}/metrics: ", ex.Message, StringComparison.Ordinal);
+        Assert.Null(MetricsEndpoint.Start(new Autopilot.Configuration.MetricsOptions(), new AutopilotMetrics()));
+    }
+}

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using static Autopilot.Tests.Operations.OpsTestSupport;
+
+namespace Autopilot.Tests.Operations;
+
+/// <summary>
+/// kubectl-exec against <see cref="KubeApiServer"/> (the pod list and the exec WebSocket of the
+/// Kubernetes API), the exec in a child autopilot process so stdin and stdout really pass through.
+/// </summary>
+public sealed class KubectlExecTests : IDisposable
+{
+    private static readonly Dictionary<string, string> Server = new() { ["app"] = "hypershell-server" };
+    private readonly string dir = TempDir();
+
+    public void Dispose() => Directory.Delete(dir, true);
+
+    private static List<JsonObject> Pods(string secondPhase = "Pending") =>
+    [
+        KubeApiServer.Pod("hs-server-7d9f-abcde", "Running", Server, false, "server", "sidecar"),
+        KubeApiServer.Pod("hs-server-7d9f-old", "Running", Server, deleting: true, "server"),
+        KubeApiServer.Pod("hs-server-7d9f-second", secondPhase, Server, false, "server"),
+        KubeApiServer.Pod("other-1", "Running", new() { ["app"] = "other" }, false, "main"),
+    ];
+
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
+
+    /// <summary>A child process with stdin, stdout and stderr as pipes.</summary>
+    private static Process Start(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Process.Start(psi)!;
+    }
+
+    private string Config(KubeApiServer api, string extra = "")
+    {
+        var kubeconfig = api.WriteKubeconfig(Path.Combine(dir, "kube config"));
+        var config = Path.Combine(dir, "autopilot.toml");
+        File.WriteAllText(config, $"""
+            state_dir = "{dir}/state"
+            [log]
+            file = false
+            [kubernetes]
+            namespace = "pipelines"
+            selector = "app=hypershell-server"
+            container = "server"
+            kubeconfig = "{kubeconfig}"
+            {extra}
+            """);
+        return config;
+    }
+
+    [Theory]
+    [InlineData(true, "v5.channel.k8s.io")]
+    [InlineData(false, "v4.channel.k8s.io")]
+    public async Task Exec_finds_the_running_pod_by_selector_passes_stdin_and_stdout_and_returns_the_exit_code(bool v5, string protocol)
+    {
+        using var api = new KubeApiServer(Pods(), v5);
+        // The "container" reads two lines, answers on stdout and stderr, and exits 7.
+        var config = Config(api);
+        using var process = Start("dotnet", Cli, "kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7");
+        await process.StandardInput.WriteLineAsync("hs task search --failed");
+        await process.StandardInput.WriteLineAsync("exit");
+        await process.StandardInput.FlushAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec did not end");
+
+        Assert.Equal("container got: hs task search --failed / exit\n", await stdout);
+        // The container's stderr, and nothing else but the warning every command gives as root.
+        Assert.Equal(["to stderr"], (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains("running as root", StringComparison.Ordinal)));
+        Assert.Equal(7, process.ExitCode);
+        Assert.Equal([protocol], api.Protocols);
+        // stdin is a pipe here: no tty, stderr on its own channel, the configured container.
+        // A server without v5 refuses the first upgrade; the second offers v4.
+        var execs = api.Requests.Where(r => r.Contains("/exec", StringComparison.Ordinal)).ToList();
+        Assert.Equal(v5 ? 1 : 2, execs.Count);
+        var exec = execs[^1];
+        Assert.StartsWith("GET /api/v1/namespaces/pipelines/pods/hs-server-7d9f-abcde/exec?", exec, StringComparison.Ordinal);
+        Assert.Contains("container=server", exec, StringComparison.Ordinal);
+        Assert.Contains("tty=0", exec, StringComparison.Ordinal);
+        Assert.Contains("stderr=1", exec, StringComparison.Ordinal);
+        Assert.True(api.Requests.Any(r => Uri.UnescapeDataString(r) == "GET /api/v1/namespaces/pipelines/pods?labelSelector=app=hypershell-server&watch=false"), string.Join("\n", api.Requests));
+    }
+
+    [Fact]
+    public async Task Stdin_end_reaches_the_container_on_v5_and_exit_0_comes_back()
+    {
+        using var api = new KubeApiServer(Pods());
+        var config = Config(api);
+        using var process = Start("dotnet", Cli, "kubectl-exec", "--config", config, "-q", "--", "wc", "-l");
+        await process.StandardInput.WriteAsync("one\ntwo\nthree\n");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec did not end: the container never saw the end of stdin");
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.Equal("3", (await stdout).Trim());
+    }
+
+    [Fact]
+    public async Task On_a_terminal_exec_asks_for_a_tty_sends_the_window_size_and_returns_the_exit_code()
+    {
+        using var api = new KubeApiServer(Pods());
+        var config = Config(api);
+        // script(1) gives autopilot a pseudo-terminal as stdin and stdout, 100x30.
+        using var process = Start("script", "-qec", $"stty cols 100 rows 30; dotnet '{Cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec on a terminal did not end");
+
+        Assert.True(process.ExitCode == 4, $"exit {process.ExitCode}: {await stdout} {await stderr}");
+        Assert.Contains("tty-ok", await stdout, StringComparison.Ordinal);
+        var exec = Assert.Single(api.Requests, r => r.Contains("/exec", StringComparison.Ordinal));
+        Assert.Contains("tty=1", exec, StringComparison.Ordinal);
+        Assert.Contains("stderr=0", exec, StringComparison.Ordinal);
+        // The server reads the resize frame on its own task: give it a moment after the exit.
+        for (var i = 0; i < 50 && api.Resizes.IsEmpty; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("""{"Width":100,"Height":30}""", Assert.Single(api.Resizes));
+    }
+
+    [Fact]
+    public async Task Print_shows_the_equivalent_kubectl_command_with_a_given_command_and_container()
+    {
+        using var api = new KubeApiServer(Pods());
+        var config = Config(api);
+
+        var result = await Run("kubectl-exec", "--print", "--container", "sidecar", "--config", config, "-q", "--", "hs", "task", "search", "--failed");
+
+        Assert.True(result.Exit == 0, result.Error);
+        var tty = Console.IsInputRedirected ? "-i" : "-it";
+        Assert.Equal($"kubectl '--kubeconfig={dir}/kube config' exec {tty} -n pipelines hs-server-7d9f-abcde -c sidecar -- hs task search --failed\n", result.Output);
+        Assert.DoesNotContain(api.Requests, r => r.Contains("/exec", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task No_pod_none_running_and_several_running_each_have_their_message_and_exit_code()
+    {
+        using var api = new KubeApiServer(Pods(secondPhase: "Running"));
+        var config = Config(api);
+
+        var several = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        Assert.Equal(5, several.Exit);
+        Assert.Contains("2 Running pods match selector 'app=hypershell-server' in namespace 'pipelines': hs-server-7d9f-abcde, hs-server-7d9f-second; choose one with --pod", several.Error, StringComparison.Ordinal);
+
+        // --pod settles it without asking for the list.
+        var chosen = await Run("kubectl-exec", "--print", "--pod", "hs-server-7d9f-second", "--config", config, "-q");
+        Assert.Equal(0, chosen.Exit);
+        Assert.Contains(" hs-server-7d9f-second -c server -- /bin/sh -c 'exec bash || exec sh'", chosen.Output, StringComparison.Ordinal);
+
+        api.Pods = [KubeApiServer.Pod("hs-server-7d9f-old", "Running", Server, deleting: true, "server"), KubeApiServer.Pod("hs-server-7d9f-new", "Pending", Server, false, "server")];
+        var notRunning = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        Assert.Equal(4, notRunning.Exit);
+        Assert.Contains("no Running pod matches selector 'app=hypershell-server' in namespace 'pipelines' (hs-server-7d9f-old: terminating, hs-server-7d9f-new: Pending)", notRunning.Error, StringComparison.Ordinal);
+
+        api.Pods = [KubeApiServer.Pod("other-1", "Running", new() { ["app"] = "other" }, false, "main")];
+        var none = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        Assert.Equal(3, none.Exit);
+        Assert.Contains("no pod matches selector 'app=hypershell-server' in namespace 'pipelines'", none.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_API_server_and_a_bad_kubeconfig_are_clear_errors()
+    {
+        int port;
+        using (var api = new KubeApiServer(Pods()))
+        {
+            port = api.Port;
+            Config(api);
+        }
+
+        var config = Path.Combine(dir, "autopilot.toml");
+        var gone = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        Assert.Equal(1, gone.Exit);
+        Assert.Contains($"cannot list pods in namespace 'pipelines' at http://127.0.0.1:{port}/", gone.Error, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(dir, "kube config"), "this: is: not: a kubeconfig");
+        var bad = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        Assert.Equal(1, bad.Exit);
+        Assert.Contains($"cannot read the kubeconfig {dir}/kube config", bad.Error, StringComparison.Ordinal);
+    }
+}
