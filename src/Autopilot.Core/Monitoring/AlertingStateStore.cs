@@ -8,8 +8,12 @@ namespace Autopilot.Monitoring;
 /// when the store is closed at the end of the tick (or of the operator command), so alerts are sent
 /// together, after the state is safe, and hold the tick up for at most the alert timeout.
 /// </summary>
-public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : IStateStore
+public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : IStateStore, ISubmittedJobStore
 {
+    // The recorded job ids pass straight through: without them PBS/Torque/LSF could not tell a pilot from a look-alike.
+    private ISubmittedJobStore Recorded => inner as ISubmittedJobStore
+        ?? throw new StateStoreException("the state store cannot record submitted job ids");
+
     private readonly List<PoolEvent> _events = [];
 
     public Task<PoolMemory> LoadMemoryAsync(string pool, CancellationToken cancellationToken) => inner.LoadMemoryAsync(pool, cancellationToken);
@@ -27,6 +31,15 @@ public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : 
     public Task SaveTickAsync(PoolTickRecord record, CancellationToken cancellationToken) => inner.SaveTickAsync(record, cancellationToken);
 
     public Task<PoolTickRecord?> LastTickAsync(string pool, CancellationToken cancellationToken) => inner.LastTickAsync(pool, cancellationToken);
+
+    public Task RecordSubmittedAsync(string pool, IReadOnlyCollection<string> jobIds, DateTimeOffset submitted, CancellationToken cancellationToken) =>
+        Recorded.RecordSubmittedAsync(pool, jobIds, submitted, cancellationToken);
+
+    public Task<IReadOnlySet<string>> RecordedKeysAsync(IReadOnlyCollection<string> pools, CancellationToken cancellationToken) =>
+        Recorded.RecordedKeysAsync(pools, cancellationToken);
+
+    public Task SeenAsync(IReadOnlyCollection<string> listedPools, IReadOnlyCollection<string> seenKeys, DateTimeOffset now, TimeSpan keep, CancellationToken cancellationToken) =>
+        Recorded.SeenAsync(listedPools, seenKeys, now, keep, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

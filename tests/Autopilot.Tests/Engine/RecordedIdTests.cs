@@ -134,6 +134,23 @@ public sealed class RecordedIdTests : IDisposable
     }
 
     [Fact]
+    public async Task With_alerts_on_the_store_still_records_and_returns_ids()
+    {
+        var stateDir = Path.Combine(_dir, "state");
+        var alerts = new AlertOptions { Command = ["true"] };
+        Assert.True(alerts.Enabled);
+        await using (var store = await CliContext.OpenStoreAsync(stateDir, alerts, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
+        {
+            var recorded = Assert.IsAssignableFrom<ISubmittedJobStore>(store);
+            await recorded.RecordSubmittedAsync("p", ["101[].srv"], DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.Equal(["101"], await recorded.RecordedKeysAsync(["p"], CancellationToken.None));
+        }
+
+        await using var plain = await SqliteStateStore.OpenAsync(stateDir, CancellationToken.None);
+        Assert.Equal(["101"], await plain.RecordedKeysAsync(["p"], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Autopilot_cancel_refuses_a_pbs_look_alike_and_submit_by_hand_records_its_ids()
     {
         using var bin = new FakeBin("pbs");
