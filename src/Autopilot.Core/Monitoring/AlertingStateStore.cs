@@ -8,8 +8,12 @@ namespace Autopilot.Monitoring;
 /// when the store is closed at the end of the tick (or of the operator command), so alerts are sent
 /// together, after the state is safe, and hold the tick up for at most the alert timeout.
 /// </summary>
-public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : IStateStore, ISubmittedJobStore
+public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : IStateStore, ISubmittedJobStore, IAccountingStore
 {
+    // Accounting passes straight through too: without it, budgets and `report` would silently see nothing.
+    private IAccountingStore Books => inner as IAccountingStore
+        ?? throw new StateStoreException("the state store cannot keep accounting rows");
+
     // The recorded job ids pass straight through: without them PBS/Torque/LSF could not tell a pilot from a look-alike.
     private ISubmittedJobStore Recorded => inner as ISubmittedJobStore
         ?? throw new StateStoreException("the state store cannot record submitted job ids");
@@ -40,6 +44,17 @@ public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : 
 
     public Task SeenAsync(IReadOnlyCollection<string> listedPools, IReadOnlyCollection<string> seenKeys, DateTimeOffset now, TimeSpan keep, CancellationToken cancellationToken) =>
         Recorded.SeenAsync(listedPools, seenKeys, now, keep, cancellationToken);
+
+    public Task<IReadOnlyList<PilotRecord>> OpenPilotsAsync(string pool, IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        Books.OpenPilotsAsync(pool, ids, cancellationToken);
+
+    public Task SavePilotsAsync(IReadOnlyList<PilotRecord> records, CancellationToken cancellationToken) => Books.SavePilotsAsync(records, cancellationToken);
+
+    public Task<IReadOnlyList<PilotRecord>> PilotsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) => Books.PilotsSinceAsync(since, cancellationToken);
+
+    public Task AddSampleAsync(PoolSample sample, TimeSpan retention, CancellationToken cancellationToken) => Books.AddSampleAsync(sample, retention, cancellationToken);
+
+    public Task<IReadOnlyList<PoolSample>> SamplesAsync(DateTimeOffset since, string? pool, CancellationToken cancellationToken) => Books.SamplesAsync(since, pool, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

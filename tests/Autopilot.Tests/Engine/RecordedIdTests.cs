@@ -151,6 +151,23 @@ public sealed class RecordedIdTests : IDisposable
     }
 
     [Fact]
+    public async Task With_alerts_on_the_store_still_keeps_accounting_rows_and_samples()
+    {
+        var stateDir = Path.Combine(_dir, "state");
+        var alerts = new AlertOptions { Command = ["true"] };
+        var now = DateTimeOffset.UtcNow;
+        await using (var store = await CliContext.OpenStoreAsync(stateDir, alerts, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
+        {
+            var books = Assert.IsAssignableFrom<IAccountingStore>(store);
+            await books.AddSampleAsync(new PoolSample(now, "p", 5, 1, 2), TimeSpan.FromDays(90), CancellationToken.None);
+        }
+
+        await using var plain = await SqliteStateStore.OpenAsync(stateDir, CancellationToken.None);
+        var sample = Assert.Single(await plain.SamplesAsync(now.AddMinutes(-1), "p", CancellationToken.None));
+        Assert.Equal((5L, 1, 2), (sample.Demand!.Value, sample.Queued, sample.Running));
+    }
+
+    [Fact]
     public async Task Autopilot_cancel_refuses_a_pbs_look_alike_and_submit_by_hand_records_its_ids()
     {
         using var bin = new FakeBin("pbs");
