@@ -31,6 +31,7 @@ public static class AccountingRecorder
         var changed = new Dictionary<string, PilotRecord>(StringComparer.Ordinal);
         void Set(PilotRecord? before, PilotRecord after)
         {
+            after = InOrder(after);
             if (before != after)
             {
                 rows[after.PilotId] = after;
@@ -83,6 +84,19 @@ public static class AccountingRecorder
         }
 
         return [.. changed.Values];
+    }
+
+    /// <summary>
+    /// Submitted &lt;= Started &lt;= Ended. The submit time is our clock, to the tick; the scheduler's
+    /// start and end are whole seconds (squeue, sacct): a pilot that starts within the second it was
+    /// submitted is reported as starting before it was submitted.
+    /// </summary>
+    private static PilotRecord InOrder(PilotRecord row)
+    {
+        var started = row.Started is { } s && s < row.Submitted ? row.Submitted : row.Started;
+        var floor = started ?? row.Submitted;
+        var ended = row.Ended is { } e && e < floor ? floor : row.Ended;
+        return started == row.Started && ended == row.Ended ? row : row with { Started = started, Ended = ended };
     }
 
     /// <summary>Reads the pool's open rows, writes what changed, and adds the tick's sample.</summary>

@@ -49,10 +49,25 @@ public sealed class AccountingRecorderTests
     }
 
     [Fact]
+    public void Scheduler_times_in_whole_seconds_never_put_the_start_before_the_submission()
+    {
+        // Submitted at 12:00:00.6 by our clock; Slurm says it started at 12:00:00 and ended 12:00:00.
+        var submittedAt = T0.AddMilliseconds(600);
+        var row = Assert.Single(AccountingRecorder.Update(Pool, [], [], ["7"], [], null, submittedAt));
+        var running = Assert.Single(AccountingRecorder.Update(Pool, [row], [Running("7", T0)], [], ["7"], null, T0.AddSeconds(5)));
+        Assert.Equal(submittedAt, running.Started);
+
+        var outcome = new PilotOutcome("7", "autopilot-acct", PilotEnd.Completed, 0, T0, T0, "COMPLETED");
+        var settled = Assert.Single(AccountingRecorder.Update(Pool, [running], [], [], ["7"], [outcome], T0.AddSeconds(10)));
+        Assert.Equal((submittedAt, submittedAt), (settled.Started, settled.Ended));
+    }
+
+    [Fact]
     public void A_pilot_found_running_that_was_never_recorded_gets_a_row_with_the_scheduler_times()
     {
-        var row = Assert.Single(AccountingRecorder.Update(Pool, [], [Running("9", T0.AddMinutes(-5)) with { TimeLimit = TimeSpan.FromMinutes(30) }], [], [], null, T0));
-        Assert.Equal((T0, T0.AddMinutes(-5), TimeSpan.FromMinutes(30)), (row.Submitted!.Value, row.Started!.Value, row.Walltime));
+        var pilot = Running("9", T0.AddMinutes(-5)) with { SubmitTime = T0.AddMinutes(-8), TimeLimit = TimeSpan.FromMinutes(30) };
+        var row = Assert.Single(AccountingRecorder.Update(Pool, [], [pilot], [], [], null, T0));
+        Assert.Equal((T0.AddMinutes(-8), T0.AddMinutes(-5), TimeSpan.FromMinutes(30)), (row.Submitted!.Value, row.Started!.Value, row.Walltime));
     }
 
     [Fact]
