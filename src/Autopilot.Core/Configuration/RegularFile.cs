@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Autopilot.Security;
 using Microsoft.Win32.SafeHandles;
 
 namespace Autopilot.Configuration;
@@ -39,22 +39,15 @@ public static class RegularFile
         }
 
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        var stat = new byte[256];
-        if (Statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxType | StatxMode | StatxSize, stat) != 0)
+        var status = UnixFile.Fstat(handle, path);
+        var kind = status.Kind switch
         {
-            throw new IOException($"cannot examine {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-
-        var mode = BinaryPrimitives.ReadUInt16LittleEndian(stat.AsSpan(28));
-        var size = BinaryPrimitives.ReadInt64LittleEndian(stat.AsSpan(40));
-        var kind = (mode & SIfMt) switch
-        {
-            SIfReg => null,
-            SIfDir => "a folder",
-            SIfIfo => "a FIFO (named pipe)",
-            SIfChr => "a character device",
-            SIfBlk => "a block device",
-            SIfSock => "a socket",
+            UnixFileKind.Regular => null,
+            UnixFileKind.Directory => "a folder",
+            UnixFileKind.Fifo => "a FIFO (named pipe)",
+            UnixFileKind.CharacterDevice => "a character device",
+            UnixFileKind.BlockDevice => "a block device",
+            UnixFileKind.Socket => "a socket",
             _ => "not a regular file",
         };
         if (kind is not null)
@@ -62,6 +55,7 @@ public static class RegularFile
             throw new IOException($"{path} is {kind}, not a regular file (at most {Size(maxBytes)})");
         }
 
+        var size = status.Size;
         if (size > maxBytes)
         {
             throw new IOException(TooLarge(path, size, maxBytes));
@@ -90,27 +84,13 @@ public static class RegularFile
 
     private static string Size(int bytes) => bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
 
-    // Linux open(2) flags and statx(2), the same on x86-64 and arm64; statx's layout is fixed across architectures.
+    // Linux open(2) flags, the same on x86-64 and arm64.
     private const int ORdOnly = 0;
     private const int ONoCtty = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloExec = 0x80000;
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxType = 0x1;
-    private const uint StatxMode = 0x2;
-    private const uint StatxSize = 0x200;
     private const int ENoEnt = 2;
-    private const int SIfMt = 0xF000;
-    private const int SIfSock = 0xC000;
-    private const int SIfReg = 0x8000;
-    private const int SIfBlk = 0x6000;
-    private const int SIfDir = 0x4000;
-    private const int SIfChr = 0x2000;
-    private const int SIfIfo = 0x1000;
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
 }

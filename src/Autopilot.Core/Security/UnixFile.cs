@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Autopilot.Security;
 
-/// <summary>What lstat says about a path: its type, owner and permission bits (the link itself, never its target).</summary>
-public sealed record UnixFileStatus(UnixFileKind Kind, uint Uid, uint Gid, int Mode)
+/// <summary>What statx says about a path or an open file: its type, owner, permission bits and size (for a path, the link itself, never its target).</summary>
+public sealed record UnixFileStatus(UnixFileKind Kind, uint Uid, uint Gid, int Mode, long Size = 0)
 {
     /// <summary>Group or others may write it (mode & 022).</summary>
     public bool WritableByOthers => (Mode & 0x12) != 0;
@@ -16,6 +16,10 @@ public enum UnixFileKind
     Regular,
     Directory,
     SymbolicLink,
+    Fifo,
+    CharacterDevice,
+    BlockDevice,
+    Socket,
     Other,
 }
 
@@ -27,6 +31,7 @@ public static class UnixFile
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7FF;
     private const int Enoent = 2;
     private const int Enotdir = 20;
@@ -56,18 +61,41 @@ public static class UnixFile
             throw new IOException($"{path}: cannot read its status: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
-        // struct statx: stx_uid at 20, stx_gid at 24, stx_mode (u16) at 28.
+        return Decode(buffer);
+    }
+
+    /// <summary>The status of an open file (fstat through statx's AT_EMPTY_PATH): no window between a check and the read.</summary>
+    public static UnixFileStatus Fstat(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var buffer = new byte[256];
+        if (Statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxBasicStats, buffer) != 0)
+        {
+            throw new IOException($"cannot examine {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        return Decode(buffer);
+    }
+
+    private static UnixFileStatus Decode(byte[] buffer)
+    {
+        // struct statx: stx_uid at 20, stx_gid at 24, stx_mode (u16) at 28, stx_size at 40.
         var uid = BitConverter.ToUInt32(buffer, 20);
         var gid = BitConverter.ToUInt32(buffer, 24);
         int mode = BitConverter.ToUInt16(buffer, 28);
+        var size = BitConverter.ToInt64(buffer, 40);
         var kind = (mode & 0xF000) switch
         {
             0x8000 => UnixFileKind.Regular,
             0x4000 => UnixFileKind.Directory,
             0xA000 => UnixFileKind.SymbolicLink,
+            0x1000 => UnixFileKind.Fifo,
+            0x2000 => UnixFileKind.CharacterDevice,
+            0x6000 => UnixFileKind.BlockDevice,
+            0xC000 => UnixFileKind.Socket,
             _ => UnixFileKind.Other,
         };
-        return new UnixFileStatus(kind, uid, gid, mode & 0xFFF);
+        return new UnixFileStatus(kind, uid, gid, mode & 0xFFF, size);
     }
 
     /// <summary>A user name for messages ("uid 1001" when the system does not know it).</summary>
