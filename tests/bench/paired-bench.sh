@@ -6,9 +6,9 @@
 # Usage: paired-bench.sh DIR_A DIR_B   (each a `dotnet publish` output with the `autopilot` apphost)
 # The case: one Slurm pool (a real squeue per tick) whose demand is a command printing 0, so the
 # tick has nothing to do; log files on (the rolling file sink writes each run). RUNS (default 20)
-# measured runs per command and build after 3 warm-ups. Printed per command: the median wall time,
-# the median and the sum of CPU time (user + system, children included: the steadier figure on a
-# loaded machine).
+# measured pairs per command after 3 warm-ups, timed by process-ab.sh: per command the median wall
+# time, the median and the sum of CPU time (user + system, children included: the steadier figure on
+# a loaded machine), and the exit codes seen.
 set -euo pipefail
 A="$1"; B="$2"
 RUNS="${RUNS:-20}"
@@ -29,28 +29,9 @@ kind = "slurm"
 queue = "$PARTITION"
 TOML
 
-# One run: "wall_us cpu_ms" (CPU = user + system of the process and its children, 10 ms steps).
-ms() {
-  local s e
-  s=$(date +%s%N)
-  /usr/bin/time -f '%U %S' -o "$DIR/time" "$@" >/dev/null 2>&1 || true
-  e=$(date +%s%N)
-  echo "$(( (e - s) / 1000 )) $(awk '{printf "%d", ($1 + $2) * 1000}' "$DIR/time")"
-}
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}'; }
-
+# Each command through process-ab.sh (the one paired whole-process timer), RUNS pairs each.
 for cmd in "--version" "plan" "tick"; do
   args=($cmd); [ "$cmd" = "--version" ] || args+=(--config "$DIR/autopilot.toml" -q)
-  for i in 1 2 3; do ms "$A/autopilot" "${args[@]}" >/dev/null; ms "$B/autopilot" "${args[@]}" >/dev/null; done
-  : >"$DIR/a"; : >"$DIR/b"
-  for i in $(seq "$RUNS"); do
-    ms "$A/autopilot" "${args[@]}" >>"$DIR/a"
-    ms "$B/autopilot" "${args[@]}" >>"$DIR/b"
-  done
-  printf '%-10s wall median A %7s ms  B %7s ms | CPU median A %5s ms  B %5s ms | CPU sum A %6s ms  B %6s ms | load %s\n' "$cmd" \
-    "$(awk '{print $1/1000}' "$DIR/a" | median)" "$(awk '{print $1/1000}' "$DIR/b" | median)" \
-    "$(awk '{print $2}' "$DIR/a" | median)" "$(awk '{print $2}' "$DIR/b" | median)" \
-    "$(awk '{s+=$2} END {print s}' "$DIR/a")" "$(awk '{s+=$2} END {print s}' "$DIR/b")" "$(cut -d' ' -f1 /proc/loadavg)"
+  ROUNDS="$RUNS" bash "$(dirname "${BASH_SOURCE[0]}")/process-ab.sh" "$A/autopilot" "$B/autopilot" "$DIR" "${args[@]}"
 done
-"$B/autopilot" tick --config "$DIR/autopilot.toml" -q; echo "tick exit code (B): $?"
 rm -rf "$DIR"

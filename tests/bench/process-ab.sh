@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process time of one autopilot command in two builds, run alternately so both see the same
 # machine load: wall median, min, p90, the CPU median (user + system, /usr/bin/time, 10 ms steps)
-# and the medians of the after/before ratios of the pairs.
+# and sum (the steadier figure on a loaded machine) and the medians of the after/before ratios of the pairs.
 #   tests/bench/process-ab.sh <before-autopilot> <after-autopilot> <folder> [args...]   (ROUNDS=30)
 # <folder> is the working directory (its autopilot.toml is the configuration); each binary is run
 # 3 times first to warm the file cache. Exit codes are counted, so a failing side is seen.
@@ -30,7 +30,8 @@ def show(rows):
     ms = sorted(r[1] / 1000 for r in rows)
     codes = sorted({r[0] for r in rows})
     cpu = statistics.median(r[2] for r in rows)
-    return f"wall median {statistics.median(ms):.1f} ms, min {ms[0]:.1f}, p90 {ms[int(len(ms) * 0.9)]:.1f}; CPU median {cpu:.0f} ms (n={len(ms)}, exit {codes})"
+    total = sum(r[2] for r in rows)
+    return f"wall median {statistics.median(ms):.1f} ms, min {ms[0]:.1f}, p90 {ms[int(len(ms) * 0.9)]:.1f}; CPU median {cpu:.0f} ms, sum {total} ms (n={len(ms)}, exit {codes})"
 print(f"autopilot {sys.argv[3]}; load {open('/proc/loadavg').read().split()[0]}")
 print("before:", show(b))
 print("after: ", show(a))
