@@ -56,7 +56,7 @@ public sealed class LeaderLockTests(ITestOutputHelper output)
         Assert.True(bStatuses.Count(n => n.Message.StartsWith("STATUS=standby:", StringComparison.Ordinal)) >= 3, notifyB.Transcript());
         Assert.All(bStatuses.Skip(1), n => Assert.Equal($"STATUS=standby: another controller holds leader lock '{lockName}'", n.Message));
         Assert.DoesNotContain(b.Lines, l => l.Contains("pool main:", StringComparison.Ordinal));
-        Assert.Contains(b.Lines, l => l.Contains($"standby: leader lock '{lockName}' is held by another controller", StringComparison.Ordinal));
+        await b.WaitForLineAsync($"standby: leader lock '{lockName}' is held by another controller", TimeSpan.FromSeconds(5));
         Assert.False(File.Exists(Path.Combine(site.StateDir("b"), "local")), "the standby started a pilot");
         var aTicks = notifyA.With("STATUS=main:").Count;
         Assert.True(aTicks >= 4, $"the leader ticked {aTicks} times:\n{notifyA.Transcript()}");
@@ -71,7 +71,8 @@ public sealed class LeaderLockTests(ITestOutputHelper output)
         Assert.True(took.At - killedAt < TimeSpan.FromSeconds(4), $"B took over {(took.At - killedAt).TotalSeconds:0.0} s after the kill:\n{notifyB.Transcript()}");
         output.WriteLine($"kill -9 of the leader -> standby acted after {(took.At - killedAt).TotalSeconds:0.00} s ({standbyTicksAfterKill} standby tick(s) in between)");
         Assert.Equal("STATUS=main: demand 1, 0 queued, 0 running, submitted 1", took.Message);
-        Assert.Contains(b.Lines, l => l.Contains($"leader: this controller holds leader lock '{lockName}' and acts", StringComparison.Ordinal));
+        // The notify socket can deliver STATUS before the test has read the log line written just before it.
+        await b.WaitForLineAsync($"leader: this controller holds leader lock '{lockName}' and acts", TimeSpan.FromSeconds(5));
 
         // A comes back: now it is the standby, and a clean stop of B hands over at once.
         using var notifyA2 = new NotifyListener(Directory.CreateDirectory(Path.Combine(site.Dir, "sa2")).FullName);
