@@ -80,14 +80,16 @@ echo "autopilot pilot: pool=$pool job=$pilot_id host=$(hostname) pid=$$ threads=
 
 # The client runs in the background so this shell can receive signals and pass them on. Only the
 # client gets HYPERSHELL_CONFIG_FILE (and HYPERSHELL_SITE): this shell's environment stays as it was.
+# Its "system" log style puts the client's id on every line of this pilot's log: Autopilot reads
+# it there to tie the task table's client_id to this pilot (busy time, docs/report.md).
 if [ -n "$config" ] && [ -n "$site" ]; then
-    HYPERSHELL_CONFIG_FILE=$config HYPERSHELL_SITE=$site "$hs" "$@" &
+    HYPERSHELL_LOGGING_STYLE=system HYPERSHELL_CONFIG_FILE=$config HYPERSHELL_SITE=$site "$hs" "$@" &
 elif [ -n "$config" ]; then
-    HYPERSHELL_CONFIG_FILE=$config "$hs" "$@" &
+    HYPERSHELL_LOGGING_STYLE=system HYPERSHELL_CONFIG_FILE=$config "$hs" "$@" &
 elif [ -n "$site" ]; then
-    HYPERSHELL_SITE=$site "$hs" "$@" &
+    HYPERSHELL_LOGGING_STYLE=system HYPERSHELL_SITE=$site "$hs" "$@" &
 else
-    "$hs" "$@" &
+    HYPERSHELL_LOGGING_STYLE=system "$hs" "$@" &
 fi
 client=$!
 trap 'echo "autopilot pilot: drain requested"; kill -USR1 "$client" 2>/dev/null || true' USR1

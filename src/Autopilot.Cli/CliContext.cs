@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Autopilot.Accounting;
 using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
@@ -9,6 +10,7 @@ using Autopilot.Processes;
 using Autopilot.Schedulers;
 using Autopilot.Security;
 using Autopilot.State;
+using Autopilot.TaskLogs;
 using Autopilot.Templates;
 using Microsoft.Extensions.Logging;
 
@@ -170,7 +172,9 @@ public sealed class CliContext : IDisposable
             pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
             PilotScripts.Write,
             async (stateDir, ct) => await OpenStoreAsync(stateDir, alerts, runner, loggers, time, ct).ConfigureAwait(false),
-            metrics);
+            metrics,
+            scheduler => JobAccountingFactory.Create(scheduler, schedulerRunner, time),
+            (pool, stateDir) => pool.Demand.Kind == "hypershell" ? new HyperShellTaskUsage(pool.Demand, PilotLogFiles.Folder(stateDir, pool.Name)) : null);
     }
 
     /// <summary>The state store, with alerts when [alerts] sets a command or webhook.</summary>

@@ -91,7 +91,7 @@ public static class AccountingRecorder
     /// start and end are whole seconds (squeue, sacct): a pilot that starts within the second it was
     /// submitted is reported as starting before it was submitted.
     /// </summary>
-    private static PilotRecord InOrder(PilotRecord row)
+    public static PilotRecord InOrder(PilotRecord row)
     {
         var started = row.Started is { } s && s < row.Submitted ? row.Submitted : row.Started;
         var floor = started ?? row.Submitted;
@@ -123,5 +123,6 @@ public static class AccountingRecorder
 
     private static PilotRecord New(PoolOptions pool, string id, DateTimeOffset submitted, TimeSpan? timeLimit) =>
         new(pool.Name, id, submitted, null, null, Math.Max(1, pool.Scheduler.Cpus), Math.Max(1, pool.Scheduler.Nodes), 0,
-            timeLimit ?? pool.Scheduler.Walltime, pool.Scheduler.Queue, pool.Scheduler.Account, null);
+            timeLimit ?? pool.Scheduler.Walltime, pool.Scheduler.Queue, pool.Scheduler.Account, null,
+            pool.Scheduler.MemoryMb > 0 ? pool.Scheduler.MemoryMb : null);
 }

@@ -29,13 +29,16 @@ public static class Budgets
 
     /// <summary>What a pilot row costs per hour of run time at the [pricing] rates.</summary>
     public static double HourCost(PricingOptions pricing, PilotRecord row) =>
-        HourCost(pricing, row.Partition, row.Account, row.Cpus, row.Nodes, row.Gpus);
+        HourCost(pricing, row.Partition, row.Account, row.Cpus, row.Nodes, row.Gpus, row.MemoryMb ?? 0);
 
-    /// <summary>Cores are per node: a pilot of 2 nodes with cpus 8 pays for 16 core-hours an hour.</summary>
-    public static double HourCost(PricingOptions pricing, string? partition, string? account, int cpus, int nodes, int gpus)
+    /// <summary>
+    /// Cores and memory are per node: a pilot of 2 nodes with cpus 8 and 4 GiB pays for 16 core-hours
+    /// and 8 GiB-hours an hour. Memory unknown (0) is not priced.
+    /// </summary>
+    public static double HourCost(PricingOptions pricing, string? partition, string? account, int cpus, int nodes, int gpus, long memoryMb = 0)
     {
         var r = pricing.For(partition, account);
-        return (r.CoreHour * cpus * nodes) + (r.NodeHour * nodes) + (r.GpuHour * gpus);
+        return (r.CoreHour * cpus * nodes) + (r.NodeHour * nodes) + (r.GpuHour * gpus) + (r.GibHour * memoryMb / 1024.0 * nodes);
     }
 
     /// <summary>The budget state of a pool from the rows (pure); null when it has no budget or there is no [pricing].</summary>
@@ -66,7 +69,7 @@ public static class Budgets
             }
         }
 
-        return new BudgetState($"{scope} {name}", pricing.Unit, budget.Amount, spent, start, end, budget.Period, HourCost(pricing, pool.Scheduler.Queue, pool.Scheduler.Account, Math.Max(1, pool.Scheduler.Cpus), Math.Max(1, pool.Scheduler.Nodes), 0), others);
+        return new BudgetState($"{scope} {name}", pricing.Unit, budget.Amount, spent, start, end, budget.Period, HourCost(pricing, pool.Scheduler.Queue, pool.Scheduler.Account, Math.Max(1, pool.Scheduler.Cpus), Math.Max(1, pool.Scheduler.Nodes), 0, pool.Scheduler.MemoryMb), others);
     }
 
     /// <summary>Reads the rows of the period and computes the pool's budget state; null without a budget (no query then).</summary>

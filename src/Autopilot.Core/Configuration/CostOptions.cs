@@ -8,6 +8,9 @@ public record Rates
     public double CoreHour { get; init; }
     public double NodeHour { get; init; }
     public double GpuHour { get; init; }
+
+    /// <summary>Per GiB of memory per node per hour (pilots whose memory is known: accounting, or [pool.scheduler] memory).</summary>
+    public double GibHour { get; init; }
 }
 
 /// <summary>The [pricing] table: default rates, and overrides per partition/queue and per account (account wins).</summary>

@@ -22,6 +22,7 @@ internal static partial class OptionsBinder
             CoreHour = rates.CoreHour,
             NodeHour = rates.NodeHour,
             GpuHour = rates.GpuHour,
+            GibHour = rates.GibHour,
             Partition = Named(r, "partition", BindRates),
             Account = Named(r, "account", BindRates),
         };
@@ -34,6 +35,7 @@ internal static partial class OptionsBinder
         CoreHour = NotNegative(r, "core_hour", "a rate"),
         NodeHour = NotNegative(r, "node_hour", "a rate"),
         GpuHour = NotNegative(r, "gpu_hour", "a rate"),
+        GibHour = NotNegative(r, "gib_hour", "a rate"),
     };
 
     private static double NotNegative(SectionReader r, string name, string what)

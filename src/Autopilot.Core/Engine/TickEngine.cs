@@ -359,6 +359,7 @@ public sealed class TickEngine
             if (books is not null)
             {
                 await Accounting.AccountingRecorder.RecordAsync(books, _options.Accounting, pool, pilots, submitted, memory.SeenPilots, outcomes, demand!.Tasks, now, CancellationToken.None).ConfigureAwait(false);
+                await CompleteAccountingAsync(pool, books, now, cancellationToken).ConfigureAwait(false);
             }
 
             await RecordPoolChangesAsync(pool.Name, memory, nextMemory, outcomeNote, store, now).ConfigureAwait(false);
@@ -421,6 +422,35 @@ public sealed class TickEngine
         }
 
         return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line, pausedBy, submitFailed);
+    }
+
+    /// <summary>
+    /// The rows of pilots that ended get the scheduler's own times, cores and memory, and the rows of
+    /// pilots whose tasks can still grow get their busy time from the task server. Neither may fail
+    /// the tick: a failure is a warning, and the same rows are asked about next tick.
+    /// </summary>
+    private async Task CompleteAccountingAsync(PoolOptions pool, IAccountingStore books, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var accounting = _components.CreateAccounting?.Invoke(pool.Scheduler);
+        var usage = _components.CreateTaskUsage?.Invoke(pool, StateDir);
+        try
+        {
+            if (accounting is not null
+                && await Accounting.AccountingCompletion.CompleteAsync(books, accounting, pool, now, cancellationToken).ConfigureAwait(false) is { } warning)
+            {
+                _logger.LogWarning("pool {Pool}: {Warning}", pool.Name, warning);
+            }
+
+            if (usage is not null
+                && await Accounting.TaskUsageRecorder.RecordAsync(books, usage, pool, now, cancellationToken).ConfigureAwait(false) is { } busyWarning)
+            {
+                _logger.LogWarning("pool {Pool}: {Warning}", pool.Name, busyWarning);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("pool {Pool}: accounting completion stopped by the tick's cancellation", pool.Name);
+        }
     }
 
     /// <summary>Why the pool's submissions are paused after this tick, as metrics and exit codes name it; null when they are not.</summary>

@@ -54,6 +54,12 @@ public sealed class AlertingStateStore(IStateStore inner, AlertSender sender) : 
 
     public Task AddSampleAsync(PoolSample sample, TimeSpan retention, CancellationToken cancellationToken) => Books.AddSampleAsync(sample, retention, cancellationToken);
 
+    public Task<IReadOnlyList<PilotRecord>> UncompletedPilotsAsync(string pool, DateTimeOffset endedAfter, int limit, CancellationToken cancellationToken) =>
+        Books.UncompletedPilotsAsync(pool, endedAfter, limit, cancellationToken);
+
+    public Task<IReadOnlyList<PilotRecord>> PilotsWithTasksOpenAsync(string pool, DateTimeOffset endedAfter, CancellationToken cancellationToken) =>
+        Books.PilotsWithTasksOpenAsync(pool, endedAfter, cancellationToken);
+
     public Task<IReadOnlyList<PoolSample>> SamplesAsync(DateTimeOffset since, string? pool, CancellationToken cancellationToken) => Books.SamplesAsync(since, pool, cancellationToken);
 
     public async ValueTask DisposeAsync()

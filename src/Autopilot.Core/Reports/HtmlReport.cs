@@ -23,7 +23,7 @@ public static class HtmlReport
         svg.chart{width:100%;height:auto;max-width:760px;display:block}
         svg text{font-size:11px;fill:#555}.axis{stroke:#999}
         .demand{stroke:#555;stroke-dasharray:4 3}.queued{stroke:#e08a00}.running{stroke:#1f6fb2}.remaining{stroke:#b22222}
-        polyline{fill:none;stroke-width:2}.bar{fill:#1f6fb2}
+        polyline{fill:none;stroke-width:2}.bar,.busy{fill:#1f6fb2}.idle{fill:#ddd}
         .legend span{margin-right:1em}.note{color:#666;font-size:.9em}
         @media print{body{max-width:none}h2{break-after:avoid}svg.chart{break-inside:avoid}}
         """;
@@ -41,19 +41,22 @@ public static class HtmlReport
             .Append(report.Unit is null ? " &middot; no [pricing]: costs not shown" : $" &middot; costs in {unit}").Append("</p>\n");
 
         sb.Append("<div class=\"scroll\"><table id=\"totals\"><thead><tr><th>pool</th><th>pilots</th><th>pilot-hours</th><th>core-hours</th>")
-            .Append(CultureInfo.InvariantCulture, $"<th>cost</th><th>wait (min)</th><th>busy</th><th>baseline cost</th><th>demand cost</th><th>savings &le;</th></tr></thead><tbody>\n");
+            .Append(CultureInfo.InvariantCulture, $"<th>cost</th><th>wait (min)</th><th>busy-hours</th><th>busy share</th><th>tasks</th><th>baseline cost</th><th>demand cost</th><th>savings &le;</th></tr></thead><tbody>\n");
         foreach (var p in report.Pools.Append(report.Total))
         {
             sb.Append(CultureInfo.InvariantCulture, $"<tr data-pool=\"{Enc(p.Pool)}\"{(ReferenceEquals(p, report.Total) ? " class=\"total\"" : "")}>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{Enc(p.Pool)}</td>{Cell("pilots", p.Pilots)}{Cell("pilot_hours", p.PilotHours)}{Cell("core_hours", p.CoreHours)}")
-                .Append(CultureInfo.InvariantCulture, $"{Cell("cost", p.Cost)}{Cell("mean_queue_wait_minutes", p.MeanQueueWaitMinutes)}<td data-key=\"busy_hours\">not recorded</td>")
+                .Append(CultureInfo.InvariantCulture, $"{Cell("cost", p.Cost)}{Cell("mean_queue_wait_minutes", p.MeanQueueWaitMinutes)}{Cell("busy_hours", p.BusyHours)}{Cell("efficiency", p.Efficiency)}{Cell("tasks", p.Tasks)}")
                 .Append(CultureInfo.InvariantCulture, $"{Cell("baseline_cost", p.BaselineCost)}{Cell("demand_cost", p.DemandCost)}{Cell("savings_upper_bound", p.SavingsUpperBound)}</tr>\n");
         }
 
-        sb.Append("</tbody></table></div>\n<p class=\"note\">Busy time (task time / pilot time) is not recorded yet. Baseline: max_pilots held for the whole range; demand: what the per-tick demand needed; savings &le; is their difference, an upper bound.</p>\n");
+        sb.Append("</tbody></table></div>\n<p class=\"note\">Busy: time the pilots' workers ran tasks, from the task server; busy share = busy-hours / pilot-hours of those pilots (- where the task server gave none). Baseline: max_pilots held for the whole range; demand: what the per-tick demand needed; savings &le; is their difference, an upper bound.</p>\n");
 
         sb.Append("<h2>Pilot-hours per day</h2>\n");
         Bars(sb, report.Days);
+
+        sb.Append("<h2>Efficiency per pool</h2>\n<p class=\"legend\"><span style=\"color:#1f6fb2\">&#9632; busy</span><span style=\"color:#bbb\">&#9632; idle</span></p>\n");
+        Efficiency(sb, report.Pools);
 
         foreach (var series in report.Samples)
         {
@@ -85,6 +88,36 @@ public static class HtmlReport
     }
 
     private static string Cell(string key, double? value) => $"<td data-key=\"{key}\">{ReportFormats.N(value) ?? "-"}</td>";
+
+    private static string Cell(string key, int? value) => $"<td data-key=\"{key}\">{ReportFormats.N(value) ?? "-"}</td>";
+
+    /// <summary>One bar per pool whose busy time is known: the busy share, the rest idle.</summary>
+    private static void Efficiency(StringBuilder sb, IReadOnlyList<PoolUsage> pools)
+    {
+        var known = pools.Where(p => p.Efficiency is not null).ToList();
+        if (known.Count == 0)
+        {
+            sb.Append("<p class=\"note\" id=\"no-efficiency\">No pool's busy time is known (the task server was not read for these pilots).</p>\n");
+            return;
+        }
+
+        const double row = 24;
+        var height = (known.Count * row) + 10;
+        var width = W - (2 * Pad) - 90;
+        sb.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart efficiency\" viewBox=\"0 0 {F(W)} {F(height)}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">");
+        for (var i = 0; i < known.Count; i++)
+        {
+            var share = Math.Clamp(known[i].Efficiency!.Value, 0, 1);
+            var y = 5 + (i * row);
+            var x = Pad + 90;
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(Pad)}\" y=\"{F(y + 15)}\">{Enc(known[i].Pool)}</text>")
+                .Append(CultureInfo.InvariantCulture, $"<rect class=\"busy\" data-pool=\"{Enc(known[i].Pool)}\" x=\"{F(x)}\" y=\"{F(y)}\" width=\"{F(width * share)}\" height=\"{F(row - 6)}\"><title>{Enc(known[i].Pool)}: busy {ReportFormats.Percent(share)}</title></rect>")
+                .Append(CultureInfo.InvariantCulture, $"<rect class=\"idle\" x=\"{F(x + (width * share))}\" y=\"{F(y)}\" width=\"{F(width * (1 - share))}\" height=\"{F(row - 6)}\"/>")
+                .Append(CultureInfo.InvariantCulture, $"<text x=\"{F(W - Pad)}\" y=\"{F(y + 15)}\" text-anchor=\"end\">{ReportFormats.Percent(share)}</text>");
+        }
+
+        sb.Append("</svg>\n");
+    }
 
     private static string Cell(string key, int value) => $"<td data-key=\"{key}\">{ReportFormats.N(value)}</td>";
 

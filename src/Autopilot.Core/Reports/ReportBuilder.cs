@@ -39,6 +39,11 @@ public static class ReportBuilder
         }
 
         var pricing = options.Pricing;
+        if (pricing is not null)
+        {
+            CheckPriced(pricing, inRange);
+        }
+
         var usages = pools.Order(StringComparer.Ordinal)
             .Select(p => Pool(options, p, inRange.Where(r => r.Pool == p).ToList(), sampled.Where(s => s.Pool == p).ToList(), from, to))
             .ToList();
@@ -89,7 +94,38 @@ public static class ReportBuilder
             r.Account,
             how,
             options.Pricing is { } p ? Round(Budgets.HourCost(p, r) * ran) : null,
-            options.Pricing?.Unit);
+            options.Pricing?.Unit,
+            r.MemoryMb,
+            r.TimesFrom,
+            r.ClientId,
+            r.BusySeconds is { } busy ? Round(busy / 3600) : null,
+            r.Tasks,
+            r.BusySeconds is { } b && ran > 0 ? Round(Math.Min(1, b / 3600 / ran)) : null);
+    }
+
+    /// <summary>
+    /// With per-partition rates and no default rate, a pilot in a partition the table does not name
+    /// (and whose account has no rates) would cost 0 without a word: the report refuses instead,
+    /// like the cost calculator's "unknown instance type".
+    /// </summary>
+    private static void CheckPriced(PricingOptions pricing, List<PilotRecord> rows)
+    {
+        if (pricing.Partition.Count == 0 || pricing.CoreHour > 0 || pricing.NodeHour > 0 || pricing.GpuHour > 0 || pricing.GibHour > 0)
+        {
+            return;
+        }
+
+        var unpriced = rows
+            .Where(r => !(r.Account is { } a && pricing.Account.ContainsKey(a)) && !(r.Partition is { } q && pricing.Partition.ContainsKey(q)))
+            .GroupBy(r => r.Partition ?? "(the scheduler's default)")
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+        if (unpriced.Count > 0)
+        {
+            var what = string.Join("; ", unpriced.Select(g => $"partition '{g.Key}' ({g.Count()} pilot(s), e.g. {g.First().PilotId} of pool {g.First().Pool})"));
+            throw new ReportException("unknown-partition",
+                $"no rate for {what}: [pricing.partition.*] names only {string.Join(", ", pricing.Partition.Keys.Order(StringComparer.Ordinal))} and [pricing] has no default rate; add [pricing.partition.NAME] or a default core_hour");
+        }
     }
 
     private static HashSet<string> PoolNames(AutopilotOptions options, IReadOnlyList<PilotRecord> rows, IReadOnlyList<PoolSample> samples, ReportRequest request)
@@ -130,7 +166,7 @@ public static class ReportBuilder
         var maxPilots = config?.Limits.MaxPilots ?? 0;
         var perPilot = Math.Max(1, config?.Limits.TasksPerPilot ?? 1);
         var hourCost = pricing is null || config is null ? (double?)null
-            : Budgets.HourCost(pricing, config.Scheduler.Queue, config.Scheduler.Account, Math.Max(1, config.Scheduler.Cpus), Math.Max(1, config.Scheduler.Nodes), 0);
+            : Budgets.HourCost(pricing, config.Scheduler.Queue, config.Scheduler.Account, Math.Max(1, config.Scheduler.Cpus), Math.Max(1, config.Scheduler.Nodes), 0, config.Scheduler.MemoryMb);
         var baseline = maxPilots * (to - from).TotalHours;
         double needed = 0;
         for (var i = 0; i < samples.Count; i++)
@@ -142,6 +178,7 @@ public static class ReportBuilder
         }
 
         var (count, hours, coreHours, cost, wait) = Sums(rows, from, to, pricing);
+        var (busy, tasks, efficiency) = Busy(rows, from, to);
         var baselineCost = hourCost * Round(baseline) is { } b ? Round(b) : (double?)null;
         var demandCost = hourCost * Round(needed) is { } d ? Round(d) : (double?)null;
         return new PoolUsage(
@@ -151,18 +188,21 @@ public static class ReportBuilder
             coreHours,
             pricing is null ? null : cost,
             wait,
-            null,
+            busy,
             maxPilots,
             Round(baseline),
             Round(needed),
             baselineCost,
             demandCost,
-            baselineCost - demandCost is { } saved ? Round(saved) : null);
+            baselineCost - demandCost is { } saved ? Round(saved) : null,
+            tasks,
+            efficiency);
     }
 
     private static PoolUsage Total(List<PoolUsage> pools, List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to, bool priced)
     {
         var (_, _, _, _, wait) = Sums(rows, from, to, null);
+        var (_, _, efficiency) = Busy(rows, from, to);
         double? Sum(Func<PoolUsage, double?> f) => priced ? Round(pools.Sum(p => f(p) ?? 0)) : null;
         return new PoolUsage(
             "total",
@@ -171,13 +211,39 @@ public static class ReportBuilder
             Round(pools.Sum(p => p.CoreHours)),
             Sum(p => p.Cost),
             wait,
-            null,
+            pools.Any(p => p.BusyHours is not null) ? Round(pools.Sum(p => p.BusyHours ?? 0)) : null,
             pools.Sum(p => p.MaxPilots),
             Round(pools.Sum(p => p.BaselinePilotHours)),
             Round(pools.Sum(p => p.DemandPilotHours)),
             Sum(p => p.BaselineCost),
             Sum(p => p.DemandCost),
-            Sum(p => p.SavingsUpperBound));
+            Sum(p => p.SavingsUpperBound),
+            pools.Any(p => p.Tasks is not null) ? pools.Sum(p => p.Tasks ?? 0) : null,
+            efficiency);
+    }
+
+    /// <summary>
+    /// Busy hours in the range, tasks run and efficiency over the pilots whose busy time is known;
+    /// nulls when none is (no task server read, or not yet). Tasks are those of the pilots counted,
+    /// whole: a pilot's tasks are not split by time.
+    /// </summary>
+    private static (double? Busy, int? Tasks, double? Efficiency) Busy(List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to)
+    {
+        double busy = 0, hours = 0;
+        var tasks = 0;
+        var known = false;
+        foreach (var r in rows)
+        {
+            if (r.BusyHoursIn(from, to) is { } b)
+            {
+                known = true;
+                busy += b;
+                hours += r.HoursRunIn(from, to);
+                tasks += r.Tasks ?? 0;
+            }
+        }
+
+        return known ? (Round(busy), tasks, hours > 0 ? Round(busy / hours) : null) : (null, null, null);
     }
 
     private static (int Count, double Hours, double CoreHours, double Cost, double? Wait) Sums(List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to, PricingOptions? pricing)

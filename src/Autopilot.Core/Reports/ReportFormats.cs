@@ -12,12 +12,13 @@ public static class ReportFormats
     [
         "pool", "pilots", "pilot_hours", "core_hours", "cost", "unit", "mean_queue_wait_minutes", "busy_hours",
         "max_pilots", "baseline_pilot_hours", "demand_pilot_hours", "baseline_cost", "demand_cost", "savings_upper_bound",
+        "tasks", "efficiency",
     ];
 
     public static readonly string[] PilotColumns =
     [
         "pool", "pilot_id", "submitted", "started", "ended", "waited_minutes", "ran_hours", "cpus", "nodes", "gpus",
-        "partition", "account", "how", "cost", "unit",
+        "partition", "account", "how", "cost", "unit", "memory_mb", "times_from", "client_id", "busy_hours", "tasks", "efficiency",
     ];
 
     public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonStyle.Options);
@@ -29,7 +30,8 @@ public static class ReportFormats
         foreach (var p in report.Pools.Append(report.Total))
         {
             CsvRow(sb, [p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost), report.Unit, N(p.MeanQueueWaitMinutes), N(p.BusyHours),
-                N(p.MaxPilots), N(p.BaselinePilotHours), N(p.DemandPilotHours), N(p.BaselineCost), N(p.DemandCost), N(p.SavingsUpperBound)]);
+                N(p.MaxPilots), N(p.BaselinePilotHours), N(p.DemandPilotHours), N(p.BaselineCost), N(p.DemandCost), N(p.SavingsUpperBound),
+                N(p.Tasks), N(p.Efficiency)]);
         }
 
         return sb.ToString();
@@ -40,7 +42,7 @@ public static class ReportFormats
         ArgumentNullException.ThrowIfNull(p);
         var sb = new StringBuilder().AppendJoin(',', PilotColumns).Append('\n');
         CsvRow(sb, [p.Pool, p.PilotId, T(p.Submitted), T(p.Started), T(p.Ended), N(p.WaitedMinutes), N(p.RanHours), N(p.Cpus), N(p.Nodes), N(p.Gpus),
-            p.Partition, p.Account, p.How, N(p.Cost), p.Unit]);
+            p.Partition, p.Account, p.How, N(p.Cost), p.Unit, p.MemoryMb?.ToString(CultureInfo.InvariantCulture), p.TimesFrom, p.ClientId, N(p.BusyHours), N(p.Tasks), N(p.Efficiency)]);
         return sb.ToString();
     }
 
@@ -50,11 +52,11 @@ public static class ReportFormats
         var unit = report.Unit ?? "(no [pricing])";
         var rows = new List<string[]>
         {
-            new[] { "pool", "pilots", "pilot-h", "core-h", $"cost {unit}", "wait min", "busy", "baseline", "demand needed", "savings <=" },
+            new[] { "pool", "pilots", "pilot-h", "core-h", $"cost {unit}", "wait min", "busy-h", "busy %", "tasks", "baseline", "demand needed", "savings <=" },
         };
         foreach (var p in report.Pools.Append(report.Total))
         {
-            rows.Add([p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost) ?? "-", N(p.MeanQueueWaitMinutes) ?? "-", "not recorded",
+            rows.Add([p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost) ?? "-", N(p.MeanQueueWaitMinutes) ?? "-", N(p.BusyHours) ?? "-", Percent(p.Efficiency) ?? "-", N(p.Tasks) ?? "-",
                 N(p.BaselineCost) ?? $"{N(p.BaselinePilotHours)} pilot-h", N(p.DemandCost) ?? $"{N(p.DemandPilotHours)} pilot-h", N(p.SavingsUpperBound) ?? "-"]);
         }
 
@@ -73,7 +75,7 @@ public static class ReportFormats
             sb.Append(CultureInfo.InvariantCulture, $"budget {b.Scope}: {state} in the period {b.PeriodStart:yyyy-MM-dd} .. {b.PeriodEnd:yyyy-MM-dd}\n");
         }
 
-        sb.Append("busy time: not recorded (the task server's busy time is not read yet)\n");
+        sb.Append("busy % = busy-h / pilot-h of the pilots whose busy time the task server gave; idle % = 100 - busy %; - where none did\n");
         return sb.ToString();
     }
 
@@ -89,11 +91,18 @@ public static class ReportFormats
             how        {p.How}
             ran        {N(p.RanHours)} h on {N(p.Nodes)} node(s) x {N(p.Cpus)} cpus, {N(p.Gpus)} gpus
             charged    partition {p.Partition ?? "-"}, account {p.Account ?? "-"}
+            memory     {(p.MemoryMb is { } m ? $"{m} MiB per node" : "unknown")}
             cost       {(p.Cost is { } c ? $"{N(c)} {p.Unit}" : "- (no [pricing])")}
-            tasks      not recorded
+            times from {p.TimesFrom ?? "the ticks (not completed from the scheduler's accounting)"}
+            tasks      {(p.Tasks is { } t ? $"{t} run, busy {N(p.BusyHours)} h ({Percent(p.Efficiency) ?? "-"} of its run), idle {N(Math.Max(0, p.RanHours - (p.BusyHours ?? 0)))} h" : "not known (no task server read for this pilot)")}
+            worker     {p.ClientId ?? "-"}
 
             """);
     }
+
+    internal static string? Percent(double? share) => share is { } s ? (s * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : null;
+
+    internal static string? N(int? value) => value?.ToString(CultureInfo.InvariantCulture);
 
     internal static string? N(double? value) => value?.ToString("0.##", CultureInfo.InvariantCulture);
 

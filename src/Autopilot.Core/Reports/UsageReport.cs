@@ -21,7 +21,9 @@ public sealed record UsageReport(
 /// <summary>One pool's figures (or the total, pool "total").</summary>
 /// <param name="Pilots">Pilots submitted before the end of the range and not ended before its start.</param>
 /// <param name="MeanQueueWaitMinutes">Mean of started − submitted over the pilots that started in the range; null when none did.</param>
-/// <param name="BusyHours">Always null: busy time from the task server is not recorded yet.</param>
+/// <param name="BusyHours">Time the pilots' workers were running tasks, from the task server; null when no pilot's busy time is known.</param>
+/// <param name="Tasks">Tasks the pilots' workers started; null when not known.</param>
+/// <param name="Efficiency">BusyHours / pilot-hours of the pilots whose busy time is known (0..1); null when none is.</param>
 /// <param name="BaselinePilotHours">max_pilots held for the whole range.</param>
 /// <param name="DemandPilotHours">What the per-tick demand needed: min(max_pilots, ⌈demand / tasks_per_pilot⌉) over each sample's interval.</param>
 /// <param name="SavingsUpperBound">BaselineCost − DemandCost: the most any scaling could have saved against the baseline.</param>
@@ -38,7 +40,9 @@ public sealed record PoolUsage(
     double DemandPilotHours,
     double? BaselineCost,
     double? DemandCost,
-    double? SavingsUpperBound);
+    double? SavingsUpperBound,
+    int? Tasks = null,
+    double? Efficiency = null);
 
 public sealed record DayUsage(DateOnly Day, double PilotHours);
 
@@ -67,7 +71,13 @@ public sealed record PilotLifetime(
     string? Account,
     string How,
     double? Cost,
-    string? Unit);
+    string? Unit,
+    long? MemoryMb = null,
+    string? TimesFrom = null,
+    string? ClientId = null,
+    double? BusyHours = null,
+    int? Tasks = null,
+    double? Efficiency = null);
 
 /// <summary>A report that cannot be made; <see cref="Code"/> is the name in docs/report.md's error table.</summary>
 public sealed class ReportException(string code, string message) : Exception(message)

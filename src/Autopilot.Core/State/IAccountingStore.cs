@@ -7,6 +7,11 @@ namespace Autopilot.State;
 /// <param name="Started">First seen running (or the scheduler's start time when it reported one); null: never seen running.</param>
 /// <param name="Ended">When it left the listing, or the end time accounting reported; null: still active.</param>
 /// <param name="EndState">How it ended (<see cref="Domain.PilotEnd"/> name, or "gone" when accounting was not read).</param>
+/// <param name="MemoryMb">Memory per node in MiB: the scheduler's accounting when it said, else [pool.scheduler] memory; null: unknown (not priced).</param>
+/// <param name="TimesFrom">The scheduler accounting command that completed the row ("sacct", "sacct -c", "qacct"); null: the ticks' own view.</param>
+/// <param name="ClientId">The task server's id of this pilot's worker (HyperShell client id); null: not mapped (yet).</param>
+/// <param name="BusySeconds">Time the pilot's worker spent running tasks, from the task server; null: not known.</param>
+/// <param name="Tasks">Tasks the pilot's worker ran (started), from the task server; null: not known.</param>
 public sealed record PilotRecord(
     string Pool,
     string PilotId,
@@ -19,7 +24,12 @@ public sealed record PilotRecord(
     TimeSpan Walltime,
     string? Partition,
     string? Account,
-    string? EndState)
+    string? EndState,
+    long? MemoryMb = null,
+    string? TimesFrom = null,
+    string? ClientId = null,
+    double? BusySeconds = null,
+    int? Tasks = null)
 {
     /// <summary>Hours this pilot ran inside [from, to] (an open pilot runs until <paramref name="to"/>).</summary>
     public double HoursRunIn(DateTimeOffset from, DateTimeOffset to)
@@ -33,6 +43,21 @@ public sealed record PilotRecord(
         var end = Ended ?? to;
         var b = end < to ? end : to;
         return b > a ? (b - a).TotalHours : 0;
+    }
+
+    /// <summary>
+    /// Busy hours inside [from, to]: the task time spread evenly over the run time, so a range holding
+    /// half of a pilot's run holds half of its busy time; null when the busy time is not known.
+    /// </summary>
+    public double? BusyHoursIn(DateTimeOffset from, DateTimeOffset to)
+    {
+        if (BusySeconds is not { } busy)
+        {
+            return null;
+        }
+
+        var all = HoursRunIn(DateTimeOffset.MinValue, Ended ?? to);
+        return all <= 0 ? 0 : Math.Min(busy / 3600, all) * (HoursRunIn(from, to) / all);
     }
 }
 
@@ -53,6 +78,12 @@ public interface IAccountingStore
 
     /// <summary>Adds a sample and deletes those older than <paramref name="retention"/>.</summary>
     Task AddSampleAsync(PoolSample sample, TimeSpan retention, CancellationToken cancellationToken);
+
+    /// <summary>The pool's rows that ended after <paramref name="endedAfter"/> and were not completed from the scheduler's accounting yet (oldest end first).</summary>
+    Task<IReadOnlyList<PilotRecord>> UncompletedPilotsAsync(string pool, DateTimeOffset endedAfter, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The pool's rows that started and have not ended, or ended after <paramref name="endedAfter"/>: those whose task time can still grow.</summary>
+    Task<IReadOnlyList<PilotRecord>> PilotsWithTasksOpenAsync(string pool, DateTimeOffset endedAfter, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<PoolSample>> SamplesAsync(DateTimeOffset since, string? pool, CancellationToken cancellationToken);
 }

@@ -33,7 +33,50 @@ public sealed partial class SqliteStateStore : IAccountingStore
         CREATE INDEX IF NOT EXISTS pool_samples_time ON pool_samples (time);
         """;
 
-    private const string PilotColumns = "pool, pilot_id, submitted, started, ended, cpus, nodes, gpus, walltime_s, partition, account, end_state";
+    private const string PilotColumns =
+        "pool, pilot_id, submitted, started, ended, cpus, nodes, gpus, walltime_s, partition, account, end_state, memory_mb, times_from, client_id, busy_s, tasks";
+
+    // Columns added after the table first shipped: a store made before gets them on open.
+    private static readonly (string Name, string Type)[] AddedColumns =
+        [("memory_mb", "INTEGER"), ("times_from", "TEXT"), ("client_id", "TEXT"), ("busy_s", "REAL"), ("tasks", "INTEGER")];
+
+    private static async Task MigrateAccountingAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        var have = new HashSet<string>(StringComparer.Ordinal);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name FROM pragma_table_info('pilot_accounting')";
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                have.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var (name, type) in AddedColumns.Where(c => !have.Contains(c.Name)))
+        {
+            await ExecAsync(connection, $"ALTER TABLE pilot_accounting ADD COLUMN {name} {type}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<PilotRecord>> UncompletedPilotsAsync(string pool, DateTimeOffset endedAfter, int limit, CancellationToken cancellationToken)
+    {
+        await using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT {PilotColumns} FROM pilot_accounting WHERE pool = $pool AND times_from IS NULL AND ended >= $after ORDER BY ended LIMIT $limit";
+        cmd.Parameters.AddWithValue("$pool", pool);
+        cmd.Parameters.AddWithValue("$after", Text(endedAfter));
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return await ReadPilotsAsync(cmd, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<PilotRecord>> PilotsWithTasksOpenAsync(string pool, DateTimeOffset endedAfter, CancellationToken cancellationToken)
+    {
+        await using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT {PilotColumns} FROM pilot_accounting WHERE pool = $pool AND started IS NOT NULL AND (ended IS NULL OR ended >= $after)";
+        cmd.Parameters.AddWithValue("$pool", pool);
+        cmd.Parameters.AddWithValue("$after", Text(endedAfter));
+        return await ReadPilotsAsync(cmd, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<PilotRecord>> OpenPilotsAsync(string pool, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
@@ -64,10 +107,10 @@ public sealed partial class SqliteStateStore : IAccountingStore
         cmd.Transaction = transaction;
         cmd.CommandText = $"""
             INSERT OR REPLACE INTO pilot_accounting ({PilotColumns})
-            VALUES ($pool, $id, $submitted, $started, $ended, $cpus, $nodes, $gpus, $walltime, $partition, $account, $end_state)
+            VALUES ($pool, $id, $submitted, $started, $ended, $cpus, $nodes, $gpus, $walltime, $partition, $account, $end_state, $memory, $times_from, $client, $busy, $tasks)
             """;
         var p = cmd.Parameters;
-        foreach (var name in new[] { "$pool", "$id", "$submitted", "$started", "$ended", "$cpus", "$nodes", "$gpus", "$walltime", "$partition", "$account", "$end_state" })
+        foreach (var name in new[] { "$pool", "$id", "$submitted", "$started", "$ended", "$cpus", "$nodes", "$gpus", "$walltime", "$partition", "$account", "$end_state", "$memory", "$times_from", "$client", "$busy", "$tasks" })
         {
             p.Add(new SqliteParameter { ParameterName = name });
         }
@@ -86,6 +129,11 @@ public sealed partial class SqliteStateStore : IAccountingStore
             p["$partition"].Value = (object?)r.Partition ?? DBNull.Value;
             p["$account"].Value = (object?)r.Account ?? DBNull.Value;
             p["$end_state"].Value = (object?)r.EndState ?? DBNull.Value;
+            p["$memory"].Value = (object?)r.MemoryMb ?? DBNull.Value;
+            p["$times_from"].Value = (object?)r.TimesFrom ?? DBNull.Value;
+            p["$client"].Value = (object?)r.ClientId ?? DBNull.Value;
+            p["$busy"].Value = (object?)r.BusySeconds ?? DBNull.Value;
+            p["$tasks"].Value = (object?)r.Tasks ?? DBNull.Value;
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -150,7 +198,12 @@ public sealed partial class SqliteStateStore : IAccountingStore
                 TimeSpan.FromSeconds(reader.GetInt64(8)),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetInt64(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14),
+                reader.IsDBNull(15) ? null : reader.GetDouble(15),
+                reader.IsDBNull(16) ? null : reader.GetInt32(16)));
         }
 
         return list;

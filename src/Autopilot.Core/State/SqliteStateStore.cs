@@ -167,6 +167,7 @@ public sealed partial class SqliteStateStore : IStateStore
                 CREATE TABLE IF NOT EXISTS ticks (pool TEXT PRIMARY KEY, record TEXT NOT NULL);
                 """, cancellationToken).ConfigureAwait(false);
             await ExecAsync(connection, AccountingSchema, cancellationToken).ConfigureAwait(false);
+            await MigrateAccountingAsync(connection, cancellationToken).ConfigureAwait(false);
             await ExecAsync(connection, SubmittedJobsSchema, cancellationToken).ConfigureAwait(false);
             await using (var cmd = connection.CreateCommand())
             {

@@ -13,6 +13,9 @@ namespace Autopilot.TaskLogs;
 /// <summary>A task database or log that cannot be read; the message names the database or file.</summary>
 public sealed class TaskLogException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>One task a HyperShell client started: when, and when it completed (null: still running).</summary>
+public sealed record ClientTaskTime(string ClientId, DateTimeOffset Start, DateTimeOffset? Completion);
+
 /// <summary>
 /// Looks tasks up in a pool's HyperShell database (SQLite or PostgreSQL, read-only, a connection per
 /// call): by id or id prefix, and the most recent ones.
@@ -85,17 +88,63 @@ public sealed partial class HyperShellTaskStore
             TagParameters, cancellationToken);
     }
 
+    /// <summary>
+    /// The start and completion times of every task the given clients started (any group, any tag:
+    /// a pilot's busy time is whatever its worker ran). At most 500 client ids a call.
+    /// </summary>
+    public Task<IReadOnlyList<ClientTaskTime>> TaskTimesAsync(IReadOnlyList<string> clientIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clientIds);
+        if (clientIds.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<ClientTaskTime>>([]);
+        }
+
+        var names = clientIds.Select((_, i) => "c" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var column = postgres ? "client_id::text" : "lower(client_id)";
+        var marks = string.Join(", ", names.Select(n => "@" + n));
+        return QueryAsync("client_id, start_time, completion_time", $"WHERE {column} IN ({marks}) AND start_time IS NOT NULL",
+            [.. names.Zip(clientIds, (n, id) => (n, id.ToLowerInvariant()))], ReadTimesAsync, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<ClientTaskTime>> ReadTimesAsync(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct)
+    {
+        var times = new List<ClientTaskTime>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            try
+            {
+                times.Add(new ClientTaskTime(
+                    Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!.ToLowerInvariant(),
+                    HyperShellTask.ParseTime(reader.GetValue(1), naiveZone) ?? throw new FormatException("start_time is empty"),
+                    HyperShellTask.ParseTime(reader.GetValue(2), naiveZone)));
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException)
+            {
+                throw new TaskLogException($"{where}: a task of client {Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)}: {ex.Message}", ex);
+            }
+        }
+
+        return times;
+    }
+
     // The pool's demand.tag limits `logs` to the tasks the pool counts as its demand (issue 17).
     private string TagCondition(string join) => tag is null ? "" : join + tag.SqlCondition(!postgres);
 
     private IReadOnlyList<(string Name, string Value)> TagParameters => tag?.SqlParameters(!postgres) ?? [];
 
-    private async Task<IReadOnlyList<HyperShellTask>> QueryAsync(string tail, IReadOnlyList<(string Name, string Value)> parameters, CancellationToken ct)
+    private Task<IReadOnlyList<HyperShellTask>> QueryAsync(string tail, IReadOnlyList<(string Name, string Value)> parameters, CancellationToken ct) =>
+        QueryAsync(Columns, tail, parameters, ReadAsync, ct);
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string columns, string tail, IReadOnlyList<(string Name, string Value)> parameters, Reader<T> read, CancellationToken ct)
     {
-        return postgres ? await PostgresAsync(tail, parameters, ct).ConfigureAwait(false) : await SqliteAsync(tail, parameters, ct).ConfigureAwait(false);
+        return postgres ? await PostgresAsync(columns, tail, parameters, read, ct).ConfigureAwait(false) : await SqliteAsync(columns, tail, parameters, read, ct).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<HyperShellTask>> SqliteAsync(string tail, IReadOnlyList<(string Name, string Value)> parameters, CancellationToken ct)
+    private delegate Task<IReadOnlyList<T>> Reader<T>(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct);
+
+    private async Task<IReadOnlyList<T>> SqliteAsync<T>(string columns, string tail, IReadOnlyList<(string Name, string Value)> parameters, Reader<T> read, CancellationToken ct)
     {
         var path = HyperShellPaths.ResolveDatabaseFile(options.Path);
         var where = $"hypershell sqlite {path}";
@@ -109,13 +158,13 @@ public sealed partial class HyperShellTaskStore
         {
             await using var connection = await HyperShellConnection.OpenSqliteReadOnlyAsync(path, timeout, ct).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM task {tail}";
+            command.CommandText = $"SELECT {columns} FROM task {tail}";
             foreach (var (name, value) in parameters)
             {
                 command.Parameters.AddWithValue("@" + name, value);
             }
 
-            return await ReadAsync(command, where, sqliteZone, ct).ConfigureAwait(false);
+            return await read(command, where, sqliteZone, ct).ConfigureAwait(false);
         }
         catch (SqliteException ex)
         {
@@ -123,7 +172,7 @@ public sealed partial class HyperShellTaskStore
         }
     }
 
-    private async Task<IReadOnlyList<HyperShellTask>> PostgresAsync(string tail, IReadOnlyList<(string Name, string Value)> parameters, CancellationToken ct)
+    private async Task<IReadOnlyList<T>> PostgresAsync<T>(string columns, string tail, IReadOnlyList<(string Name, string Value)> parameters, Reader<T> read, CancellationToken ct)
     {
         var pg = options.Postgres;
         var where = $"hypershell postgres {pg.Host}:{pg.Port}/{pg.Database}";
@@ -145,13 +194,13 @@ public sealed partial class HyperShellTaskStore
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(ct).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM {HyperShellDemandSource.QuoteIdentifier(pg.Schema)}.task {tail}";
+            command.CommandText = $"SELECT {columns} FROM {HyperShellDemandSource.QuoteIdentifier(pg.Schema)}.task {tail}";
             foreach (var (name, value) in parameters)
             {
                 command.Parameters.AddWithValue(name, value);
             }
 
-            return await ReadAsync(command, where, TimeZoneInfo.Utc, ct).ConfigureAwait(false);
+            return await read(command, where, TimeZoneInfo.Utc, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
         {

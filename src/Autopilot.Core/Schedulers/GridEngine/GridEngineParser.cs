@@ -14,6 +14,7 @@ public sealed record GridEngineSubmission(string JobId, IReadOnlyList<int> Tasks
 /// <summary>One record of <c>qacct -j</c>.</summary>
 /// <param name="Failed">The <c>failed</c> code (0: the job ran and its exit status is meaningful).</param>
 /// <param name="FailedText">The text after the code, e.g. "qmaster enforced h_rt, h_cpu, or h_vmem limit".</param>
+/// <param name="Fields">Every field of the record as qacct printed it (qsub_time, slots, category, ...).</param>
 public sealed record GridEngineAccounting(
     string JobNumber,
     int? TaskId,
@@ -23,7 +24,8 @@ public sealed record GridEngineAccounting(
     int? ExitStatus,
     DateTimeOffset? StartTime,
     DateTimeOffset? EndTime,
-    string? DeletedBy = null)
+    string? DeletedBy = null,
+    IReadOnlyDictionary<string, string>? Fields = null)
 {
     public string Id => TaskId is { } t ? $"{JobNumber}.{t}" : JobNumber;
 }
@@ -773,7 +775,8 @@ public static partial class GridEngineParser
             exit,
             ParseQacctTime(f.GetValueOrDefault("start_time"), zone),
             ParseQacctTime(f.GetValueOrDefault("end_time"), zone),
-            deletedBy);
+            deletedBy,
+            f);
     }
 
     /// <summary>
@@ -869,7 +872,7 @@ public static partial class GridEngineParser
 
     private static readonly string[] QacctTimeFormats = ["ddd MMM d HH:mm:ss yyyy", "MM/dd/yyyy HH:mm:ss.fff", "MM/dd/yyyy HH:mm:ss"];
 
-    private static DateTimeOffset? ParseQacctTime(string? value, TimeZoneInfo zone)
+    public static DateTimeOffset? ParseQacctTime(string? value, TimeZoneInfo zone)
     {
         if (string.IsNullOrWhiteSpace(value) || value == "-/-")
         {
