@@ -179,6 +179,7 @@ public static class ReportBuilder
 
         var (count, hours, coreHours, cost, wait) = Sums(rows, from, to, pricing);
         var (busy, tasks, efficiency) = Busy(rows, from, to);
+        var busySeconds = rows.Select(r => r.BusyHoursIn(from, to)).Where(b => b is not null).Select(b => b!.Value * 3600).ToList();
         var baselineCost = hourCost * Round(baseline) is { } b ? Round(b) : (double?)null;
         var demandCost = hourCost * Round(needed) is { } d ? Round(d) : (double?)null;
         return new PoolUsage(
@@ -196,7 +197,9 @@ public static class ReportBuilder
             demandCost,
             baselineCost - demandCost is { } saved ? Round(saved) : null,
             tasks,
-            efficiency);
+            efficiency,
+            Round(rows.Sum(r => r.HoursRunIn(from, to)) * 3600),
+            busySeconds.Count > 0 ? Round(busySeconds.Sum()) : null);
     }
 
     private static PoolUsage Total(List<PoolUsage> pools, List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to, bool priced)
@@ -219,7 +222,9 @@ public static class ReportBuilder
             Sum(p => p.DemandCost),
             Sum(p => p.SavingsUpperBound),
             pools.Any(p => p.Tasks is not null) ? pools.Sum(p => p.Tasks ?? 0) : null,
-            efficiency);
+            efficiency,
+            Round(pools.Sum(p => p.PilotSeconds)),
+            pools.Any(p => p.BusySeconds is not null) ? Round(pools.Sum(p => p.BusySeconds ?? 0)) : null);
     }
 
     /// <summary>

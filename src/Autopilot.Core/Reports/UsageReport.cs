@@ -24,6 +24,8 @@ public sealed record UsageReport(
 /// <param name="BusyHours">Time the pilots' workers were running tasks, from the task server; null when no pilot's busy time is known.</param>
 /// <param name="Tasks">Tasks the pilots' workers started; null when not known.</param>
 /// <param name="Efficiency">BusyHours / pilot-hours of the pilots whose busy time is known (0..1); null when none is.</param>
+/// <param name="PilotSeconds">PilotHours in seconds, to 2 decimals: short runs compared with the scheduler's elapsed seconds.</param>
+/// <param name="BusySeconds">BusyHours in seconds, to 2 decimals.</param>
 /// <param name="BaselinePilotHours">max_pilots held for the whole range.</param>
 /// <param name="DemandPilotHours">What the per-tick demand needed: min(max_pilots, ⌈demand / tasks_per_pilot⌉) over each sample's interval.</param>
 /// <param name="SavingsUpperBound">BaselineCost − DemandCost: the most any scaling could have saved against the baseline.</param>
@@ -42,7 +44,9 @@ public sealed record PoolUsage(
     double? DemandCost,
     double? SavingsUpperBound,
     int? Tasks = null,
-    double? Efficiency = null);
+    double? Efficiency = null,
+    double PilotSeconds = 0,
+    double? BusySeconds = null);
 
 public sealed record DayUsage(DateOnly Day, double PilotHours);
 

@@ -67,14 +67,20 @@ public sealed class HtmlReportBrowserTests
         foreach (var row in rows)
         {
             var name = row.GetProperty("pool").GetString();
-            foreach (var key in new[] { "pilots", "pilot_hours", "core_hours", "cost", "mean_queue_wait_minutes", "baseline_cost", "demand_cost", "savings_upper_bound" })
+            foreach (var key in new[] { "pilots", "pilot_hours", "core_hours", "cost", "mean_queue_wait_minutes", "busy_hours", "efficiency", "tasks", "baseline_cost", "demand_cost", "savings_upper_bound" })
             {
                 var shown = await page.Locator($"#totals tr[data-pool={name}] td[data-key={key}]").InnerTextAsync();
-                Assert.True(row.GetProperty(key).GetDouble() == double.Parse(shown, CultureInfo.InvariantCulture), $"{name} {key}: page {shown}, json {row.GetProperty(key)}");
+                var json = row.GetProperty(key);
+                Assert.True(json.ValueKind == JsonValueKind.Null ? shown == "-" : json.GetDouble() == double.Parse(shown, CultureInfo.InvariantCulture), $"{name} {key}: page {shown}, json {json}");
             }
-
-            Assert.Equal("not recorded", await page.Locator($"#totals tr[data-pool={name}] td[data-key=busy_hours]").InnerTextAsync());
         }
+
+        // The efficiency chart: one bar per pool whose busy time is known (cpu: 59 % busy), none for gpu.
+        Assert.Equal(1, await page.Locator("svg.efficiency rect.busy").CountAsync());
+        var busy = await page.Locator("svg.efficiency rect.busy[data-pool=cpu]").GetAttributeAsync("width");
+        var idle = await page.Locator("svg.efficiency rect.idle").GetAttributeAsync("width");
+        var share = double.Parse(busy!, CultureInfo.InvariantCulture) / (double.Parse(busy!, CultureInfo.InvariantCulture) + double.Parse(idle!, CultureInfo.InvariantCulture));
+        Assert.InRange(share, 0.585, 0.595);
 
         var artifacts = Path.Combine(TestPaths.Repo, "TestResults", "report");
         Directory.CreateDirectory(artifacts);

@@ -46,10 +46,12 @@ internal static class ReportDataSet
     public static IReadOnlyList<PilotRecord> Pilots { get; } =
     [
         Row("cpu", "c0", At(10, 29, 0, 0), At(10, 29, 1, 0), At(10, 30, 0, 0), "Completed"), // before the range
-        Row("cpu", "c1", At(11, 1, 1, 0), At(11, 1, 1, 30), At(11, 1, 5, 30), "Completed"), // 4 h, waited 30 min
-        Row("cpu", "c2", At(11, 2, 10, 0), At(11, 2, 10, 10), At(11, 2, 12, 10), "Walltime"), // 2 h, waited 10 min
-        Row("cpu", "c3", At(10, 31, 22, 0), At(10, 31, 23, 0), At(11, 1, 2, 0), "Completed"), // 2 h in range, started before it
-        Row("cpu", "c4", At(11, 3, 20, 0), At(11, 3, 21, 0), null, null), // still running: 3 h to the end, waited 60 min
+        // Busy time (cpu only: the gpu pool's task server was not read): c1 3 h of 4 h, c2 1 h of 2 h,
+        // c3 1.5 h of its 3 h run, 2 of them in range: 1 h; c4 1.5 h of 3 h. cpu busy 6.5 h of 11 h = 0.59, 27 tasks.
+        Row("cpu", "c1", At(11, 1, 1, 0), At(11, 1, 1, 30), At(11, 1, 5, 30), "Completed") with { BusySeconds = 3 * 3600, Tasks = 12 }, // 4 h, waited 30 min
+        Row("cpu", "c2", At(11, 2, 10, 0), At(11, 2, 10, 10), At(11, 2, 12, 10), "Walltime") with { BusySeconds = 3600, Tasks = 5 }, // 2 h, waited 10 min
+        Row("cpu", "c3", At(10, 31, 22, 0), At(10, 31, 23, 0), At(11, 1, 2, 0), "Completed") with { BusySeconds = 1.5 * 3600, Tasks = 6 }, // 2 h in range, started before it
+        Row("cpu", "c4", At(11, 3, 20, 0), At(11, 3, 21, 0), null, null) with { BusySeconds = 1.5 * 3600, Tasks = 4 }, // still running: 3 h to the end, waited 60 min
         Row("gpu", "g1", At(11, 2, 0, 0), At(11, 2, 1, 0), At(11, 2, 7, 0), "Failed"), // 6 h, waited 60 min
         Row("gpu", "g2", At(11, 3, 0, 0), null, At(11, 3, 1, 0), "Cancelled"), // never ran
     ];

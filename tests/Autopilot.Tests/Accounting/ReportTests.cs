@@ -26,7 +26,9 @@ public sealed class ReportTests
         Assert.Equal((144.0, 1.0, 1296.0, 9.0, 1287.0), (gpu.BaselinePilotHours, gpu.DemandPilotHours, gpu.BaselineCost!.Value, gpu.DemandCost!.Value, gpu.SavingsUpperBound!.Value));
         var t = r.Total;
         Assert.Equal((6, 17.0, 136.0, 147.5, 40.0, 3718.0), (t.Pilots, t.PilotHours, t.CoreHours, t.Cost!.Value, t.MeanQueueWaitMinutes!.Value, t.SavingsUpperBound!.Value));
-        Assert.Null(t.BusyHours);
+        Assert.Equal((6.5, 27, 0.59), (t.BusyHours!.Value, t.Tasks!.Value, t.Efficiency!.Value));
+        Assert.Equal((6.5, 27, 0.59, 39600.0, 23400.0), (cpu.BusyHours!.Value, cpu.Tasks!.Value, cpu.Efficiency!.Value, cpu.PilotSeconds, cpu.BusySeconds!.Value));
+        Assert.Equal(((double?)null, (int?)null, (double?)null), (gpu.BusyHours, gpu.Tasks, gpu.Efficiency));
         Assert.Equal([6.0, 8.0, 3.0], r.Days.Select(d => d.PilotHours));
         var burn = Assert.Single(r.Budgets);
         Assert.Equal("pool cpu", burn.Scope);
@@ -42,7 +44,7 @@ public sealed class ReportTests
         Assert.Null(r.Unit);
         Assert.Equal((17.0, (double?)null, (double?)null, (double?)null), (r.Total.PilotHours, r.Total.Cost, r.Total.BaselineCost, r.Total.SavingsUpperBound));
         Assert.Empty(r.Budgets);
-        Assert.Matches(@"(?m)^total\s+6\s+17\s+136\s+-\s+40\s+not recorded\s+432 pilot-h\s+3 pilot-h\s+-$", ReportFormats.Table(r));
+        Assert.Matches(@"(?m)^total\s+6\s+17\s+136\s+-\s+40\s+6\.5\s+59%\s+27\s+432 pilot-h\s+3 pilot-h\s+-$", ReportFormats.Table(r));
     }
 
     [Fact]
@@ -103,7 +105,9 @@ public sealed class ReportTests
         var col = Array.IndexOf(ReportFormats.PoolColumns, "pilot_hours");
         Assert.Equal(["11", "6", "17"], new[] { "cpu", "gpu", "total" }.Select(p => rows[p][col]));
         Assert.Equal("147.5", rows["total"][Array.IndexOf(ReportFormats.PoolColumns, "cost")]);
-        Assert.Equal("", rows["total"][Array.IndexOf(ReportFormats.PoolColumns, "busy_hours")]);
+        Assert.Equal(["6.5", "", "6.5"], new[] { "cpu", "gpu", "total" }.Select(p => rows[p][Array.IndexOf(ReportFormats.PoolColumns, "busy_hours")]));
+        Assert.Equal(["0.59", "", "0.59"], new[] { "cpu", "gpu", "total" }.Select(p => rows[p][Array.IndexOf(ReportFormats.PoolColumns, "efficiency")]));
+        Assert.Equal(["27", "", "27"], new[] { "cpu", "gpu", "total" }.Select(p => rows[p][Array.IndexOf(ReportFormats.PoolColumns, "tasks")]));
     }
 
     [Fact]
@@ -126,7 +130,10 @@ public sealed class ReportTests
         var root = doc.RootElement;
         Assert.Equal("SU", root.GetProperty("unit").GetString());
         Assert.Equal(147.5, root.GetProperty("total").GetProperty("cost").GetDouble());
-        Assert.Equal(JsonValueKind.Null, root.GetProperty("total").GetProperty("busy_hours").ValueKind);
+        Assert.Equal(6.5, root.GetProperty("total").GetProperty("busy_hours").GetDouble());
+        Assert.Equal(0.59, root.GetProperty("pools")[0].GetProperty("efficiency").GetDouble());
+        Assert.Equal(27, root.GetProperty("pools")[0].GetProperty("tasks").GetInt32());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("pools")[1].GetProperty("efficiency").ValueKind);
         Assert.Equal("cpu", root.GetProperty("pools")[0].GetProperty("pool").GetString());
         Assert.Equal("2026-11-02", root.GetProperty("days")[1].GetProperty("day").GetString());
         Assert.Equal(906.5, root.GetProperty("budgets")[0].GetProperty("remaining")[2].GetProperty("remaining").GetDouble());
@@ -134,10 +141,11 @@ public sealed class ReportTests
     }
 
     [Fact]
-    public void Table_shows_every_pool_the_total_and_busy_not_recorded()
+    public void Table_shows_every_pool_the_total_and_the_busy_share()
     {
         var text = ReportFormats.Table(Make());
-        Assert.Matches(@"(?m)^total\s+6\s+17\s+136\s+147\.5\s+40\s+not recorded\s+3744\s+26\s+3718$", text);
+        Assert.Matches(@"(?m)^total\s+6\s+17\s+136\s+147\.5\s+40\s+6\.5\s+59%\s+27\s+3744\s+26\s+3718$", text);
+        Assert.Matches(@"(?m)^gpu\s+2\s+6\s+48\s+54\s+60\s+-\s+-\s+-\s", text);
         Assert.Contains("budget pool cpu: 906.5 of 1000 SU left", text, StringComparison.Ordinal);
 
         // c4 never ends: by 12-06 06:00 it has run 126 h of December at 8.5 SU = 1071.
@@ -242,5 +250,32 @@ public sealed class ReportTests
         Assert.Equal((2, true), (exit, error.Contains("report: unknown-pool:", StringComparison.Ordinal)));
         (exit, _, error) = await OpsTestSupport.Run("--config", config, "report", "--since", "2020-01-01", "--until", "2020-01-02");
         Assert.Equal((2, true), (exit, error.Contains("report: no-data:", StringComparison.Ordinal)));
+    }
+    [Fact]
+    public void A_partition_the_price_table_does_not_name_without_a_default_rate_is_refused()
+    {
+        var o = ReportDataSet.Options(Dir);
+        var perPartition = o with { Pricing = new Autopilot.Configuration.PricingOptions { Unit = "SU", Partition = new Dictionary<string, Autopilot.Configuration.Rates> { ["debug"] = new() { CoreHour = 1 } } } };
+        var ex = Assert.Throws<ReportException>(() => ReportBuilder.Build(perPartition, ReportDataSet.Pilots, ReportDataSet.Samples, new ReportRequest(ReportDataSet.From, ReportDataSet.To)));
+        Assert.Equal("unknown-partition", ex.Code);
+        Assert.Contains("partition 'gpu' (2 pilot(s), e.g. g1 of pool gpu)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("names only debug", ex.Message, StringComparison.Ordinal);
+
+        // Priced by account, or with a default rate, or only the priced pool: no error.
+        var byAccount = perPartition with { Pricing = perPartition.Pricing! with { Account = new Dictionary<string, Autopilot.Configuration.Rates> { ["proj2"] = new() { CoreHour = 2 } } } };
+        Assert.Equal(11 * 8 + 6 * 8 * 2, ReportBuilder.Build(byAccount, ReportDataSet.Pilots, ReportDataSet.Samples, new ReportRequest(ReportDataSet.From, ReportDataSet.To)).Total.Cost);
+        Assert.Equal(88.0, ReportBuilder.Build(perPartition, ReportDataSet.Pilots, ReportDataSet.Samples, new ReportRequest(ReportDataSet.From, ReportDataSet.To, "cpu")).Total.Cost);
+    }
+
+    [Fact]
+    public void Memory_is_priced_per_gib_hour_per_node_when_known()
+    {
+        var o = ReportDataSet.Options(Dir);
+        var priced = o with { Pricing = o.Pricing! with { GibHour = 0.25 } };
+        // cpu pilots with 4 GiB per node: 8.5 + 1 an hour over 11 h; gpu memory unknown: 9 an hour over 6 h.
+        var rows = ReportDataSet.Pilots.Select(r => r.Pool == "cpu" ? r with { MemoryMb = 4096 } : r).ToList();
+        var r = ReportBuilder.Build(priced, rows, ReportDataSet.Samples, new ReportRequest(ReportDataSet.From, ReportDataSet.To));
+        Assert.Equal((104.5, 54.0), (r.Pools[0].Cost!.Value, r.Pools[1].Cost!.Value));
+        Assert.Equal((8 * 2) + (0.5 * 2) + (0.25 * 2 * 2), Autopilot.Accounting.Budgets.HourCost(priced.Pricing!, "debug", null, 8, 2, 0, 2048));
     }
 }

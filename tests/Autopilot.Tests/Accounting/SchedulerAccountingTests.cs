@@ -1,0 +1,182 @@
+using Autopilot.Accounting;
+using Autopilot.Configuration;
+using Autopilot.Domain;
+using Autopilot.Processes;
+using Autopilot.Schedulers;
+using Autopilot.Schedulers.GridEngine;
+using Autopilot.Schedulers.Slurm;
+using Autopilot.State;
+using Autopilot.Tests.DemandSources;
+using Moq;
+
+namespace Autopilot.Tests.Accounting;
+
+/// <summary>
+/// Issue 16 item 1: pilot rows completed from the scheduler's accounting. Parsers on outputs captured
+/// from the real Slurm 22.05.8 (no slurmdbd: sacct -c) and Grid Engine 8.1.9 here (sources in
+/// tests/fixtures/schedulers/*/SOURCES.md).
+/// </summary>
+public sealed class SchedulerAccountingTests : IDisposable
+{
+    private static readonly TimeZoneInfo Utc = TimeZoneInfo.Utc;
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 20, 35, 0, TimeSpan.Zero);
+    private readonly TempDir _dir = new();
+
+    private static string Fixture(string kind, string name) => File.ReadAllText(SourcesTestPaths.Fixture("schedulers", kind, name));
+
+    private static DateTimeOffset At(int h, int m, int s) => new(2026, 12, 6, h, m, s, TimeSpan.Zero);
+
+    [Fact]
+    public void Sacct_from_the_job_completion_log_gives_times_cores_and_a_job_that_never_ran()
+    {
+        var rows = SlurmAccounting.Parse(Fixture("slurm", "sacct_c_accounting_format__local_capture.txt"), Utc).ToDictionary(r => r.Id);
+        Assert.Equal(new JobUsage("1470", At(20, 35, 41), At(20, 35, 41), At(20, 35, 44), 1, 1, null, "COMPLETED", PilotEnd.Completed), rows["1470"]);
+        var cancelled = rows["1471"];
+        Assert.Equal((0, PilotEnd.Cancelled), (cancelled.Nodes, cancelled.End));
+        // NNodes 0: the job never got a node, so the row gets no start.
+        var row = AccountingCompletion.Apply(Row("1471", T0, T0.AddMinutes(1)) with { Started = T0 }, cancelled, "sacct -c");
+        Assert.Null(row.Started);
+        Assert.Equal(("Cancelled", "sacct -c"), (row.EndState, row.TimesFrom));
+    }
+
+    [Fact]
+    public void Sacct_with_slurmdbd_reads_cores_per_node_and_memory_from_alloc_tres()
+    {
+        // The layout of SlurmAccounting.Format as slurmdbd answers it (hand-written: no slurmdbd here).
+        const string Line = "88_3|TIMEOUT|2026-12-06T10:00:00|2026-12-06T10:05:00|2026-12-06T12:05:00|32|2|billing=32,cpu=32,mem=64G,node=2\n"
+                          + "89|RUNNING|2026-12-06T10:00:00|2026-12-06T10:01:00|Unknown|4|1|cpu=4,mem=4000M,node=1\n";
+        var rows = SlurmAccounting.Parse(Line, Utc);
+        Assert.Equal(new JobUsage("88_3", At(10, 0, 0), At(10, 5, 0), At(12, 5, 0), 16, 2, 32768, "TIMEOUT", PilotEnd.Walltime), rows[0]);
+        Assert.Equal((null, null, 4000L), (rows[1].Ended, rows[1].End, rows[1].MemoryMb));
+        var ex = Assert.Throws<FormatException>(() => SlurmAccounting.Parse("1|COMPLETED|x\n", Utc));
+        Assert.Contains("expected 8 fields", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_slurmdbd_sacct_falls_back_to_the_job_completion_log_once()
+    {
+        var log = Path.Combine(_dir.Path, "calls");
+        _dir.Script("sacct", $"""
+            echo "$*" >> '{log}'
+            case " $* " in
+              *" -c "*) cat '{SourcesTestPaths.Fixture("schedulers", "slurm", "sacct_c_accounting_format__local_capture.txt")}' ;;
+              *) cat '{SourcesTestPaths.Fixture("schedulers", "slurm", "sacct_storage_disabled_stderr__local_capture.txt")}' >&2; exit 1 ;;
+            esac
+            """);
+        var accounting = new SlurmAccounting(new ProcessRunner(), new SchedulerOptions { Kind = "slurm", BinDir = _dir.Path }, Utc);
+        Assert.Equal(2, (await accounting.UsageAsync(["1470", "1471"], CancellationToken.None)).Count);
+        Assert.Equal("sacct -c", accounting.Source);
+        await accounting.UsageAsync(["1470"], CancellationToken.None);
+        Assert.Equal(
+            [
+                "--parsable2 --noheader -X -j 1470,1471 --format=" + SlurmAccounting.Format,
+                "-c --parsable2 --noheader -X -j 1470,1471 --format=" + SlurmAccounting.Format,
+                "-c --parsable2 --noheader -X -j 1470 --format=" + SlurmAccounting.Format,
+            ],
+            File.ReadAllLines(log));
+    }
+
+    [Fact]
+    public void Qacct_gives_times_slots_and_the_requested_memory()
+    {
+        var zone = TimeZoneInfo.Utc; // the capture's local zone was UTC
+        var job = Assert.Single(GridEngineJobAccounting.Parse(Fixture("sge", "real_qacct_j_hvmem__sge819.txt"), zone));
+        Assert.Equal(new JobUsage("367", At(20, 35, 57), At(20, 35, 57), At(20, 36, 1), 1, 1, 500, "failed=0 exit_status=0", PilotEnd.Completed), job);
+
+        var tasks = GridEngineJobAccounting.Parse(Fixture("sge", "real_qacct_j_array_two_tasks__sge819.txt"), zone);
+        Assert.Equal(["368.1", "368.2"], tasks.Select(t => t.Id).Order());
+        Assert.Null(tasks[0].MemoryMb);
+
+        var killed = GridEngineJobAccounting.Parse(Fixture("sge", "real_qacct_ok_fail_hrt_srt__sge819.txt"), zone).ToDictionary(t => t.Id);
+        Assert.Equal((PilotEnd.Walltime, PilotEnd.Completed), (killed["13"].End, killed["11"].End));
+        Assert.Equal(2048, GridEngineJobAccounting.RequestedMemoryMb("-q all.q -l h_rt=60,mem_free=2G"));
+        Assert.Equal("368", GridEngineJobAccounting.JobNumber("368.2"));
+    }
+
+    [Fact]
+    public async Task Qacct_runs_once_per_job_number_skips_jobs_it_does_not_know_yet_and_stops_at_the_tick_bound()
+    {
+        var log = Path.Combine(_dir.Path, "calls");
+        _dir.Script("qacct", $"""
+            echo "$*" >> '{log}'
+            case "$2" in
+              368) cat '{SourcesTestPaths.Fixture("schedulers", "sge", "real_qacct_j_array_two_tasks__sge819.txt")}' ;;
+              *) echo "error: job id $2 not found" >&2; exit 1 ;;
+            esac
+            """);
+        var accounting = new GridEngineJobAccounting(new ProcessRunner(), new SchedulerOptions { Kind = "sge", BinDir = _dir.Path }, Utc);
+        var found = await accounting.UsageAsync(["368.1", "368.2", "400"], CancellationToken.None);
+        Assert.Equal(["368.1", "368.2"], found.Select(f => f.Id).Order());
+        Assert.Equal(["-j 368", "-j 400"], File.ReadAllLines(log));
+
+        File.Delete(log);
+        await accounting.UsageAsync([.. Enumerable.Range(1000, 30).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))], CancellationToken.None);
+        Assert.Equal(accounting.MaxPerTick, File.ReadAllLines(log).Length);
+    }
+
+    [Fact]
+    public async Task Rows_left_by_the_ticks_get_the_schedulers_times_and_a_failed_read_is_retried_next_tick()
+    {
+        var stateDir = Path.Combine(_dir.Path, "state");
+        Directory.CreateDirectory(stateDir);
+        await using var store = await SqliteStateStore.OpenAsync(stateDir, CancellationToken.None);
+        var pool = new PoolOptions { Name = "p", Scheduler = new SchedulerOptions { Kind = "slurm" } };
+        // The tick saw 1470 gone at 20:36:30; it ran 20:35:41 .. 20:35:44.
+        var gone = Row("1470", At(20, 35, 40), At(20, 36, 30)) with { Started = At(20, 35, 50), EndState = AccountingRecorder.Gone };
+        await store.SavePilotsAsync([gone, Row("9", At(1, 0, 0), null)], CancellationToken.None);
+
+        var failing = new Mock<IJobAccounting>();
+        failing.SetupGet(a => a.Source).Returns("sacct");
+        failing.SetupGet(a => a.MaxPerTick).Returns(100);
+        failing.Setup(a => a.UsageAsync(It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(new SchedulerException("`sacct` timed out"));
+        var warning = await AccountingCompletion.CompleteAsync(store, failing.Object, pool, At(20, 37, 0), CancellationToken.None);
+        Assert.Contains("cannot complete 1 pilot row(s) from sacct: `sacct` timed out; asking again next tick", warning, StringComparison.Ordinal);
+        failing.Verify(a => a.UsageAsync(It.Is<IReadOnlyList<string>>(ids => ids.SequenceEqual(new[] { "1470" })), It.IsAny<CancellationToken>()), Times.Once);
+
+        var answering = new Mock<IJobAccounting>();
+        answering.SetupGet(a => a.Source).Returns("sacct -c");
+        answering.SetupGet(a => a.MaxPerTick).Returns(100);
+        answering.Setup(a => a.UsageAsync(It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(SlurmAccounting.Parse(Fixture("slurm", "sacct_c_accounting_format__local_capture.txt"), Utc));
+        Assert.Null(await AccountingCompletion.CompleteAsync(store, answering.Object, pool, At(20, 38, 0), CancellationToken.None));
+        var row = Assert.Single(await store.OpenPilotsAsync("p", ["1470"], CancellationToken.None), r => r.PilotId == "1470");
+        // Submitted stays ours (sub-second); start and end are the scheduler's.
+        Assert.Equal((At(20, 35, 41), At(20, 35, 44), "Completed", "sacct -c"), (row.Started!.Value, row.Ended!.Value, row.EndState, row.TimesFrom));
+        Assert.Equal(3.0 / 3600, row.HoursRunIn(DateTimeOffset.MinValue, At(21, 0, 0)), 9);
+
+        // Completed rows are not asked about again; nor are rows gone for more than a day.
+        Assert.Null(await AccountingCompletion.CompleteAsync(store, failing.Object, pool, At(20, 39, 0), CancellationToken.None));
+        failing.Verify(a => a.UsageAsync(It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_store_made_before_the_new_columns_gets_them_and_keeps_its_rows()
+    {
+        var stateDir = Path.Combine(_dir.Path, "old");
+        Directory.CreateDirectory(stateDir);
+        var path = Path.Combine(stateDir, "state.db");
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            await old.OpenAsync();
+            await using var cmd = old.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE pilot_accounting (pool TEXT NOT NULL, pilot_id TEXT NOT NULL, submitted TEXT, started TEXT, ended TEXT,
+                    cpus INTEGER NOT NULL, nodes INTEGER NOT NULL, gpus INTEGER NOT NULL, walltime_s INTEGER NOT NULL,
+                    partition TEXT, account TEXT, end_state TEXT, PRIMARY KEY (pool, pilot_id));
+                INSERT INTO pilot_accounting VALUES ('p', '5', '2026-12-06T10:00:00.0000000+00:00', NULL, NULL, 4, 1, 0, 3600, 'debug', NULL, NULL);
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await using var store = await SqliteStateStore.OpenAsync(stateDir, CancellationToken.None);
+        var row = Assert.Single(await store.OpenPilotsAsync("p", [], CancellationToken.None));
+        Assert.Equal(("5", 4, (long?)null, (double?)null), (row.PilotId, row.Cpus, row.MemoryMb, row.BusySeconds));
+        await store.SavePilotsAsync([row with { MemoryMb = 2048, BusySeconds = 12.5, Tasks = 3, ClientId = "c" }], CancellationToken.None);
+        Assert.Equal((2048L, 12.5, 3, "c"), Assert.Single(await store.OpenPilotsAsync("p", [], CancellationToken.None)) is var r ? (r.MemoryMb!.Value, r.BusySeconds!.Value, r.Tasks!.Value, r.ClientId) : default);
+    }
+
+    private static PilotRecord Row(string id, DateTimeOffset submitted, DateTimeOffset? ended) =>
+        new("p", id, submitted, null, ended, 1, 1, 0, TimeSpan.FromHours(1), "debug", null, ended is null ? null : AccountingRecorder.Gone);
+
+    public void Dispose() => _dir.Dispose();
+}
