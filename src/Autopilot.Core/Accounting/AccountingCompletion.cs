@@ -28,9 +28,13 @@ public static class AccountingCompletion
         // A job cancelled while queued has no start (sacct: None/Unknown), or, in the job
         // completion log, a start equal to its end and no node: either way it never ran.
         var started = usage.Started is { } s && (usage.Nodes is not 0) ? s : (DateTimeOffset?)null;
+        // Our submit time is sub-second, the scheduler's start whole seconds: a pilot that started
+        // within the second it was submitted keeps the scheduler's run time exactly, and its submit
+        // time moves back instead (a wait of 0).
+        var submitted = row.Submitted ?? usage.Submitted;
         return AccountingRecorder.InOrder(row with
         {
-            Submitted = row.Submitted ?? usage.Submitted,
+            Submitted = started is { } st && submitted > st ? st : submitted,
             Started = started,
             Ended = usage.Ended ?? row.Ended,
             Cpus = usage.Cpus ?? row.Cpus,

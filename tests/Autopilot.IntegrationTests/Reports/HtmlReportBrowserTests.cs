@@ -70,8 +70,8 @@ public sealed class HtmlReportBrowserTests
             foreach (var key in new[] { "pilots", "pilot_hours", "core_hours", "cost", "mean_queue_wait_minutes", "busy_hours", "efficiency", "tasks", "baseline_cost", "demand_cost", "savings_upper_bound" })
             {
                 var shown = await page.Locator($"#totals tr[data-pool={name}] td[data-key={key}]").InnerTextAsync();
-                var json = row.GetProperty(key);
-                Assert.True(json.ValueKind == JsonValueKind.Null ? shown == "-" : json.GetDouble() == double.Parse(shown, CultureInfo.InvariantCulture), $"{name} {key}: page {shown}, json {json}");
+                var value = row.GetProperty(key);
+                Assert.True(value.ValueKind == JsonValueKind.Null ? shown == "-" : value.GetDouble() == double.Parse(shown, CultureInfo.InvariantCulture), $"{name} {key}: page {shown}, json {value}");
             }
         }
 
