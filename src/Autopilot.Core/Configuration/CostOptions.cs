@@ -54,4 +54,7 @@ public sealed record AccountingOptions
 {
     /// <summary>Per-tick samples (demand, queued, running per pool) older than this are deleted.</summary>
     public TimeSpan SampleRetention { get; init; } = TimeSpan.FromDays(90);
+
+    /// <summary>Slurm pools with a budget and an account: show `sshare`'s usage of the account in `plan` next to Autopilot's (one sshare per pool per tick).</summary>
+    public bool SchedulerUsageCheck { get; init; }
 }

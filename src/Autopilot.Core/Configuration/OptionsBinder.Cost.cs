@@ -118,6 +118,7 @@ internal static partial class OptionsBinder
         var options = new AccountingOptions
         {
             SampleRetention = r.Duration("sample_retention", d.SampleRetention, positive: true),
+            SchedulerUsageCheck = r.Bool("scheduler_usage_check", d.SchedulerUsageCheck),
         };
         r.Finish();
         return options;

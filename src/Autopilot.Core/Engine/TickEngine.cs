@@ -271,6 +271,11 @@ public sealed class TickEngine
         var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, now, cancellationToken).ConfigureAwait(false);
         var books = store as IAccountingStore;
         var budget = books is null ? null : await Accounting.Budgets.StateAsync(_options, pool, books, now, cancellationToken).ConfigureAwait(false);
+        if (budget is not null && _options.Accounting.SchedulerUsageCheck && pool.Scheduler.Account is { } account
+            && _components.CreateAccounting?.Invoke(pool.Scheduler) is { } schedulerBooks)
+        {
+            budget = budget with { SchedulerUsage = await schedulerBooks.AccountUsageAsync(account, cancellationToken).ConfigureAwait(false) ?? $"{pool.Scheduler.Kind} has no per-account usage to compare with" };
+        }
         var measured = clock.Elapsed;
         var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes, budget);
         var plan = ScalingPolicy.Decide(input);

@@ -12,6 +12,7 @@ namespace Autopilot.Policy;
 /// <param name="Spent">Spent in the period so far, running pilots counted up to now.</param>
 /// <param name="PilotHourCost">What one more pilot of this pool costs per hour of run time.</param>
 /// <param name="OtherBurnPerHour">What the active pilots of other pools under the same budget cost per hour.</param>
+/// <param name="SchedulerUsage">The scheduler's own figure for the account when [accounting] scheduler_usage_check asked for it (Slurm sshare), or why there is none; null: not asked.</param>
 public sealed record BudgetState(
     string Scope,
     string Unit,
@@ -21,7 +22,8 @@ public sealed record BudgetState(
     DateTimeOffset PeriodEnd,
     string PeriodName,
     double PilotHourCost,
-    double OtherBurnPerHour = 0)
+    double OtherBurnPerHour = 0,
+    string? SchedulerUsage = null)
 {
     public bool Over => Spent >= Amount;
 }
@@ -82,6 +84,12 @@ public static class BudgetPacing
 
         yield return new PlanFact("budget", $"{budget.Scope} {N(budget.Amount)} {budget.Unit} per {budget.PeriodName}");
         yield return new PlanFact("budget_spent", $"{N(budget.Spent)} {budget.Unit} ({Percent(budget.Spent, budget.Amount)})");
+        yield return new PlanFact("budget_usage_from", "Autopilot's own accounting (pilot run time, completed from the scheduler's accounting where it was read)");
+        if (budget.SchedulerUsage is { } check)
+        {
+            yield return new PlanFact("budget_scheduler_check", check);
+        }
+
         yield return new PlanFact("budget_period", $"{PolicyText.Time(budget.PeriodStart)} to {PolicyText.Time(budget.PeriodEnd)} ({Percent((now - budget.PeriodStart).TotalHours, (budget.PeriodEnd - budget.PeriodStart).TotalHours)} gone)");
         yield return new PlanFact("pilot_hour_cost", $"{N(budget.PilotHourCost)} {budget.Unit}");
         yield return new PlanFact("budget_allowed_pilots", budget.Over ? "0 (over budget)" : AllowedPilots(budget, now)?.ToString(CultureInfo.InvariantCulture) ?? "no limit");

@@ -37,6 +37,9 @@ public interface IJobAccounting
 
     /// <summary>The records found; ids the accounting does not know (yet) are left out. Throws <see cref="SchedulerException"/> when the command fails.</summary>
     Task<IReadOnlyList<JobUsage>> UsageAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken);
+
+    /// <summary>The scheduler's own usage of an account as one line for `plan` (or why it has none); null when this scheduler has no such command.</summary>
+    Task<string?> AccountUsageAsync(string account, CancellationToken cancellationToken);
 }
 
 /// <summary>The accounting reader of a scheduler kind; null for a kind without one here.</summary>

@@ -175,6 +175,15 @@ public sealed class SchedulerAccountingTests : IDisposable
         Assert.Equal((2048L, 12.5, 3, "c"), Assert.Single(await store.OpenPilotsAsync("p", [], CancellationToken.None)) is var r ? (r.MemoryMb!.Value, r.BusySeconds!.Value, r.Tasks!.Value, r.ClientId) : default);
     }
 
+    [Fact]
+    public void Sshare_gives_the_accounts_raw_usage_or_nothing_without_slurmdbd()
+    {
+        Assert.Null(SlurmUsageCheck.Parse(Fixture("slurm", "sshare_A_no_slurmdbd__local_capture.txt"), "root"));
+        // -P layout of sshare with slurmdbd (hand-written: none here): the account line has no user.
+        Assert.Equal(7200, SlurmUsageCheck.Parse("proj1||7200\nproj1|alice|3600\n", "proj1"));
+        Assert.Equal(["-A", "proj1", "-o", "Account,User,RawUsage", "-n", "-P"], SlurmUsageCheck.Arguments("proj1"));
+    }
+
     private static PilotRecord Row(string id, DateTimeOffset submitted, DateTimeOffset? ended) =>
         new("p", id, submitted, null, ended, 1, 1, 0, TimeSpan.FromHours(1), "debug", null, ended is null ? null : AccountingRecorder.Gone);
 

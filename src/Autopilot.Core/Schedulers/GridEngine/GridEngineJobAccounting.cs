@@ -50,6 +50,9 @@ public sealed class GridEngineJobAccounting(IProcessRunner runner, SchedulerOpti
         return found;
     }
 
+    /// <summary>Grid Engine has no per-account usage figure to compare with (qacct sums are per owner or project, over the whole file).</summary>
+    public Task<string?> AccountUsageAsync(string account, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
     /// <summary>"123" of a pilot "123" or of an array element "123.4".</summary>
     public static string JobNumber(string id)
     {

@@ -54,6 +54,9 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
         return found;
     }
 
+    public async Task<string?> AccountUsageAsync(string account, CancellationToken cancellationToken) =>
+        await SlurmUsageCheck.DescribeAsync(runner, options, account, cancellationToken).ConfigureAwait(false);
+
     /// <summary>True when sacct says there is no accounting database (slurmdbd) to read.</summary>
     public static bool IsStorageDisabled(string stderr) =>
         stderr.Contains("accounting storage is disabled", StringComparison.OrdinalIgnoreCase);

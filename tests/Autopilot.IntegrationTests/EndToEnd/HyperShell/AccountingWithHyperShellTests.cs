@@ -20,7 +20,7 @@ public sealed class AccountingWithHyperShellTests(ITestOutputHelper output)
     [Fact]
     public async Task Slurm_report_pilot_time_agrees_with_sacct_and_busy_time_with_the_task_table()
     {
-        await RunAsync("slurm", async ids =>
+        var pool = await RunAsync("slurm", async ids =>
         {
             // No slurmdbd on the test cluster: sacct -c (the job completion log), as Autopilot reads it.
             var sacct = await TestServices.RunAsync("sacct", ["-c", "--parsable2", "--noheader", "-X", "-j", string.Join(',', ids), "--format=JobID,Start,End"],
@@ -29,12 +29,22 @@ public sealed class AccountingWithHyperShellTests(ITestOutputHelper output)
                 .Select(l => l.Split('|'))
                 .ToDictionary(f => f[0], f => (DateTime.Parse(f[2], CultureInfo.InvariantCulture) - DateTime.Parse(f[1], CultureInfo.InvariantCulture)).TotalSeconds);
         });
+        await using (pool)
+        {
+            // The budget says where its usage comes from, and the optional sshare cross-check says
+            // that this Slurm (no slurmdbd) keeps no usage of its own.
+            var config = File.ReadAllText(pool.Harness.ConfigPath).Replace("[pool.scheduler]\n", "[pool.scheduler]\naccount = \"acct-check\"\n", StringComparison.Ordinal);
+            File.WriteAllText(pool.Harness.ConfigPath, config + "[pricing]\ncore_hour = 1\n[budget.pool.main]\namount = 1000\n[accounting]\nscheduler_usage_check = true\n");
+            var plan = await pool.PlanAsync();
+            Assert.StartsWith("Autopilot's own accounting", EndToEndHarness.Fact(plan, "budget_usage_from"), StringComparison.Ordinal);
+            Assert.Equal("sshare shows no usage for account acct-check: this Slurm keeps no usage (no slurmdbd, or the account is unknown to it)", EndToEndHarness.Fact(plan, "budget_scheduler_check"));
+        }
     }
 
     [Fact]
     public async Task Grid_engine_report_pilot_time_agrees_with_qacct_and_busy_time_with_the_task_table()
     {
-        await RunAsync("sge", async ids =>
+        await using var pool = await RunAsync("sge", async ids =>
         {
             var seconds = new Dictionary<string, double>();
             foreach (var id in ids)
@@ -49,10 +59,26 @@ public sealed class AccountingWithHyperShellTests(ITestOutputHelper output)
         });
     }
 
-    private async Task RunAsync(string kind, Func<IReadOnlyList<string>, Task<Dictionary<string, double>>> schedulerSeconds)
+    /// <summary>The scenario; returns the pool (the caller disposes it) for further checks.</summary>
+    private async Task<HyperShellPool> RunAsync(string kind, Func<IReadOnlyList<string>, Task<Dictionary<string, double>>> schedulerSeconds)
     {
         var harness = new EndToEndHarness();
-        await using var pool = new HyperShellPool(harness, await HyperShellSite.StartSqliteAsync(harness.Dir));
+        var pool = new HyperShellPool(harness, await HyperShellSite.StartSqliteAsync(harness.Dir));
+        try
+        {
+            await ScenarioAsync(pool, kind, schedulerSeconds);
+            return pool;
+        }
+        catch
+        {
+            await pool.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task ScenarioAsync(HyperShellPool pool, string kind, Func<IReadOnlyList<string>, Task<Dictionary<string, double>>> schedulerSeconds)
+    {
+        var harness = pool.Harness;
         // One pilot per submission (no array), two at most, three tasks each: each pilot runs tasks
         // for about 6 s, then idles 4 s before its client exits.
         pool.Configure(new HsPoolSettings { Kind = kind, MaxPilots = 2, MaxQueued = 2, MaxSubmitPerTick = 1, TasksPerPilot = 3, IdleTimeout = "4s", ScaleToZeroAfter = "5s" });
