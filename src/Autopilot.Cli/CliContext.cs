@@ -174,7 +174,12 @@ public sealed class CliContext : IDisposable
             async (stateDir, ct) => await OpenStoreAsync(stateDir, alerts, runner, loggers, time, ct).ConfigureAwait(false),
             metrics,
             scheduler => JobAccountingFactory.Create(scheduler, schedulerRunner, time),
-            (pool, stateDir) => pool.Demand.Kind == "hypershell" ? new HyperShellTaskUsage(pool.Demand, PilotLogFiles.Folder(stateDir, pool.Name)) : null);
+            (pool, stateDir) => pool.Demand.Kind switch
+            {
+                "hypershell" => new HyperShellTaskUsage(pool.Demand, PilotLogFiles.Folder(stateDir, pool.Name)),
+                "picas" => new DemandSources.PiCaS.PiCaSTaskUsage(pool.Demand, loggers.CreateLogger("Autopilot.PiCaS"), time),
+                _ => null,
+            });
     }
 
     /// <summary>The state store, with alerts when [alerts] sets a command or webhook.</summary>

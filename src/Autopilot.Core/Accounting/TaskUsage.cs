@@ -195,7 +195,7 @@ public static class TaskUsageRecorder
         {
             found = await usage.ReadAsync(rows, now, cancellationToken).ConfigureAwait(false);
         }
-        catch (TaskLogException ex)
+        catch (Exception ex) when (ex is TaskLogException or DemandSources.DemandException)
         {
             return $"cannot read busy time from {usage.Source}: {ex.Message}; asking again next tick";
         }

@@ -91,5 +91,24 @@ public sealed class TaskUsageTests : IDisposable
         Assert.Contains("asking again next tick", warning, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Picas_tokens_give_busy_time_per_pilot_from_lock_and_done()
+    {
+        // The shape pouchdb-server answers a _find with (captured here), tokens as the pilot loop writes them.
+        const string Answer = """
+            {"docs":[{"pilot":"42","lock":1000,"done":1010},{"pilot":"42","lock":1012,"done":1020},
+                     {"pilot":"77.undefined","lock":1000,"done":0},{"pilot":"other","lock":1000,"done":1001},{"lock":5,"done":6}],
+             "warning":"No matching index found, create an index to optimize query time."}
+            """;
+        var ended = DateTimeOffset.FromUnixTimeSeconds(1030);
+        PilotRecord Row(string id, DateTimeOffset? end) => new("p", id, ended.AddMinutes(-5), ended.AddMinutes(-4), end, 1, 1, 0, TimeSpan.FromHours(1), null, null, null);
+        var busy = Autopilot.DemandSources.PiCaS.PiCaSTaskUsage.Busy(Answer, [Row("42", ended), Row("77", ended), Row("99", null)], ended.AddSeconds(100));
+        Assert.Equal(new WorkerUsage(null, 18, 2), busy["42"]);
+        // Still locked when its (Grid Engine, non-array) pilot ended: counted until that end.
+        Assert.Equal(new WorkerUsage(null, 30, 1), busy["77"]);
+        Assert.Equal(new WorkerUsage(null, 0, 0), busy["99"]);
+        Assert.Throws<Autopilot.DemandSources.DemandException>(() => Autopilot.DemandSources.PiCaS.PiCaSTaskUsage.Busy("{\"error\":\"x\"}", [Row("42", ended)], ended));
+    }
+
     public void Dispose() => _dir.Dispose();
 }
