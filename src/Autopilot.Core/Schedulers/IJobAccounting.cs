@@ -52,6 +52,7 @@ public static class JobAccountingFactory
         {
             "slurm" => new Slurm.SlurmAccounting(runner, options, time.LocalTimeZone),
             "sge" => new GridEngine.GridEngineJobAccounting(runner, options, time.LocalTimeZone),
+            "pbs" => new Pbs.PbsAccounting(runner, options, time.LocalTimeZone),
             _ => null,
         };
     }

@@ -4,6 +4,7 @@ using Autopilot.Domain;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
 using Autopilot.Schedulers.GridEngine;
+using Autopilot.Schedulers.Pbs;
 using Autopilot.Schedulers.Slurm;
 using Autopilot.State;
 using Autopilot.Tests.DemandSources;
@@ -182,6 +183,38 @@ public sealed class SchedulerAccountingTests : IDisposable
         // -P layout of sshare with slurmdbd (hand-written: none here): the account line has no user.
         Assert.Equal(7200, SlurmUsageCheck.Parse("proj1||7200\nproj1|alice|3600\n", "proj1"));
         Assert.Equal(["-A", "proj1", "-o", "Account,User,RawUsage", "-n", "-P"], SlurmUsageCheck.Arguments("proj1"));
+    }
+
+    [Fact]
+    public void Pbs_job_history_gives_start_end_and_how_it_ended()
+    {
+        // A finished job (PBS 22.05, docker capture) and a running one (PBS 19, MetaCentrum): only the first has ended.
+        var done = Assert.Single(PbsAccounting.Parse(Fixture("pbs", "qstat_xf_F_json_finished_array_pbs22_spliced__baw_server.json"), Utc));
+        Assert.Equal(("0.725ccdf1a5fb", new DateTimeOffset(2022, 10, 11, 8, 13, 45, TimeSpan.Zero), new DateTimeOffset(2022, 10, 11, 8, 13, 47, TimeSpan.Zero), PilotEnd.Completed),
+            (done.Id, done.Started!.Value, done.Ended!.Value, done.End!.Value));
+        var running = Assert.Single(PbsAccounting.Parse(Fixture("pbs", "qstat_xf_F_json_running_pbs19__swrap.json"), Utc));
+        Assert.Equal((null, null), (running.Ended, running.End));
+        Assert.NotNull(running.Started);
+    }
+
+    [Fact]
+    public async Task Pbs_history_is_read_in_one_qstat_and_ids_the_server_forgot_are_skipped()
+    {
+        var log = Path.Combine(_dir.Path, "calls");
+        _dir.Script("qstat", $"""
+            echo "$*" >> '{log}'
+            cat '{SourcesTestPaths.Fixture("schedulers", "pbs", "qstat_xf_F_json_finished_array_pbs22_spliced__baw_server.json")}'
+            echo "qstat: Unknown Job Id 77.725ccdf1a5fb" >&2
+            exit 153
+            """);
+        var accounting = new PbsAccounting(new ProcessRunner(), new SchedulerOptions { Kind = "pbs", BinDir = _dir.Path }, Utc);
+        var found = await accounting.UsageAsync(["0.725ccdf1a5fb", "77.725ccdf1a5fb"], CancellationToken.None);
+        Assert.Equal("0.725ccdf1a5fb", Assert.Single(found).Id);
+        Assert.Equal(["-x -f -F json 0.725ccdf1a5fb 77.725ccdf1a5fb"], File.ReadAllLines(log));
+
+        _dir.Script("qstat", "echo 'qstat: Server not configured to maintain job history' >&2; exit 1");
+        var ex = await Assert.ThrowsAsync<SchedulerException>(() => accounting.UsageAsync(["1.x"], CancellationToken.None));
+        Assert.Contains("job history", ex.Message, StringComparison.Ordinal);
     }
 
     private static PilotRecord Row(string id, DateTimeOffset submitted, DateTimeOffset? ended) =>
