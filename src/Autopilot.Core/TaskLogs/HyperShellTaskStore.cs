@@ -107,27 +107,11 @@ public sealed partial class HyperShellTaskStore
             [.. names.Zip(clientIds, (n, id) => (n, id.ToLowerInvariant()))], ReadTimesAsync, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<ClientTaskTime>> ReadTimesAsync(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct)
-    {
-        var times = new List<ClientTaskTime>();
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            try
-            {
-                times.Add(new ClientTaskTime(
-                    Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!.ToLowerInvariant(),
-                    HyperShellTask.ParseTime(reader.GetValue(1), naiveZone) ?? throw new FormatException("start_time is empty"),
-                    HyperShellTask.ParseTime(reader.GetValue(2), naiveZone)));
-            }
-            catch (Exception ex) when (ex is FormatException or InvalidCastException)
-            {
-                throw new TaskLogException($"{where}: a task of client {Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)}: {ex.Message}", ex);
-            }
-        }
-
-        return times;
-    }
+    private static Task<IReadOnlyList<ClientTaskTime>> ReadTimesAsync(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct) =>
+        ReadRowsAsync(command, where, "a task of client", reader => new ClientTaskTime(
+            Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!.ToLowerInvariant(),
+            HyperShellTask.ParseTime(reader.GetValue(1), naiveZone) ?? throw new FormatException("start_time is empty"),
+            HyperShellTask.ParseTime(reader.GetValue(2), naiveZone)), ct);
 
     // The pool's demand.tag limits `logs` to the tasks the pool counts as its demand (issue 17).
     private string TagCondition(string join) => tag is null ? "" : join + tag.SqlCondition(!postgres);
@@ -209,37 +193,41 @@ public sealed partial class HyperShellTaskStore
         }
     }
 
-    private static async Task<IReadOnlyList<HyperShellTask>> ReadAsync(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct)
+    private static Task<IReadOnlyList<HyperShellTask>> ReadAsync(DbCommand command, string where, TimeZoneInfo naiveZone, CancellationToken ct) =>
+        ReadRowsAsync(command, where, "task", reader => new HyperShellTask(
+            Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!,
+            Text(reader, 1) ?? "",
+            Text(reader, 2),
+            HyperShellTask.ParseTime(reader.GetValue(3), naiveZone) ?? throw new FormatException("submit_time is empty"),
+            HyperShellTask.ParseTime(reader.GetValue(4), naiveZone),
+            HyperShellTask.ParseTime(reader.GetValue(5), naiveZone),
+            HyperShellTask.ParseTime(reader.GetValue(6), naiveZone),
+            reader.IsDBNull(7) ? null : Convert.ToInt32(reader.GetValue(7), CultureInfo.InvariantCulture),
+            reader.IsDBNull(8) ? 1 : Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture),
+            Text(reader, 9),
+            Text(reader, 10),
+            Text(reader, 11),
+            reader.IsDBNull(12) ? null : Convert.ToInt64(reader.GetValue(12), CultureInfo.InvariantCulture),
+            reader.IsDBNull(13) ? null : Convert.ToInt64(reader.GetValue(13), CultureInfo.InvariantCulture)), ct);
+
+    /// <summary>Every row read by <paramref name="read"/>; a value that cannot be read names the row (by its first column) and the database.</summary>
+    private static async Task<IReadOnlyList<T>> ReadRowsAsync<T>(DbCommand command, string where, string what, Func<DbDataReader, T> read, CancellationToken ct)
     {
-        var tasks = new List<HyperShellTask>();
+        var rows = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
             try
             {
-                tasks.Add(new HyperShellTask(
-                    Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!,
-                    Text(reader, 1) ?? "",
-                    Text(reader, 2),
-                    HyperShellTask.ParseTime(reader.GetValue(3), naiveZone) ?? throw new FormatException("submit_time is empty"),
-                    HyperShellTask.ParseTime(reader.GetValue(4), naiveZone),
-                    HyperShellTask.ParseTime(reader.GetValue(5), naiveZone),
-                    HyperShellTask.ParseTime(reader.GetValue(6), naiveZone),
-                    reader.IsDBNull(7) ? null : Convert.ToInt32(reader.GetValue(7), CultureInfo.InvariantCulture),
-                    reader.IsDBNull(8) ? 1 : Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture),
-                    Text(reader, 9),
-                    Text(reader, 10),
-                    Text(reader, 11),
-                    reader.IsDBNull(12) ? null : Convert.ToInt64(reader.GetValue(12), CultureInfo.InvariantCulture),
-                    reader.IsDBNull(13) ? null : Convert.ToInt64(reader.GetValue(13), CultureInfo.InvariantCulture)));
+                rows.Add(read(reader));
             }
             catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
             {
-                throw new TaskLogException($"{where}: task {Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)}: {ex.Message}", ex);
+                throw new TaskLogException($"{where}: {what} {Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)}: {ex.Message}", ex);
             }
         }
 
-        return tasks;
+        return rows;
     }
 
     private static string? Text(DbDataReader reader, int i) =>

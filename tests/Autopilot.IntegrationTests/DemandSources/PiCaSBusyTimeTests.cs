@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Autopilot.Accounting;
-using Autopilot.Configuration;
 using Autopilot.DemandSources.PiCaS;
 using Autopilot.IntegrationTests.Infrastructure;
 using Autopilot.State;
@@ -22,15 +21,7 @@ public sealed class PiCaSBusyTimeTests(PiCaSDatabaseFixture db) : IClassFixture<
         await PutAsync(pilot, t0 + 40, t0 + 45);
         await PutAsync(sgeStyle + ".undefined", t0, t0 + 12); // the Grid Engine template outside an array
 
-        var options = new DemandOptions
-        {
-            Kind = "picas",
-            Url = TestServices.CouchDbUrl.ToString(),
-            Database = db.Database,
-            User = TestServices.CouchDbUser,
-            PasswordFile = TestServices.CouchDbPasswordFile,
-            Timeout = TimeSpan.FromSeconds(10),
-        };
+        var options = db.Options;
         var usage = new PiCaSTaskUsage(options, NullLogger.Instance, TimeProvider.System);
         var end = DateTimeOffset.FromUnixTimeSeconds(t0 + 60);
         PilotRecord Row(string id) => new("p", id, end.AddMinutes(-2), end.AddMinutes(-1), end, 1, 1, 0, TimeSpan.FromHours(1), null, null, "gone");

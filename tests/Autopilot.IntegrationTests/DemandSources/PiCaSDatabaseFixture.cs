@@ -25,6 +25,17 @@ public sealed class PiCaSDatabaseFixture : IAsyncLifetime
 
     public string Database { get; } = TestServices.UniqueName("apit_picas_");
 
+    /// <summary>A picas demand source's settings for this database, as the test service's admin.</summary>
+    public Autopilot.Configuration.DemandOptions Options => new()
+    {
+        Kind = "picas",
+        Url = TestServices.CouchDbUrl.ToString(),
+        Database = Database,
+        User = TestServices.CouchDbUser,
+        PasswordFile = TestServices.CouchDbPasswordFile,
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
     public async Task InitializeAsync()
     {
         using var http = await TestServices.OpenCouchDbAsync(CancellationToken.None);

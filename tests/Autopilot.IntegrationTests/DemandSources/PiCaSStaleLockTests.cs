@@ -18,15 +18,7 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
 {
     private static readonly TimeSpan Limit = TimeSpan.FromHours(1);
 
-    private DemandOptions Options => new()
-    {
-        Kind = "picas",
-        Url = TestServices.CouchDbUrl.ToString(),
-        Database = db.Database,
-        User = TestServices.CouchDbUser,
-        PasswordFile = TestServices.CouchDbPasswordFile,
-        Timeout = TimeSpan.FromSeconds(10),
-    };
+    private DemandOptions Options => db.Options;
 
     private PiCaSStaleLocks Locks => new(Options, NullLogger.Instance, TimeProvider.System);
 

@@ -56,9 +56,7 @@ public sealed class SchedulerAccountingTests : IDisposable
     [Fact]
     public async Task Without_slurmdbd_sacct_falls_back_to_the_job_completion_log_once()
     {
-        var log = Path.Combine(_dir.Path, "calls");
-        _dir.Script("sacct", $"""
-            echo "$*" >> '{log}'
+        var log = FakeCommand("sacct", $"""
             case " $* " in
               *" -c "*) cat '{SourcesTestPaths.Fixture("schedulers", "slurm", "sacct_c_accounting_format__local_capture.txt")}' ;;
               *) cat '{SourcesTestPaths.Fixture("schedulers", "slurm", "sacct_storage_disabled_stderr__local_capture.txt")}' >&2; exit 1 ;;
@@ -97,9 +95,7 @@ public sealed class SchedulerAccountingTests : IDisposable
     [Fact]
     public async Task Qacct_runs_once_per_job_number_skips_jobs_it_does_not_know_yet_and_stops_at_the_tick_bound()
     {
-        var log = Path.Combine(_dir.Path, "calls");
-        _dir.Script("qacct", $"""
-            echo "$*" >> '{log}'
+        var log = FakeCommand("qacct", $"""
             case "$2" in
               368) cat '{SourcesTestPaths.Fixture("schedulers", "sge", "real_qacct_j_array_two_tasks__sge819.txt")}' ;;
               *) echo "error: job id $2 not found" >&2; exit 1 ;;
@@ -200,9 +196,7 @@ public sealed class SchedulerAccountingTests : IDisposable
     [Fact]
     public async Task Pbs_history_is_read_in_one_qstat_and_ids_the_server_forgot_are_skipped()
     {
-        var log = Path.Combine(_dir.Path, "calls");
-        _dir.Script("qstat", $"""
-            echo "$*" >> '{log}'
+        var log = FakeCommand("qstat", $"""
             cat '{SourcesTestPaths.Fixture("schedulers", "pbs", "qstat_xf_F_json_finished_array_pbs22_spliced__baw_server.json")}'
             echo "qstat: Unknown Job Id 77.725ccdf1a5fb" >&2
             exit 153
@@ -215,6 +209,14 @@ public sealed class SchedulerAccountingTests : IDisposable
         _dir.Script("qstat", "echo 'qstat: Server not configured to maintain job history' >&2; exit 1");
         var ex = await Assert.ThrowsAsync<SchedulerException>(() => accounting.UsageAsync(["1.x"], CancellationToken.None));
         Assert.Contains("job history", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A command in the temporary folder that appends its arguments to a log (returned) and then runs <paramref name="body"/>.</summary>
+    private string FakeCommand(string name, string body)
+    {
+        var log = Path.Combine(_dir.Path, "calls");
+        _dir.Script(name, $"echo \"$*\" >> '{log}'\n{body}");
+        return log;
     }
 
     private static PilotRecord Row(string id, DateTimeOffset submitted, DateTimeOffset? ended) =>
