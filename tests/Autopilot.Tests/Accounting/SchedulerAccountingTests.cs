@@ -76,6 +76,30 @@ public sealed class SchedulerAccountingTests : IDisposable
     }
 
     [Fact]
+    public void The_job_completion_log_file_gives_array_ids_memory_and_submit_times()
+    {
+        var rows = SlurmAccounting.ParseCompletionLog(Fixture("slurm", "jobcomp_filetxt_array_and_plain_slurm22.05__autopilot.txt"), Utc).ToDictionary(r => r.Id);
+        Assert.Equal(["10", "1_4", "49"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new JobUsage("1_4", new DateTimeOffset(2026, 11, 21, 23, 52, 5, TimeSpan.Zero), new DateTimeOffset(2026, 11, 21, 23, 52, 6, TimeSpan.Zero),
+            new DateTimeOffset(2026, 11, 21, 23, 53, 6, TimeSpan.Zero), 1, 1, 1000, "COMPLETED", PilotEnd.Completed), rows["1_4"]);
+        Assert.Equal((PilotEnd.Failed, PilotEnd.Walltime), (rows["10"].End, rows["49"].End));
+    }
+
+    [Fact]
+    public async Task Without_slurmdbd_a_readable_jobcomp_file_is_read_directly_so_array_elements_are_found()
+    {
+        var logFile = Path.Combine(_dir.Path, "jobcomp.log");
+        File.Copy(SourcesTestPaths.Fixture("schedulers", "slurm", "jobcomp_filetxt_array_and_plain_slurm22.05__autopilot.txt"), logFile);
+        var log = FakeCommand("sacct", $"cat '{SourcesTestPaths.Fixture("schedulers", "slurm", "sacct_storage_disabled_stderr__local_capture.txt")}' >&2; exit 1");
+        _dir.Script("scontrol", $"echo 'JobCompType             = jobcomp/filetxt'; echo 'JobCompLoc              = {logFile}'");
+        var accounting = new SlurmAccounting(new ProcessRunner(), new SchedulerOptions { Kind = "slurm", BinDir = _dir.Path }, Utc);
+        Assert.Equal(["1_4", "49"], (await accounting.UsageAsync(["1_4", "49", "999"], CancellationToken.None)).Select(u => u.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(SlurmAccounting.CompletionLogSource, accounting.Source);
+        Assert.Single(await accounting.UsageAsync(["10"], CancellationToken.None));
+        Assert.Single(File.ReadAllLines(log)); // sacct once (it said storage is disabled), then only the file
+    }
+
+    [Fact]
     public void Qacct_gives_times_slots_and_the_requested_memory()
     {
         var zone = TimeZoneInfo.Utc; // the capture's local zone was UTC

@@ -23,9 +23,24 @@ public static class JobCompLog
     /// <summary>Parses log lines into sacct-shaped rows: Id is <c>N_i</c> for array elements, RawId the element's own job id.</summary>
     public static IReadOnlyList<SacctRow> Parse(string text, TimeZoneInfo? zone = null)
     {
-        ArgumentNullException.ThrowIfNull(text);
         zone ??= TimeZoneInfo.Local;
-        var rows = new List<SacctRow>();
+        return Records(text).Select(r => new SacctRow(
+            r.Id,
+            r.Fields["JobId"],
+            r.Fields.GetValueOrDefault("Name") ?? "",
+            r.Fields["JobState"],
+            r.Fields.GetValueOrDefault("ExitCode") ?? "",
+            Time(r.Fields.GetValueOrDefault("StartTime"), zone),
+            Time(r.Fields.GetValueOrDefault("EndTime"), zone))).ToList();
+    }
+
+    /// <summary>
+    /// Every job line with its fields by key (JobId and JobState always present) and its id as it
+    /// was submitted and listed: <c>N_i</c> for an array element, else the job id.
+    /// </summary>
+    public static IEnumerable<(string Id, IReadOnlyDictionary<string, string> Fields)> Records(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
@@ -35,7 +50,7 @@ public static class JobCompLog
             }
 
             var fields = Fields(line);
-            if (!fields.TryGetValue("JobId", out var jobId) || !fields.TryGetValue("JobState", out var state))
+            if (!fields.TryGetValue("JobId", out var jobId) || !fields.ContainsKey("JobState"))
             {
                 continue;
             }
@@ -44,17 +59,8 @@ public static class JobCompLog
                 && arrayJob.Length > 0 && task.Length > 0 && arrayJob != "0"
                 ? $"{arrayJob}_{task}"
                 : jobId;
-            rows.Add(new SacctRow(
-                id,
-                jobId,
-                fields.GetValueOrDefault("Name") ?? "",
-                state,
-                fields.GetValueOrDefault("ExitCode") ?? "",
-                Time(fields.GetValueOrDefault("StartTime"), zone),
-                Time(fields.GetValueOrDefault("EndTime"), zone)));
+            yield return (id, fields);
         }
-
-        return rows;
     }
 
     /// <summary>Splits a line at the known keys, so a value with a space (a WorkDir) stays whole.</summary>
@@ -85,7 +91,8 @@ public static class JobCompLog
         return fields;
     }
 
-    private static DateTimeOffset? Time(string? text, TimeZoneInfo zone)
+    /// <summary>A local time of the log (<c>2026-11-21T23:52:06</c>); null when empty or unreadable.</summary>
+    public static DateTimeOffset? Time(string? text, TimeZoneInfo zone)
     {
         if (string.IsNullOrEmpty(text) || !DateTime.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {

@@ -7,8 +7,9 @@ namespace Autopilot.Schedulers.Slurm;
 /// <summary>
 /// A batch of jobs from Slurm's accounting: one <c>sacct --parsable2 --noheader -X -j a,b,c
 /// --format=...</c> per call. Without slurmdbd (AccountingStorageType=accounting_storage/none) sacct
-/// refuses ("Slurm accounting storage is disabled"); then the same query goes to the job completion
-/// log (<c>sacct -c</c>), which has times, cores and nodes but no memory.
+/// refuses ("Slurm accounting storage is disabled"); then the job completion log is read: its file
+/// directly when it is jobcomp/filetxt and readable here (array ids, memory), else through
+/// <c>sacct -c</c>, which has times, cores and nodes but no memory and no array ids.
 /// </summary>
 public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions options, TimeZoneInfo zone) : IJobAccounting
 {
@@ -17,7 +18,11 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
 
     private const int Batch = 200;
 
+    /// <summary>The source when the job completion log file is read directly.</summary>
+    public const string CompletionLogSource = "jobcomp log";
+
     private string _source = "sacct";
+    private string? _logFile;
 
     public string Source => _source;
 
@@ -29,11 +34,26 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
         var found = new List<JobUsage>();
         foreach (var chunk in ids.Chunk(Batch))
         {
-            var result = await RunAsync(Arguments(chunk, completionLog: _source != "sacct"), cancellationToken).ConfigureAwait(false);
+            if (_logFile is not null)
+            {
+                found.AddRange(ReadCompletionLog(_logFile, chunk));
+                continue;
+            }
+
+            var result = await RunAsync("sacct", Arguments(chunk, completionLog: _source != "sacct"), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded && _source == "sacct" && IsStorageDisabled(result.StandardError))
             {
+                // No slurmdbd. A jobcomp/filetxt log is read directly: it has array ids, memory and
+                // submit times, which `sacct -c` cannot print.
+                if (await CompletionLogFileAsync(cancellationToken).ConfigureAwait(false) is { } file)
+                {
+                    (_source, _logFile) = (CompletionLogSource, file);
+                    found.AddRange(ReadCompletionLog(file, chunk));
+                    continue;
+                }
+
                 _source = "sacct -c";
-                result = await RunAsync(Arguments(chunk, completionLog: true), cancellationToken).ConfigureAwait(false);
+                result = await RunAsync("sacct", Arguments(chunk, completionLog: true), cancellationToken).ConfigureAwait(false);
             }
 
             if (!result.Succeeded)
@@ -56,6 +76,68 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
 
     public async Task<string?> AccountUsageAsync(string account, CancellationToken cancellationToken) =>
         await SlurmUsageCheck.DescribeAsync(runner, options, account, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The jobcomp/filetxt log named by `scontrol show config`, when this host can read it; else null (sacct -c is used).</summary>
+    private async Task<string?> CompletionLogFileAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var config = await RunAsync("scontrol", ["show", "config"], cancellationToken).ConfigureAwait(false);
+            return config.Succeeded && JobCompLog.FromConfig(config.StandardOutput) is ("jobcomp/filetxt", { Length: > 0 } location) && File.Exists(location) ? location : null;
+        }
+        catch (SchedulerException)
+        {
+            // A bin_dir that wraps only some commands: sacct -c still works.
+            return null;
+        }
+    }
+
+    private IEnumerable<JobUsage> ReadCompletionLog(string file, IReadOnlyCollection<string> ids)
+    {
+        string text;
+        try
+        {
+            text = JobCompLog.ReadTail(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SchedulerException($"reading the Slurm job completion log {file} failed: {ex.Message}", ex);
+        }
+
+        var wanted = ids.ToHashSet(StringComparer.Ordinal);
+        return ParseCompletionLog(text, zone).Where(u => wanted.Contains(u.Id));
+    }
+
+    /// <summary>
+    /// The jobs of a jobcomp/filetxt log (pure; a job requeued is logged again and the last line
+    /// counts): ids as submitted (<c>N_i</c> for array elements), SubmitTime, StartTime, EndTime,
+    /// ProcCnt ÷ NodeCnt cores per node, Tres <c>mem=</c> ÷ NodeCnt memory per node. NodeCnt 0 marks a
+    /// job that never got a node.
+    /// </summary>
+    public static IReadOnlyList<JobUsage> ParseCompletionLog(string text, TimeZoneInfo zone)
+    {
+        var byId = new Dictionary<string, JobUsage>(StringComparer.Ordinal);
+        foreach (var (id, f) in JobCompLog.Records(text))
+        {
+            var state = f["JobState"].Split(' ', 2)[0];
+            var nodes = Int(f.GetValueOrDefault("NodeCnt") ?? "");
+            var cpus = Int(f.GetValueOrDefault("ProcCnt") ?? "");
+            var perNode = nodes is > 0 ? nodes.Value : 1;
+            long? memory = Tres(f.GetValueOrDefault("Tres") ?? "").TryGetValue("mem", out var mem) ? JobAccountingFactory.MemoryMb(mem) : null;
+            byId[id] = new JobUsage(
+                id,
+                JobCompLog.Time(f.GetValueOrDefault("SubmitTime"), zone),
+                JobCompLog.Time(f.GetValueOrDefault("StartTime"), zone),
+                JobCompLog.Time(f.GetValueOrDefault("EndTime"), zone),
+                cpus is > 0 ? Math.Max(1, cpus.Value / perNode) : null,
+                nodes,
+                memory is > 0 ? memory / perNode : null,
+                state,
+                SlurmStates.MapEnd(state));
+        }
+
+        return [.. byId.Values];
+    }
 
     /// <summary>True when sacct says there is no accounting database (slurmdbd) to read.</summary>
     public static bool IsStorageDisabled(string stderr) =>
@@ -151,7 +233,7 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
 
     private static string Excerpt(string text) => text.Length <= 120 ? text : text[..120] + "...";
 
-    private Task<ProcessResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    private Task<ProcessResult> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -159,7 +241,7 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
             ["SLURM_TIME_FORMAT"] = "standard",
             ["SACCT_FORMAT"] = null,
         };
-        var spec = new ProcessSpec(JobAccountingFactory.Command(options, "sacct"), args, Environment: env, Timeout: options.CommandTimeout);
+        var spec = new ProcessSpec(JobAccountingFactory.Command(options, command), args, Environment: env, Timeout: options.CommandTimeout);
         return JobAccountingFactory.RunAsync(runner, spec, cancellationToken);
     }
 }
