@@ -38,9 +38,11 @@ public sealed partial class HyperShellTaskUsage(DemandOptions demand, string pil
     {
         ArgumentNullException.ThrowIfNull(rows);
         var clients = new Dictionary<string, string>(StringComparer.Ordinal);
+        // The folder is listed once a tick, and only while some pilot is not mapped yet.
+        var logs = rows.Any(r => r.ClientId is null) && Directory.Exists(pilotLogFolder) ? Directory.GetFiles(pilotLogFolder) : [];
         foreach (var row in rows)
         {
-            if ((row.ClientId ?? FindClientId(pilotLogFolder, row.PilotId)) is { } id)
+            if ((row.ClientId ?? FindClientId(logs, row.PilotId)) is { } id)
             {
                 clients[row.PilotId] = id;
             }
@@ -109,15 +111,16 @@ public sealed partial class HyperShellTaskUsage(DemandOptions demand, string pil
         return result;
     }
 
-    /// <summary>The HyperShell client id in the pilot's log files (those of its id in the pool's folder); null when none says it yet.</summary>
-    public static string? FindClientId(string folder, string pilotId)
+    /// <summary>The HyperShell client id in the pilot's log files (those of <paramref name="files"/> that name its id); null when none says it yet.</summary>
+    public static string? FindClientId(IReadOnlyList<string> files, string pilotId)
     {
-        if (!Directory.Exists(folder) || pilotId.Length == 0)
+        ArgumentNullException.ThrowIfNull(files);
+        if (pilotId.Length == 0)
         {
             return null;
         }
 
-        foreach (var file in Directory.EnumerateFiles(folder).Where(f => NamesPilot(Path.GetFileName(f), pilotId)).Order(StringComparer.Ordinal))
+        foreach (var file in files.Where(f => NamesPilot(Path.GetFileName(f), pilotId)).Order(StringComparer.Ordinal))
         {
             try
             {

@@ -53,6 +53,22 @@ public sealed class HyperShellTaskStorePostgresTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Task_times_of_given_clients_for_busy_time()
+    {
+        // Issue 16: a pilot's busy time is read by its HyperShell client id (uuid in PostgreSQL).
+        await using (var command = new NpgsqlCommand($"""UPDATE "{schema}".task SET client_id = 'c1e10000-0000-4000-8000-00000000000a' WHERE id IN ('aaaa1111-0000-4000-8000-000000000001', 'aaaa2222-0000-4000-8000-000000000002')""", admin))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var times = await Store().TaskTimesAsync(["C1E10000-0000-4000-8000-00000000000A", "00000000-0000-4000-8000-000000000000"], CancellationToken.None);
+        Assert.Equal(2, times.Count);
+        Assert.All(times, t => Assert.Equal("c1e10000-0000-4000-8000-00000000000a", t.ClientId));
+        Assert.Equal([new DateTimeOffset(2025, 3, 1, 10, 1, 2, TimeSpan.Zero), new DateTimeOffset(2025, 3, 1, 10, 2, 2, TimeSpan.Zero)], times.Select(t => t.Start).Order());
+        Assert.Equal((12.0, 2), Autopilot.Accounting.HyperShellTaskUsage.BusyByClient(times, DateTimeOffset.UtcNow)["c1e10000-0000-4000-8000-00000000000a"]);
+    }
+
+    [Fact]
     public async Task Recent_and_failed_newest_first()
     {
         var recent = await Store().RecentAsync(10, 0, failedOnly: false, CancellationToken.None);
