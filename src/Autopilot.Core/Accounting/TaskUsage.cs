@@ -39,7 +39,7 @@ public sealed partial class HyperShellTaskUsage(DemandOptions demand, string pil
         ArgumentNullException.ThrowIfNull(rows);
         var clients = new Dictionary<string, string>(StringComparer.Ordinal);
         // The folder is listed once a tick, and only while some pilot is not mapped yet.
-        var logs = rows.Any(r => r.ClientId is null) && Directory.Exists(pilotLogFolder) ? Directory.GetFiles(pilotLogFolder) : [];
+        var logs = rows.Any(r => r.ClientId is null) ? LogFiles(pilotLogFolder) : [];
         foreach (var row in rows)
         {
             if ((row.ClientId ?? FindClientId(logs, row.PilotId)) is { } id)
@@ -109,6 +109,19 @@ public sealed partial class HyperShellTaskUsage(DemandOptions demand, string pil
         }
 
         return result;
+    }
+
+    private static string[] LogFiles(string folder)
+    {
+        try
+        {
+            return Directory.Exists(folder) ? Directory.GetFiles(folder) : [];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable now: no pilot is mapped this tick, and the folder is listed again next tick.
+            return [];
+        }
     }
 
     /// <summary>The HyperShell client id in the pilot's log files (those of <paramref name="files"/> that name its id); null when none says it yet.</summary>

@@ -102,6 +102,39 @@ public sealed class TickEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Accounting_that_cannot_be_read_never_fails_the_tick_and_is_asked_again_next_tick()
+    {
+        // Issue 16: rows of pilots that ended are completed from the scheduler's accounting, once a tick.
+        var options = Options(0, Pool("acct", Database("acct", 20), maxPilots: 2));
+        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var books = new Mock<IJobAccounting>();
+        books.SetupGet(b => b.Source).Returns("fake");
+        books.SetupGet(b => b.MaxPerTick).Returns(100);
+        books.Setup(b => b.UsageAsync(It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(new SchedulerException("`fake` timed out"));
+        var components = production with { CreateAccounting = _ => books.Object };
+
+        var first = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        var ids = first.Pools[0].Submitted;
+        Assert.Equal(2, ids.Count);
+        var local = components.CreateScheduler(options.Pools[0].Scheduler, StateDir);
+        await local.CancelAsync(ids, CancellationToken.None);
+        books.Verify(b => b.UsageAsync(It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()), Times.Never); // nothing ended yet
+
+        var failing = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.True(failing.Ok, string.Join("; ", failing.Pools.Select(p => p.Summary)));
+        books.Verify(b => b.UsageAsync(It.Is<IReadOnlyList<string>>(l => l.Order().SequenceEqual(ids.Order())), It.IsAny<CancellationToken>()), Times.Once);
+
+        var end = DateTimeOffset.UtcNow;
+        books.Setup(b => b.UsageAsync(It.IsAny<IReadOnlyList<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(ids.Select(id => new JobUsage(id, null, end.AddSeconds(-30), end, 4, 1, 2048, "CANCELLED", PilotEnd.Cancelled)).ToList());
+        var answered = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.True(answered.Ok);
+        await using var store = await SqliteStateStore.OpenAsync(StateDir, CancellationToken.None);
+        var rows = await store.OpenPilotsAsync("acct", ids, CancellationToken.None);
+        Assert.All(rows.Where(r => ids.Contains(r.PilotId)), r => Assert.Equal(("fake", "Cancelled", 4, (long?)2048), (r.TimesFrom, r.EndState, r.Cpus, r.MemoryMb)));
+    }
+
+    [Fact]
     public async Task A_pool_whose_demand_cannot_be_read_does_nothing_and_the_tick_fails_but_other_pools_act()
     {
         var options = Options(0, Pool("broken", Path.Combine(_dir, "missing.db")), Pool("fine", Database("fine", 10)));
