@@ -240,6 +240,11 @@ public sealed class ReportTests
         Assert.True(exit == 0, error);
         Assert.Contains("\ntotal,6,17,136,147.5,SU,", output, StringComparison.Ordinal);
 
+        (exit, output, error) = await OpsTestSupport.Run("--config", config, "report", "--pilot", "c1");
+        Assert.True(exit == 0, error);
+        Assert.Contains("tasks      12 run, busy 3 h (75% of its run), idle 1 h", output, StringComparison.Ordinal);
+        Assert.Contains("times from the ticks (not completed from the scheduler's accounting)", output, StringComparison.Ordinal);
+
         (exit, output, error) = await OpsTestSupport.Run("--config", config, "report", "--pilot", "g1", "--format", "json");
         Assert.True(exit == 0, error);
         Assert.Contains("\"how\": \"Failed\"", output, StringComparison.Ordinal);
