@@ -14,7 +14,7 @@ public interface ITaskUsage
     /// <summary>Where it reads, for messages.</summary>
     string Source { get; }
 
-    /// <summary>The usage of each of <paramref name="rows"/>, by pilot id (a pilot whose worker ran no task: 0).</summary>
+    /// <summary>The usage of <paramref name="rows"/> by pilot id (a pilot whose worker ran no task: 0); a pilot nothing can be said of is left out.</summary>
     Task<IReadOnlyDictionary<string, WorkerUsage>> ReadAsync(IReadOnlyList<PilotRecord> rows, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
@@ -48,8 +48,10 @@ public sealed partial class HyperShellTaskUsage(DemandOptions demand, string pil
             }
         }
 
-        // The client logs its id with its first task: a pilot without one ran none (so far).
-        var result = rows.Where(r => !clients.ContainsKey(r.PilotId)).ToDictionary(r => r.PilotId, _ => new WorkerUsage(null, 0, 0), StringComparer.Ordinal);
+        // The client logs its id with its first task: a pilot whose log names none ran none (so
+        // far). A pilot without a log file here is unknown, not idle: it is left out.
+        var result = rows.Where(r => !clients.ContainsKey(r.PilotId) && logs.Any(f => NamesPilot(Path.GetFileName(f), r.PilotId)))
+            .ToDictionary(r => r.PilotId, _ => new WorkerUsage(null, 0, 0), StringComparer.Ordinal);
         foreach (var chunk in clients.Chunk(500))
         {
             var times = await _tasks.TaskTimesAsync([.. chunk.Select(c => c.Value)], cancellationToken).ConfigureAwait(false);

@@ -73,7 +73,7 @@ public sealed class TaskUsageTests : IDisposable
         await using var store = await SqliteStateStore.OpenAsync(stateDir, CancellationToken.None);
         var now = new DateTimeOffset(2026, 12, 6, 16, 30, 0, TimeSpan.Zero);
         PilotRecord Row(string id) => new("main", id, now.AddMinutes(-20), now.AddMinutes(-19), now.AddMinutes(-5), 1, 1, 0, TimeSpan.FromHours(1), null, null, "gone");
-        await store.SavePilotsAsync([Row("11"), Row("12"), Row("13") with { Ended = now.AddHours(-2) }], CancellationToken.None);
+        await store.SavePilotsAsync([Row("11"), Row("12"), Row("13") with { Ended = now.AddHours(-2) }, Row("14")], CancellationToken.None);
 
         var usage = new HyperShellTaskUsage(FixtureDb(), logs, TimeZoneInfo.Utc);
         var pool = new PoolOptions { Name = "main" };
@@ -81,8 +81,9 @@ public sealed class TaskUsageTests : IDisposable
         var rows = (await store.PilotsSinceAsync(now.AddDays(-1), CancellationToken.None)).ToDictionary(r => r.PilotId);
         Assert.Equal((Client, 0.058, 5), (rows["11"].ClientId, rows["11"].BusySeconds, rows["11"].Tasks));
         Assert.Equal(((string?)null, 0.0, 0), (rows["12"].ClientId, rows["12"].BusySeconds, rows["12"].Tasks));
-        // Ended more than SettleAfter ago: final, not read.
+        // Ended more than SettleAfter ago: final, not read. No log file of 14 here: unknown, not idle.
         Assert.Null(rows["13"].BusySeconds);
+        Assert.Null(rows["14"].BusySeconds);
 
         // A task database that cannot be read: a warning, the rows as they were.
         var broken = new HyperShellTaskUsage(new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = Path.Combine(_dir.Path, "missing.db") }, logs, TimeZoneInfo.Utc);
