@@ -53,6 +53,7 @@ public static class JobAccountingFactory
             "slurm" => new Slurm.SlurmAccounting(runner, options, time.LocalTimeZone),
             "sge" => new GridEngine.GridEngineJobAccounting(runner, options, time.LocalTimeZone),
             "pbs" => new Pbs.PbsAccounting(runner, options, time.LocalTimeZone),
+            "torque" => new Pbs.PbsAccounting(runner, options, time.LocalTimeZone, Pbs.PbsFlavor.Torque),
             _ => null,
         };
     }

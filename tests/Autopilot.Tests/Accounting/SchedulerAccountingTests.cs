@@ -218,6 +218,16 @@ public sealed class SchedulerAccountingTests : IDisposable
     }
 
     [Fact]
+    public void Torque_qstat_x_gives_start_completion_and_exit()
+    {
+        var done = Assert.Single(PbsAccounting.ParseTorque(Fixture("torque", "qstat_x_completed_multiline_sched_hint__batcheuphoria.xml"), Utc));
+        Assert.Equal(("4564045.pbsserver", DateTimeOffset.FromUnixTimeSeconds(1522939183), DateTimeOffset.FromUnixTimeSeconds(1522939194), PilotEnd.Completed),
+            (done.Id, done.Started!.Value, done.Ended!.Value, done.End!.Value));
+        var queued = Assert.Single(PbsAccounting.ParseTorque(Fixture("torque", "qstat_x_queued__batcheuphoria.xml"), Utc));
+        Assert.Equal(((DateTimeOffset?)null, (PilotEnd?)null), (queued.Ended, queued.End));
+    }
+
+    [Fact]
     public async Task Pbs_history_is_read_in_one_qstat_and_ids_the_server_forgot_are_skipped()
     {
         var log = FakeCommand("qstat", $"""

@@ -6,12 +6,13 @@ namespace Autopilot.Schedulers.Pbs;
 
 /// <summary>
 /// PBS Pro / OpenPBS job history: one <c>qstat -x -f -F json ID ID ...</c> per batch (job history
-/// must be on: server attribute job_history_enable). Start (<c>stime</c>), end (<c>obittime</c>) and
-/// how it ended (<c>Exit_status</c>); cores and memory stay what the pool asked
-/// for. An id the server no longer knows makes qstat exit non-zero with "Unknown Job Id" while it
-/// still prints the others: those are read.
+/// must be on: server attribute job_history_enable). Torque: <c>qstat -x ID ID ...</c> (XML), which
+/// shows a finished job for keep_completed seconds. Start (<c>stime</c>/<c>start_time</c>), end
+/// (<c>obittime</c>/<c>comp_time</c>) and how it ended (exit status); cores and memory stay what the
+/// pool asked for. An id the server no longer knows makes qstat exit non-zero with "Unknown Job Id"
+/// while it still prints the others: those are read.
 /// </summary>
-public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions options, TimeZoneInfo zone) : IJobAccounting
+public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions options, TimeZoneInfo zone, PbsFlavor flavor = PbsFlavor.PbsPro) : IJobAccounting
 {
     private const int Batch = 100;
 
@@ -25,7 +26,8 @@ public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions option
         var found = new List<JobUsage>();
         foreach (var chunk in ids.Chunk(Batch))
         {
-            var spec = new ProcessSpec(JobAccountingFactory.Command(options, "qstat"), ["-x", "-f", "-F", "json", .. chunk], Timeout: options.CommandTimeout);
+            IReadOnlyList<string> args = flavor == PbsFlavor.Torque ? ["-x", .. chunk] : ["-x", "-f", "-F", "json", .. chunk];
+            var spec = new ProcessSpec(JobAccountingFactory.Command(options, "qstat"), args, Timeout: options.CommandTimeout);
             var result = await JobAccountingFactory.RunAsync(runner, spec, cancellationToken).ConfigureAwait(false);
             var onlyUnknown = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(PbsParsers.IsUnknownJob);
             if (!result.Succeeded && (result.TimedOut || !onlyUnknown))
@@ -40,7 +42,7 @@ public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions option
 
             try
             {
-                found.AddRange(Parse(result.StandardOutput, zone));
+                found.AddRange(flavor == PbsFlavor.Torque ? ParseTorque(result.StandardOutput, zone) : Parse(result.StandardOutput, zone));
             }
             catch (FormatException ex)
             {
@@ -52,14 +54,18 @@ public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions option
     }
 
     /// <summary>The jobs of a <c>qstat -x -f -F json</c> answer (pure); an array's parent is no pilot and is left out.</summary>
-    public static IReadOnlyList<JobUsage> Parse(string output, TimeZoneInfo zone) =>
-        PbsParsers.ParseJson(output, zone).Jobs
-            .Where(j => !j.IsArrayParent)
+    public static IReadOnlyList<JobUsage> Parse(string output, TimeZoneInfo zone) => Usage(PbsParsers.ParseJson(output, zone).Jobs, PbsFlavor.PbsPro);
+
+    /// <summary>The jobs of a Torque <c>qstat -x</c> XML answer (pure).</summary>
+    public static IReadOnlyList<JobUsage> ParseTorque(string output, TimeZoneInfo zone) => Usage(TorqueXmlParser.Parse(output, zone), PbsFlavor.Torque);
+
+    private static List<JobUsage> Usage(IEnumerable<PbsJob> jobs, PbsFlavor flavor) =>
+        jobs.Where(j => !j.IsArrayParent)
             .Select(j =>
             {
-                var finished = PbsStates.Map(j.State, PbsFlavor.PbsPro).State == PilotState.Finished;
+                var finished = PbsStates.Map(j.State, flavor).State == PilotState.Finished;
                 return new JobUsage(j.Id, j.QueueTime, j.StartTime, finished ? j.EndTime : null, null, null, null, j.State,
-                    finished ? PbsStates.EndFromExit(j.ExitStatus, PbsFlavor.PbsPro, j.StartTime is not null) : null);
+                    finished ? PbsStates.EndFromExit(j.ExitStatus, flavor, j.StartTime is not null) : null);
             })
             .ToList();
 
