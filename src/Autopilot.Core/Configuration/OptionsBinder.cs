@@ -400,7 +400,7 @@ internal static partial class OptionsBinder
             BinDir = r.OptionalPath("bin_dir"),
         };
         // Refused at load, not only by `check`: such a pool would never see its own pilots.
-        foreach (var problem in Schedulers.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
+        foreach (var problem in Schedulers.Common.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
         {
             r.Error("extra_args", problem["scheduler.".Length..]);
         }

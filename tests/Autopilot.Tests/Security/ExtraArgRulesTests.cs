@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.Schedulers;
+using Autopilot.Schedulers.Common;
 using Autopilot.Schedulers.GridEngine;
 using Autopilot.Schedulers.Lsf;
 using Autopilot.Schedulers.Pbs;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Autopilot.Domain;
-using Autopilot.Schedulers.Pbs;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Lsf;
 
@@ -72,7 +72,7 @@ public static partial class LsfParsers
         var start = LenientJsonReader.FindJsonStart(stdout);
         if (start < 0)
         {
-            throw new FormatException(stdout.Trim().Length == 0 ? "bjobs printed nothing (expected JSON)" : $"bjobs printed no JSON object: '{PbsParsers.Clip(stdout.Trim())}'");
+            throw new FormatException(stdout.Trim().Length == 0 ? "bjobs printed nothing (expected JSON)" : $"bjobs printed no JSON object: '{ErrorText.Clip(stdout.Trim())}'");
         }
 
         CheckPrefix(stdout[..start]);
@@ -293,7 +293,7 @@ public static partial class LsfParsers
             }
             else
             {
-                throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
+                throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{ErrorText.Clip(line.ToString())}'");
             }
 
             for (var i = 0; i < names.Length; i++)
@@ -338,7 +338,7 @@ public static partial class LsfParsers
 
             if (header is null)
             {
-                throw new FormatException($"line {lineNo}: expected the JOBID header but found '{PbsParsers.Clip(line)}'");
+                throw new FormatException($"line {lineNo}: expected the JOBID header but found '{ErrorText.Clip(line)}'");
             }
 
             if (char.IsWhiteSpace(line[0]))
@@ -350,7 +350,7 @@ public static partial class LsfParsers
             var m = TableRow().Match(line);
             if (!m.Success)
             {
-                throw new FormatException($"line {lineNo}: not a bjobs row: '{PbsParsers.Clip(line)}'");
+                throw new FormatException($"line {lineNo}: not a bjobs row: '{ErrorText.Clip(line)}'");
             }
 
             var stat = m.Groups["stat"].Value;
@@ -368,7 +368,7 @@ public static partial class LsfParsers
             var tm = TrailingTime().Match(nameAndTime);
             if (!tm.Success)
             {
-                throw new FormatException($"line {lineNo}: no SUBMIT_TIME after the job name: '{PbsParsers.Clip(line)}'");
+                throw new FormatException($"line {lineNo}: no SUBMIT_TIME after the job name: '{ErrorText.Clip(line)}'");
             }
 
             var name = nameAndTime[..tm.Index].Trim();
@@ -401,7 +401,7 @@ public static partial class LsfParsers
     {
         ArgumentNullException.ThrowIfNull(stdout);
         var m = SubmitLine().Match(stdout);
-        return m.Success ? m.Groups[1].Value : throw new FormatException($"bsub printed no 'Job <N> is submitted' line: '{PbsParsers.Clip(stdout.Trim())}'");
+        return m.Success ? m.Groups[1].Value : throw new FormatException($"bsub printed no 'Job <N> is submitted' line: '{ErrorText.Clip(stdout.Trim())}'");
     }
 
     [GeneratedRegex(@"Job <(\d+)> is submitted to (?:default )?queue <[^>]*>")]
@@ -433,7 +433,7 @@ public static partial class LsfParsers
         {
             if (line.Trim().Length > 0 && !IsBanner(line))
             {
-                throw new FormatException($"unexpected text before the JSON: '{PbsParsers.Clip(line.Trim())}'");
+                throw new FormatException($"unexpected text before the JSON: '{ErrorText.Clip(line.Trim())}'");
             }
         }
     }
@@ -555,7 +555,7 @@ public static partial class LsfParsers
     private static DateTimeOffset? TryParseShort(ReadOnlySpan<char> t, DateTimeOffset now, TimeZoneInfo zone)
     {
         var p = 0;
-        if (!PbsTime.Word(t, ref p, out var mon) || !PbsTime.Number(t, ref p, out var day) || !PbsTime.Number(t, ref p, out var hh, ':') || !PbsTime.Number(t, ref p, out var mm))
+        if (!TimeTokens.Word(t, ref p, out var mon) || !TimeTokens.Number(t, ref p, out var day) || !TimeTokens.Number(t, ref p, out var hh, ':') || !TimeTokens.Number(t, ref p, out var mm))
         {
             return null;
         }
@@ -564,7 +564,7 @@ public static partial class LsfParsers
         if (p < t.Length && t[p] == ':')
         {
             p++;
-            if (!PbsTime.Number(t, ref p, out ss))
+            if (!TimeTokens.Number(t, ref p, out ss))
             {
                 return null;
             }
@@ -576,7 +576,7 @@ public static partial class LsfParsers
             return null;
         }
 
-        var month = PbsTime.MonthNumber(mon);
+        var month = TimeTokens.MonthNumber(mon);
         if (month == 0 || day is < 1 or > 31 || hh > 23 || mm > 59 || ss > 59)
         {
             return null;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Pbs;
 
@@ -220,7 +221,7 @@ public static partial class PbsParsers
 
             if (!inJob)
             {
-                throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{Clip(line.ToString())}'");
+                throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{ErrorText.Clip(line.ToString())}'");
             }
 
             if (line[0] == '\t')
@@ -253,7 +254,7 @@ public static partial class PbsParsers
                     continue;
                 }
 
-                throw new FormatException($"line {lineNo}: expected 'key = value' but found '{Clip(line.ToString())}'");
+                throw new FormatException($"line {lineNo}: expected 'key = value' but found '{ErrorText.Clip(line.ToString())}'");
             }
 
             Flush();
@@ -317,7 +318,7 @@ public static partial class PbsParsers
                     var fields = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                     if (fields.Length != columns.Count)
                     {
-                        throw new FormatException($"line {i + 1}: {fields.Length} fields where the header has {columns.Count}: '{Clip(row)}'");
+                        throw new FormatException($"line {i + 1}: {fields.Length} fields where the header has {columns.Count}: '{ErrorText.Clip(row)}'");
                     }
 
                     jobs.Add(new PbsJob(
@@ -385,7 +386,7 @@ public static partial class PbsParsers
             }
         }
 
-        return id ?? throw new FormatException($"qsub printed no job id: '{Clip(stdout.Trim())}'");
+        return id ?? throw new FormatException($"qsub printed no job id: '{ErrorText.Clip(stdout.Trim())}'");
     }
 
     [GeneratedRegex(@"^\d+(\[\d*\])?(\.[A-Za-z0-9_.\-]+)?$")]
@@ -480,5 +481,4 @@ public static partial class PbsParsers
         return outcomes;
     }
 
-    internal static string Clip(string s) => s.Length <= 120 ? s : s[..120] + "...";
 }

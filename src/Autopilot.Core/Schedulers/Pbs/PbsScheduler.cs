@@ -2,6 +2,7 @@ using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +15,7 @@ namespace Autopilot.Schedulers.Pbs;
 /// </summary>
 public sealed class PbsScheduler : IScheduler
 {
-    private readonly IProcessRunner _runner;
+    private readonly CommandRunner _commands;
     private readonly ILogger _logger;
     private readonly SchedulerOptions _defaults;
     private readonly TimeZoneInfo _zone;
@@ -35,9 +36,9 @@ public sealed class PbsScheduler : IScheduler
         }
 
         Kind = kind;
-        _runner = runner;
         _logger = logger ?? NullLogger.Instance;
         _defaults = defaults ?? new SchedulerOptions { Kind = kind };
+        _commands = new CommandRunner(runner, _defaults, (_, ex) => $"{kind}: {ex.Message}");
         _zone = zone ?? TimeZoneInfo.Local;
     }
 
@@ -88,7 +89,7 @@ public sealed class PbsScheduler : IScheduler
         // Batches keep the command line bounded however many pilots a scale-in cancels.
         foreach (var batch in pilotIds.Distinct(StringComparer.Ordinal).Chunk(100))
         {
-            var result = await RunAsync(_defaults, "qdel", batch, cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(_defaults, "qdel", batch, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 continue;
@@ -113,7 +114,7 @@ public sealed class PbsScheduler : IScheduler
             return new SubmitTest(false, true, null, $"{Kind} has no dry-run submission; no queue is set, so the server's default queue is used");
         }
 
-        return SubmitTest.QueueLookup(Kind, await RunAsync(request.Scheduler, "qstat", ["-Q", request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
+        return SubmitTest.QueueLookup(Kind, await _commands.RunAsync(request.Scheduler, "qstat", ["-Q", request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
@@ -156,14 +157,14 @@ public sealed class PbsScheduler : IScheduler
     private static List<string> Validate(SchedulerOptions o, string jobName, PbsFlavor? flavor)
     {
         var problems = new List<string>();
-        ArgumentRules.CheckCommon(problems, o);
+        SettingChecks.CheckCommon(problems, o);
         problems.AddRange(ExtraArgRules.Pbs.Check(o.ExtraArgs));
-        ArgumentRules.CheckPlain(problems, "scheduler.queue", o.Queue);
-        ArgumentRules.CheckPlain(problems, "scheduler.account", o.Account);
+        SettingChecks.CheckPlain(problems, "scheduler.queue", o.Queue);
+        SettingChecks.CheckPlain(problems, "scheduler.account", o.Account);
         if (flavor == PbsFlavor.Torque)
         {
             // Torque before 6 cuts or rejects longer names; a cut name would no longer match the pool.
-            ArgumentRules.CheckJobName(problems, jobName, 15, "Torque", " (older versions); shorten job_prefix or the pool name");
+            SettingChecks.CheckJobName(problems, jobName, 15, "Torque", " (older versions); shorten job_prefix or the pool name");
             if (o.ExtraArgs.Contains("-J"))
             {
                 problems.Add("scheduler.extra_args: Torque's qsub has no -J (arrays are -t); it fails with exit 2");
@@ -171,7 +172,7 @@ public sealed class PbsScheduler : IScheduler
         }
         else
         {
-            ArgumentRules.CheckJobName(problems, jobName, 236, "PBS Pro");
+            SettingChecks.CheckJobName(problems, jobName, 236, "PBS Pro");
             if (jobName.Length > 0 && !char.IsAsciiLetter(jobName[0]))
             {
                 problems.Add($"job_prefix: job name '{jobName}' must start with a letter for PBS");
@@ -185,7 +186,7 @@ public sealed class PbsScheduler : IScheduler
     {
         var args = BuildSubmitArgs(request, flavor, arraySize);
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        var result = await RunAsync(request.Scheduler, "qsub", args, cancellationToken, env).ConfigureAwait(false);
+        var result = await _commands.RunAsync(request.Scheduler, "qsub", args, cancellationToken, env).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new SchedulerException($"{Kind}: submit failed: {result.Describe()}");
@@ -243,7 +244,7 @@ public sealed class PbsScheduler : IScheduler
         args.AddRange(["-o", request.LogDirectory, "-e", request.LogDirectory]);
         if (request.Environment is { Count: > 0 } env)
         {
-            var bad = env.Keys.FirstOrDefault(k => !ArgumentRules.IsEnvName(k));
+            var bad = env.Keys.FirstOrDefault(k => !SettingChecks.IsEnvName(k));
             if (bad is not null)
             {
                 throw new SchedulerException($"pbs: environment variable name '{bad}' cannot be passed with qsub -v");
@@ -316,7 +317,7 @@ public sealed class PbsScheduler : IScheduler
                 args.AddRange(["-u", user]);
             }
 
-            var result = await RunAsync(_defaults, "qstat", args, cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(_defaults, "qstat", args, cancellationToken).ConfigureAwait(false);
             var stderr = result.StandardError;
             if (!result.Succeeded)
             {
@@ -367,7 +368,7 @@ public sealed class PbsScheduler : IScheduler
 
                 if (listing.PlainTextPrefix is not null)
                 {
-                    throw new FormatException($"plain text before the JSON: '{PbsParsers.Clip(listing.PlainTextPrefix)}'");
+                    throw new FormatException($"plain text before the JSON: '{ErrorText.Clip(listing.PlainTextPrefix)}'");
                 }
 
                 if (!listing.HasJobsKey && stderr.Trim().Length > 0)
@@ -421,7 +422,7 @@ public sealed class PbsScheduler : IScheduler
                 return again;
             }
 
-            var result = await RunAsync(options, "qstat", ["--version"], cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(options, "qstat", ["--version"], cancellationToken).ConfigureAwait(false);
             var flavor = PbsParsers.ParseVersion(result.StandardOutput + "\n" + result.StandardError);
             if (result.TimedOut || flavor is null)
             {
@@ -435,22 +436,6 @@ public sealed class PbsScheduler : IScheduler
         finally
         {
             _detectGate.Release();
-        }
-    }
-
-    private async Task<ProcessResult> RunAsync(SchedulerOptions options, string command, IReadOnlyList<string> args, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? env = null)
-    {
-        var binDir = options.BinDir ?? _defaults.BinDir;
-        var file = string.IsNullOrEmpty(binDir) ? command : Path.Combine(binDir, command);
-        var timeout = options.CommandTimeout > TimeSpan.Zero ? options.CommandTimeout : _defaults.CommandTimeout;
-        var spec = new ProcessSpec(file, args, Environment: env, Timeout: timeout);
-        try
-        {
-            return await _runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new SchedulerException($"{Kind}: {ex.Message}", ex);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Pbs;
 
@@ -36,7 +37,7 @@ public static class TorqueXmlParser
         var dataStart = text.IndexOf("<Data>", StringComparison.Ordinal);
         if (dataStart < 0)
         {
-            throw new FormatException($"qstat -x printed no <Data> element: '{PbsParsers.Clip(text.Trim())}'");
+            throw new FormatException($"qstat -x printed no <Data> element: '{ErrorText.Clip(text.Trim())}'");
         }
 
         var dataEnd = text.IndexOf("</Data>", dataStart, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+
 namespace Autopilot.Schedulers.Slurm;
 
 /// <summary>A column of squeue output the parser understands.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Slurm;
 
@@ -940,37 +941,6 @@ public static class SlurmParser
         }
 
         return new string(chars) + (text.Length > 200 ? "..." : "");
-    }
-
-    /// <summary>Job names, states and reasons repeat on every line; one string each.</summary>
-    private sealed class StringPool
-    {
-        private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-
-        public StringPool() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        public string Get(ReadOnlySpan<char> value)
-        {
-            if (value.IsEmpty)
-            {
-                return "";
-            }
-
-            if (_lookup.TryGetValue(value, out var s))
-            {
-                return s;
-            }
-
-            if (_map.Count > 4096)
-            {
-                return value.ToString();
-            }
-
-            s = value.ToString();
-            _map[s] = s;
-            return s;
-        }
     }
 
     /// <summary>Parses yyyy-MM-ddTHH:mm:ss by hand and caches the zone offset per hour: 100,000 rows stay cheap.</summary>

@@ -1,4 +1,5 @@
-namespace Autopilot.Schedulers;
+
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// What a scheduler's <c>extra_args</c> may not set, because Autopilot sets it and relies on it: the

@@ -1,13 +1,13 @@
 using System.Text.RegularExpressions;
 using Autopilot.Configuration;
 
-namespace Autopilot.Schedulers.Pbs;
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// Checks shared by the PBS, Torque and LSF adapters: values that would be split, taken for a flag,
 /// or interpreted by a site wrapper's shell are refused at `check` time, naming the key.
 /// </summary>
-internal static partial class ArgumentRules
+internal static partial class SettingChecks
 {
     /// <summary>Queue and account names: letters, digits and <c>_ . @ - + :</c>, not starting with '-'.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.@+:\-]*$")]
