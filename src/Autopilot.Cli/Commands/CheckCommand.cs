@@ -121,15 +121,15 @@ internal static class CheckCommand
                 }
 
                 var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, options.StateDir, loggers, TimeProvider.System);
-                foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
+                foreach (var problem in scheduler.ValidateSettings(pool.Scheduler, jobName))
                 {
-                    var (settingKey, text) = SchedulerRule(key, message);
+                    var settingKey = problem.ConfigKey(key);
                     if (config.Errors.Any(e => e.Key.Equals(settingKey, StringComparison.OrdinalIgnoreCase)))
                     {
                         continue; // Loading already refused this setting (extra_args rules): once is enough.
                     }
 
-                    problems.Add(new ConfigError(Where(settingKey), settingKey, $"{pool.Scheduler.Kind}: {text}"));
+                    problems.Add(new ConfigError(Where(settingKey), settingKey, $"{pool.Scheduler.Kind}: {problem.Message}"));
                 }
             }
             catch (SkipCheck)
@@ -371,40 +371,6 @@ internal static class CheckCommand
     }
 
     private static string LocationOf(LoadedConfig config, string key) => config.LocationOf(key);
-
-    /// <summary>
-    /// Maps one of an adapter's ValidateSettings messages to the configuration key it is about and
-    /// the rule text. Adapters start a message with the setting (<c>scheduler.queue: ...</c>,
-    /// <c>scheduler.queue 'a b': ...</c>, <c>scheduler.extra_args[0]: ...</c>) or with the job name
-    /// (<c>job name 'x': ...</c>, <c>job_prefix: job name 'x' ...</c>); a job name is
-    /// <c>&lt;job_prefix&gt;-&lt;pool name&gt;</c>, so its rules are reported at the pool's name.
-    /// </summary>
-    internal static (string Key, string Message) SchedulerRule(string poolKey, string message)
-    {
-        if (message.StartsWith("scheduler.", StringComparison.Ordinal))
-        {
-            var end = message.AsSpan().IndexOfAny(' ', ':', '[');
-            var token = end < 0 ? message : message[..end];
-            var rest = end < 0 ? "" : message[end..];
-            var setting = token["scheduler.".Length..];
-            var text = rest.StartsWith(": ", StringComparison.Ordinal) ? rest[2..]
-                : rest.StartsWith('[') ? setting + rest
-                : rest.TrimStart();
-            return ($"{poolKey}:scheduler:{setting}", text.Length == 0 ? message : text);
-        }
-
-        if (message.StartsWith("job_prefix: ", StringComparison.Ordinal))
-        {
-            return ($"{poolKey}:name", message["job_prefix: ".Length..]);
-        }
-
-        if (message.StartsWith("job name", StringComparison.Ordinal))
-        {
-            return ($"{poolKey}:name", message);
-        }
-
-        return ($"{poolKey}:scheduler", message);
-    }
 }
 
 /// <summary>A command a scheduler adapter runs; <paramref name="WithoutIt"/> (null: required) says what is lost when it is missing.</summary>

@@ -402,7 +402,7 @@ internal static partial class OptionsBinder
         // Refused at load, not only by `check`: such a pool would never see its own pilots.
         foreach (var problem in Schedulers.Common.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
         {
-            r.Error("extra_args", problem["scheduler.".Length..]);
+            r.Error("extra_args", problem.Message);
         }
 
         if (options.DrainLead >= options.Walltime)

@@ -309,7 +309,7 @@ public sealed class TickEngineTests : IAsyncLifetime
 
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
 
-        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+        public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
 
         public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.TestSubmitAsync(request, cancellationToken);
     }
@@ -328,7 +328,7 @@ public sealed class TickEngineTests : IAsyncLifetime
 
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
 
-        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+        public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
 
         public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.TestSubmitAsync(request, cancellationToken);
     }

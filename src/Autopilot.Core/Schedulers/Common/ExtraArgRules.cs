@@ -109,16 +109,16 @@ public sealed class ExtraArgRules
     };
 
     /// <summary>One message per refused argument, each naming <c>scheduler.extra_args[i]</c> and what it would set.</summary>
-    public IReadOnlyList<string> Check(IReadOnlyList<string> extraArgs)
+    public IReadOnlyList<SettingProblem> Check(IReadOnlyList<string> extraArgs)
     {
         ArgumentNullException.ThrowIfNull(extraArgs);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         for (var i = 0; i < extraArgs.Count; i++)
         {
             var next = i + 1 < extraArgs.Count ? extraArgs[i + 1] : null;
             if (Owned(extraArgs[i], next) is { } what)
             {
-                problems.Add($"scheduler.extra_args[{i}]: '{extraArgs[i]}' would set {what}, which Autopilot sets itself; {Scheduler} must not get it from extra_args");
+                problems.Add(new("scheduler.extra_args", $"extra_args[{i}]: '{extraArgs[i]}' would set {what}, which Autopilot sets itself; {Scheduler} must not get it from extra_args"));
             }
         }
 

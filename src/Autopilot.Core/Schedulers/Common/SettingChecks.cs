@@ -16,7 +16,7 @@ internal static partial class SettingChecks
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    public static void CheckPlain(List<string> problems, string key, string? value)
+    public static void CheckPlain(List<SettingProblem> problems, string key, string? value)
     {
         if (value is null)
         {
@@ -25,72 +25,72 @@ internal static partial class SettingChecks
 
         if (value.Length == 0)
         {
-            problems.Add($"{key}: empty; leave it out to use the site default");
+            problems.Add(new(key, "empty; leave it out to use the site default"));
         }
         else if (value.StartsWith('-'))
         {
-            problems.Add($"{key}: '{value}' starts with '-' and would be read as a flag");
+            problems.Add(new(key, $"'{value}' starts with '-' and would be read as a flag"));
         }
         else if (!PlainName().IsMatch(value))
         {
-            problems.Add($"{key}: '{value}' contains whitespace or shell metacharacters; allowed are letters, digits and _ . @ + : -");
+            problems.Add(new(key, $"'{value}' contains whitespace or shell metacharacters; allowed are letters, digits and _ . @ + : -"));
         }
     }
 
-    public static void CheckJobName(List<string> problems, string jobName, int maxLength, string scheduler, string? extraRule = null)
+    public static void CheckJobName(List<SettingProblem> problems, string jobName, int maxLength, string scheduler, string? extraRule = null)
     {
         if (string.IsNullOrEmpty(jobName))
         {
-            problems.Add("job_prefix: the job name is empty");
+            problems.Add(new(SettingProblem.JobName, "the job name is empty"));
             return;
         }
 
         if (jobName.StartsWith('-'))
         {
-            problems.Add($"job_prefix: job name '{jobName}' starts with '-'");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}' starts with '-'"));
         }
 
         if (!jobName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '+'))
         {
-            problems.Add($"job_prefix: job name '{jobName}' may only contain letters, digits and _ - . + for {scheduler}");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}' may only contain letters, digits and _ - . + for {scheduler}"));
         }
 
         if (jobName.Length > maxLength)
         {
-            problems.Add($"job_prefix: job name '{jobName}' is {jobName.Length} characters; {scheduler} allows at most {maxLength}{extraRule}");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}' is {jobName.Length} characters; {scheduler} allows at most {maxLength}{extraRule}"));
         }
     }
 
-    public static void CheckCommon(List<string> problems, SchedulerOptions o)
+    public static void CheckCommon(List<SettingProblem> problems, SchedulerOptions o)
     {
         if (o.Walltime <= TimeSpan.Zero)
         {
-            problems.Add($"scheduler.walltime: must be positive (got {o.Walltime})");
+            problems.Add(new("scheduler.walltime", $"must be positive (got {o.Walltime})"));
         }
 
         if (o.Cpus < 1)
         {
-            problems.Add($"scheduler.cpus: must be at least 1 (got {o.Cpus})");
+            problems.Add(new("scheduler.cpus", $"must be at least 1 (got {o.Cpus})"));
         }
 
         if (o.Nodes < 1)
         {
-            problems.Add($"scheduler.nodes: must be at least 1 (got {o.Nodes})");
+            problems.Add(new("scheduler.nodes", $"must be at least 1 (got {o.Nodes})"));
         }
 
         if (o.MemoryMb < 0)
         {
-            problems.Add($"scheduler.memory: must not be negative (got {o.MemoryMb} MiB)");
+            problems.Add(new("scheduler.memory", $"must not be negative (got {o.MemoryMb} MiB)"));
         }
 
         if (o.DrainLead < TimeSpan.Zero || (o.Walltime > TimeSpan.Zero && o.DrainLead >= o.Walltime))
         {
-            problems.Add($"scheduler.drain_lead: {o.DrainLead} must be at least zero and shorter than the walltime {o.Walltime}");
+            problems.Add(new("scheduler.drain_lead", $"{o.DrainLead} must be at least zero and shorter than the walltime {o.Walltime}"));
         }
 
         if (o.CommandTimeout <= TimeSpan.Zero)
         {
-            problems.Add("scheduler.command_timeout: must be positive");
+            problems.Add(new("scheduler.command_timeout", "must be positive"));
         }
 
         for (var i = 0; i < o.ExtraArgs.Count; i++)
@@ -98,7 +98,7 @@ internal static partial class SettingChecks
             var a = o.ExtraArgs[i];
             if (a.Length == 0 || a.Contains('\n') || a.Contains('\r') || a.Contains('\0'))
             {
-                problems.Add($"scheduler.extra_args[{i}]: empty or contains a line break or NUL");
+                problems.Add(new("scheduler.extra_args", $"extra_args[{i}]: empty or contains a line break or NUL"));
             }
         }
     }

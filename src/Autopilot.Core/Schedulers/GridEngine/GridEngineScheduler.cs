@@ -383,57 +383,57 @@ public sealed partial class GridEngineScheduler : IScheduler
         return new OutcomeReport(true, outcomes);
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         // Rules from qsub itself (SGE 8.1.9 here): names may not start with a digit, may not contain
         // whitespace, ':', '*', '?' (and '/', '@', '\' break -o paths and queue syntax), may not be
         // NONE/ALL/TEMPLATE, and are at most 512 characters. We accept a safe subset.
         if (string.IsNullOrEmpty(jobName))
         {
-            problems.Add("job name: empty");
+            problems.Add(new(SettingProblem.JobName, "job name: empty"));
         }
         else if (char.IsAsciiDigit(jobName[0]))
         {
-            problems.Add($"job name '{jobName}': Grid Engine rejects names that start with a digit (set job_prefix to start with a letter)");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': Grid Engine rejects names that start with a digit (set job_prefix to start with a letter)"));
         }
         else if (!SafeName().IsMatch(jobName))
         {
-            problems.Add($"job name '{jobName}': Grid Engine job names here may use only letters, digits and . _ + - (no spaces, '/', ':', '@', '\\', '*', '?')");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': Grid Engine job names here may use only letters, digits and . _ + - (no spaces, '/', ':', '@', '\\', '*', '?')"));
         }
         else if (Keywords.Contains(jobName))
         {
-            problems.Add($"job name '{jobName}': {jobName} is a Grid Engine keyword");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': {jobName} is a Grid Engine keyword"));
         }
         else if (jobName.Length > 512)
         {
-            problems.Add($"job name '{jobName[..20]}...': longer than Grid Engine's 512 characters");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName[..20]}...': longer than Grid Engine's 512 characters"));
         }
 
         if (options.Queue is { Length: > 0 } q && !SafeQueue().IsMatch(q))
         {
-            problems.Add($"scheduler.queue '{q}': use a queue name (letters, digits, . _ -, optionally @host or a comma list)");
+            problems.Add(new("scheduler.queue", $"'{q}': use a queue name (letters, digits, . _ -, optionally @host or a comma list)"));
         }
 
         if (options.Account is { Length: > 0 } a && (!SafeName().IsMatch(a) || char.IsAsciiDigit(a[0])))
         {
-            problems.Add($"scheduler.account '{a}': a Grid Engine project name (letters, digits, . _ + -, not starting with a digit)");
+            problems.Add(new("scheduler.account", $"'{a}': a Grid Engine project name (letters, digits, . _ + -, not starting with a digit)"));
         }
 
         if (options.Cpus > 1 && string.IsNullOrWhiteSpace(options.ParallelEnvironment))
         {
-            problems.Add($"scheduler.parallel_environment: required for cpus = {options.Cpus} (Grid Engine grants more than one slot only through a parallel environment, e.g. smp)");
+            problems.Add(new("scheduler.parallel_environment", $"required for cpus = {options.Cpus} (Grid Engine grants more than one slot only through a parallel environment, e.g. smp)"));
         }
 
         if (options.ParallelEnvironment is { Length: > 0 } pe && (!SafeName().IsMatch(pe) || char.IsAsciiDigit(pe[0])))
         {
-            problems.Add($"scheduler.parallel_environment '{pe}': a PE name (letters, digits, . _ + -)");
+            problems.Add(new("scheduler.parallel_environment", $"'{pe}': a PE name (letters, digits, . _ + -)"));
         }
 
         if (options.Nodes > 1)
         {
-            problems.Add($"scheduler.nodes {options.Nodes}: Grid Engine pilots are single-node here; spread slots with a parallel environment's allocation_rule instead");
+            problems.Add(new("scheduler.nodes", $"{options.Nodes}: Grid Engine pilots are single-node here; spread slots with a parallel environment's allocation_rule instead"));
         }
 
         SettingChecks.CheckCommon(problems, options);

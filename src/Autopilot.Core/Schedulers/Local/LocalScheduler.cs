@@ -330,18 +330,18 @@ public sealed class LocalScheduler : IScheduler
         return Task.FromResult(new OutcomeReport(true, outcomes));
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         if (JobNameProblem(jobName) is { } p)
         {
-            problems.Add($"job name '{jobName}': {p}");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': {p}"));
         }
 
         if (options.Walltime <= TimeSpan.Zero)
         {
-            problems.Add($"scheduler.walltime: must be positive (got {options.Walltime})");
+            problems.Add(new("scheduler.walltime", $"must be positive (got {options.Walltime})"));
         }
 
         return problems;

@@ -115,10 +115,10 @@ public sealed class LsfScheduler : IScheduler
         return new OutcomeReport(true, LsfParsers.ToOutcomes(jobs, query.JobNames, query.Since), "bjobs -a shows finished jobs for CLEAN_PERIOD (default 1 hour)");
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         SettingChecks.CheckCommon(problems, options);
         SettingChecks.CheckPlain(problems, "scheduler.queue", options.Queue);
         SettingChecks.CheckPlain(problems, "scheduler.account", options.Account);
@@ -126,7 +126,7 @@ public sealed class LsfScheduler : IScheduler
         SettingChecks.CheckJobName(problems, jobName, 4000, "LSF");
         if (options.Walltime > TimeSpan.Zero && (options.Walltime < TimeSpan.FromMinutes(1) || options.Walltime.Ticks % TimeSpan.TicksPerMinute != 0))
         {
-            problems.Add($"scheduler.walltime: LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes");
+            problems.Add(new("scheduler.walltime", $"LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes"));
         }
 
         problems.AddRange(ExtraArgRules.Lsf.Check(options.ExtraArgs));

@@ -136,7 +136,7 @@ public sealed class PbsScheduler : IScheduler
         }
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
         PbsFlavor? flavor = Kind == "torque" ? PbsFlavor.Torque : options.Flavor switch
@@ -148,15 +148,15 @@ public sealed class PbsScheduler : IScheduler
         var problems = Validate(options, jobName, flavor);
         if (Kind == "pbs" && options.Flavor is not ("auto" or "pbspro" or "torque"))
         {
-            problems.Insert(0, $"scheduler.flavor: '{options.Flavor}' is not one of auto, pbspro, torque");
+            problems.Insert(0, new("scheduler.flavor", $"'{options.Flavor}' is not one of auto, pbspro, torque"));
         }
 
         return problems;
     }
 
-    private static List<string> Validate(SchedulerOptions o, string jobName, PbsFlavor? flavor)
+    private static List<SettingProblem> Validate(SchedulerOptions o, string jobName, PbsFlavor? flavor)
     {
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         SettingChecks.CheckCommon(problems, o);
         problems.AddRange(ExtraArgRules.Pbs.Check(o.ExtraArgs));
         SettingChecks.CheckPlain(problems, "scheduler.queue", o.Queue);
@@ -167,7 +167,7 @@ public sealed class PbsScheduler : IScheduler
             SettingChecks.CheckJobName(problems, jobName, 15, "Torque", " (older versions); shorten job_prefix or the pool name");
             if (o.ExtraArgs.Contains("-J"))
             {
-                problems.Add("scheduler.extra_args: Torque's qsub has no -J (arrays are -t); it fails with exit 2");
+                problems.Add(new("scheduler.extra_args", "Torque's qsub has no -J (arrays are -t); it fails with exit 2"));
             }
         }
         else
@@ -175,7 +175,7 @@ public sealed class PbsScheduler : IScheduler
             SettingChecks.CheckJobName(problems, jobName, 236, "PBS Pro");
             if (jobName.Length > 0 && !char.IsAsciiLetter(jobName[0]))
             {
-                problems.Add($"job_prefix: job name '{jobName}' must start with a letter for PBS");
+                problems.Add(new(SettingProblem.JobName, $"job name '{jobName}' must start with a letter for PBS"));
             }
         }
 

@@ -407,23 +407,23 @@ public sealed class SlurmScheduler : IScheduler
         return args;
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         if (JobNameProblem(jobName) is { } nameProblem)
         {
-            problems.Add($"job name '{jobName}': {nameProblem}");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': {nameProblem}"));
         }
 
         if (options.Queue is not null && NameProblem(options.Queue) is { } q)
         {
-            problems.Add($"scheduler.queue: partition '{options.Queue}' {q}");
+            problems.Add(new("scheduler.queue", $"partition '{options.Queue}' {q}"));
         }
 
         if (options.Account is not null && NameProblem(options.Account) is { } a)
         {
-            problems.Add($"scheduler.account: '{options.Account}' {a}");
+            problems.Add(new("scheduler.account", $"'{options.Account}' {a}"));
         }
 
         SettingChecks.CheckCommon(problems, options);

@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Schedulers;
 using Autopilot.Schedulers.Lsf;
 using Autopilot.Tests.Schedulers.Pbs;
 
@@ -233,10 +234,10 @@ public sealed class LsfParserTests
         var lsf = new LsfScheduler(new Autopilot.Processes.ProcessRunner());
         Assert.Empty(lsf.ValidateSettings(new SchedulerOptions { Kind = "lsf", Queue = "normal", Account = "proj" }, "autopilot-a"));
         var problems = lsf.ValidateSettings(new SchedulerOptions { Kind = "lsf", Queue = "a b", Account = "-x", Walltime = TimeSpan.FromSeconds(90), ExtraArgs = ["-J", "z"] }, "autopilot-a[1]");
-        Assert.Contains(problems, p => p.StartsWith("scheduler.queue:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.account:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.walltime:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.extra_args[0]:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("job_prefix:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == "scheduler.queue");
+        Assert.Contains(problems, p => p.Key == "scheduler.account");
+        Assert.Contains(problems, p => p.Key == "scheduler.walltime");
+        Assert.Contains(problems, p => p.Key == "scheduler.extra_args" && p.Message.StartsWith("extra_args[0]:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == SettingProblem.JobName);
     }
 }

@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Schedulers;
 using Autopilot.Schedulers.Pbs;
 using Autopilot.Tests.Schedulers.Pbs;
 
@@ -85,14 +86,14 @@ public sealed class TorqueParserTests
     {
         var torque = new PbsScheduler("torque", new Autopilot.Processes.ProcessRunner());
         var problems = torque.ValidateSettings(new SchedulerOptions { Kind = "torque", ExtraArgs = ["-J", "x"] }, "autopilot-gpu-pool");
-        Assert.Contains(problems, p => p.StartsWith("job_prefix:", StringComparison.Ordinal) && p.Contains("15", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.extra_args:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == SettingProblem.JobName && p.Message.Contains("15", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == "scheduler.extra_args" && p.Message.StartsWith("Torque's qsub has no -J", StringComparison.Ordinal));
         Assert.Empty(torque.ValidateSettings(new SchedulerOptions { Kind = "torque" }, "ap-gpu"));
 
         var pbs = new PbsScheduler("pbs", new Autopilot.Processes.ProcessRunner());
         Assert.Empty(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs" }, "autopilot-gpu-pool"));
         Assert.NotEmpty(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs", Flavor = "torque" }, "autopilot-gpu-pool"));
-        Assert.Contains(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs", Flavor = "slurm" }, "ap"), p => p.StartsWith("scheduler.flavor:", StringComparison.Ordinal));
+        Assert.Contains(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs", Flavor = "slurm" }, "ap"), p => p.Key == "scheduler.flavor");
     }
 
     [Theory]
