@@ -16,26 +16,6 @@ internal static class CheckCommand
     public const int ExitValid = 0;
     public const int ExitInvalid = 2;
 
-    /// <summary>
-    /// Every command each scheduler kind runs: the required ones must be found; an optional one that is
-    /// missing only costs what its note says. With scheduler.bin_dir set, the adapter runs
-    /// bin_dir/command and nothing else, so only bin_dir is searched.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, SchedulerCommand[]> SchedulerCommands = new Dictionary<string, SchedulerCommand[]>
-    {
-        ["slurm"] =
-        [
-            new("sbatch"), new("squeue"), new("scancel"),
-            new("sacct", "pilot outcomes cannot be read, so the crash-loop detector is blind"),
-            new("scontrol", "a jobcomp/filetxt completion log is read through `sacct -c` instead of directly (array ids are lost)"),
-        ],
-        ["pbs"] = [new("qsub"), new("qstat"), new("qdel")],
-        ["torque"] = [new("qsub"), new("qstat"), new("qdel")],
-        ["lsf"] = [new("bsub"), new("bjobs"), new("bkill")],
-        ["sge"] = [new("qsub"), new("qstat"), new("qdel"), new("qacct", "pilot outcomes cannot be read, so the crash-loop detector is blind")],
-        ["local"] = [],
-    };
-
     public static Command Build()
     {
         var connect = new Option<bool>("--connect")
@@ -142,7 +122,7 @@ internal static class CheckCommand
             }
 
             var commandText = "";
-            if (!schedulerKindBad && SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
+            if (!schedulerKindBad && SchedulerKinds.Find(pool.Scheduler.Kind) is { Commands: var commands })
             {
                 var found = new List<string>();
                 foreach (var command in commands)
@@ -372,6 +352,3 @@ internal static class CheckCommand
 
     private static string LocationOf(LoadedConfig config, string key) => config.LocationOf(key);
 }
-
-/// <summary>A command a scheduler adapter runs; <paramref name="WithoutIt"/> (null: required) says what is lost when it is missing.</summary>
-internal sealed record SchedulerCommand(string Name, string? WithoutIt = null);

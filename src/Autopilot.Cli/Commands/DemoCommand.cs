@@ -126,7 +126,7 @@ public static class DemoCommand
                     ["task_seconds"] = taskSeconds.ToString(CultureInfo.InvariantCulture),
                 },
                 Demand = new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = db },
-                Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromMinutes(30), DrainLead = TimeSpan.FromMinutes(1) },
+                Scheduler = new SchedulerOptions { Kind = Schedulers.SchedulerKinds.Local.Name, Walltime = TimeSpan.FromMinutes(30), DrainLead = TimeSpan.FromMinutes(1) },
                 Limits = new LimitOptions
                 {
                     MinPilots = 0,

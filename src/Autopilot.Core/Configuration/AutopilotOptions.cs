@@ -265,7 +265,7 @@ public sealed record DemandOptions
 public sealed record SchedulerOptions
 {
     /// <summary>slurm, pbs, torque, lsf, sge, local.</summary>
-    public string Kind { get; init; } = "local";
+    public string Kind { get; init; } = Schedulers.SchedulerKinds.Local.Name;
 
     /// <summary>Partition (Slurm) or queue (PBS, LSF, Grid Engine).</summary>
     public string? Queue { get; init; }

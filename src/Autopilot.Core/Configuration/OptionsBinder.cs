@@ -384,7 +384,7 @@ internal static partial class OptionsBinder
         var d = new SchedulerOptions();
         var options = new SchedulerOptions
         {
-            Kind = r.Choice("kind", d.Kind, SchedulerFactory.Kinds, "scheduler kind"),
+            Kind = r.Choice("kind", d.Kind, SchedulerKinds.Names, "scheduler kind"),
             Queue = r.OptionalString("queue"),
             Account = r.OptionalString("account"),
             Walltime = r.Walltime("walltime", d.Walltime),
@@ -400,7 +400,7 @@ internal static partial class OptionsBinder
             BinDir = r.OptionalPath("bin_dir"),
         };
         // Refused at load, not only by `check`: such a pool would never see its own pilots.
-        foreach (var problem in Schedulers.Common.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
+        foreach (var problem in SchedulerKinds.Find(options.Kind)?.ExtraArgs?.Check(options.ExtraArgs) ?? [])
         {
             r.Error("extra_args", problem.Message);
         }

@@ -106,7 +106,7 @@ public sealed class ExtraArgRulesTests
     public void Extra_args_that_set_what_Autopilot_owns_are_refused(string kind, string args, bool refused)
     {
         var list = args.Split('|');
-        var problems = ExtraArgRules.For(kind)!.Check(list);
+        var problems = SchedulerKinds.Find(kind)!.ExtraArgs!.Check(list);
         Assert.True(refused == (problems.Count > 0), $"{kind} {string.Join(' ', list)}: {string.Join("; ", problems)}");
         if (refused)
         {

@@ -17,7 +17,7 @@ public sealed class ExtraArgRules
     private readonly Dictionary<string, string> _words;
     private readonly Func<string, bool>? _ownedDependency;
 
-    private ExtraArgRules(
+    internal ExtraArgRules(
         string scheduler,
         Dictionary<char, string>? shortOptions = null,
         string shortWithValue = "",
@@ -35,78 +35,13 @@ public sealed class ExtraArgRules
 
     public string Scheduler { get; }
 
-    private const string Name = "the job name (pilots are recognised by it)";
-    private const string Array = "the job array (Autopilot submits bursts as arrays itself)";
-    private const string Output = "the output path (pilot logs go to the state folder)";
-    private const string Error = "the error path (pilot logs go to the state folder)";
-    private const string Export = "the environment passed to the pilot (only an allow-list reaches it)";
-    private const string Dependency = "a dependency (pilots would wait on something Autopilot does not see)";
-    private const string Marker = "the mark that tells a pilot from a look-alike job";
-
-    /// <summary>sbatch: getopt_long, so short options glue and group, long ones abbreviate.</summary>
-    public static readonly ExtraArgRules Slurm = new(
-        "sbatch",
-        new Dictionary<char, string>
-        {
-            ['J'] = Name, ['a'] = Array, ['o'] = Output, ['e'] = Error, ['d'] = Dependency,
-            ['M'] = "the cluster (pilots on another cluster are missing from the listing and submitted again and again)",
-        },
-        // sbatch's short options that take a value: the rest of a group after one of them is that value.
-        "aAbBcCdDeFGiJLmMnNopqStwx",
-        new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["job-name"] = Name, ["array"] = Array, ["output"] = Output, ["error"] = Error,
-            ["open-mode"] = "how the pilot log is opened (append: an archived log of a reused job id is never emptied)",
-            ["dependency"] = Dependency, ["export"] = Export, ["export-file"] = Export, ["get-user-env"] = Export,
-            ["comment"] = Marker, ["parsable"] = "the submission output Autopilot reads the job id from",
-            ["wrap"] = "the script (Autopilot submits the rendered pilot template)",
-            ["clusters"] = "the cluster (pilots on another cluster are missing from the listing and submitted again and again)",
-        });
-
-    /// <summary>Grid Engine qsub: single-dash words, each with a separate value; no abbreviations.</summary>
-    public static readonly ExtraArgRules GridEngine = new(
-        "qsub",
-        words: new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["-N"] = Name, ["-t"] = Array, ["-o"] = Output, ["-e"] = Error, ["-j"] = Output,
-            ["-V"] = Export, ["-v"] = Export, ["-hold_jid"] = Dependency, ["-hold_jid_ad"] = Dependency,
-            ["-ac"] = Marker, ["-sc"] = Marker, ["-dc"] = Marker,
-            ["-terse"] = "the submission output Autopilot reads the job id from",
-            ["-@"] = "options read from a file (which could set any of these)",
-            ["-clear"] = "every option Autopilot set before it",
-        });
-
-    /// <summary>PBS Pro and Torque qsub: getopt short options (glued and grouped values); -W only with depend=.</summary>
-    public static readonly ExtraArgRules Pbs = new(
-        "qsub",
-        new Dictionary<char, string>
-        {
-            ['N'] = Name, ['J'] = Array, ['t'] = Array, ['o'] = Output, ['e'] = Error, ['j'] = Output,
-            ['V'] = Export, ['v'] = Export, ['z'] = "the submission output Autopilot reads the job id from",
-            ['W'] = Dependency,
-        },
-        "aAcCdDeJjklmMNopPqrSuvWt",
-        ownedDependency: value => value.StartsWith("depend", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>LSF bsub: single-dash words, each with a separate value.</summary>
-    public static readonly ExtraArgRules Lsf = new(
-        "bsub",
-        words: new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["-J"] = Name + " and the job array", ["-o"] = Output, ["-oo"] = Output, ["-e"] = Error, ["-eo"] = Error,
-            ["-env"] = Export, ["-w"] = Dependency, ["-Jd"] = Marker,
-            ["-pack"] = "the submission itself (a pack file submits other jobs)",
-        });
-
-    /// <summary>The rules of a scheduler kind; null for kinds that pass no extra arguments (local).</summary>
-    public static ExtraArgRules? For(string kind) => kind switch
-    {
-        "slurm" => Slurm,
-        "sge" => GridEngine,
-        "pbs" or "torque" => Pbs,
-        "lsf" => Lsf,
-        _ => null,
-    };
+    internal const string Name = "the job name (pilots are recognised by it)";
+    internal const string Array = "the job array (Autopilot submits bursts as arrays itself)";
+    internal const string Output = "the output path (pilot logs go to the state folder)";
+    internal const string Error = "the error path (pilot logs go to the state folder)";
+    internal const string Export = "the environment passed to the pilot (only an allow-list reaches it)";
+    internal const string Dependency = "a dependency (pilots would wait on something Autopilot does not see)";
+    internal const string Marker = "the mark that tells a pilot from a look-alike job";
 
     /// <summary>One message per refused argument, each naming <c>scheduler.extra_args[i]</c> and what it would set.</summary>
     public IReadOnlyList<SettingProblem> Check(IReadOnlyList<string> extraArgs)

@@ -37,13 +37,13 @@ public sealed partial class GridEngineScheduler : IScheduler
     {
         _marker = marker ?? PilotMarker.Default;
         ArgumentNullException.ThrowIfNull(runner);
-        _options = options ?? new SchedulerOptions { Kind = "sge" };
+        _options = options ?? new SchedulerOptions { Kind = SchedulerKinds.GridEngine.Name };
         _commands = new CommandRunner(runner, _options, (_, ex) => ex.Message + Hint());
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
     }
 
-    public string Kind => "sge";
+    public string Kind => SchedulerKinds.GridEngine.Name;
 
     public async Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
     {
@@ -437,7 +437,7 @@ public sealed partial class GridEngineScheduler : IScheduler
         }
 
         SettingChecks.CheckCommon(problems, options);
-        problems.AddRange(ExtraArgRules.GridEngine.Check(options.ExtraArgs));
+        problems.AddRange(GridEngineKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;
     }

@@ -77,7 +77,7 @@ public sealed class LocalScheduler : IScheduler
         _setsid = setsid;
     }
 
-    public string Kind => "local";
+    public string Kind => SchedulerKinds.Local.Name;
 
     /// <summary>Where pilots of this job name are tracked.</summary>
     public string JobDirectory(string jobName) => Path.Combine(_root, jobName);

@@ -25,12 +25,12 @@ public sealed class LsfScheduler : IScheduler
     {
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _defaults = defaults ?? new SchedulerOptions { Kind = "lsf" };
+        _defaults = defaults ?? new SchedulerOptions { Kind = SchedulerKinds.Lsf.Name };
         _commands = new CommandRunner(runner, _defaults, (_, ex) => $"lsf: {ex.Message}");
         _zone = zone ?? TimeZoneInfo.Local;
     }
 
-    public string Kind => "lsf";
+    public string Kind => SchedulerKinds.Lsf.Name;
 
     public async Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
     {
@@ -100,7 +100,7 @@ public sealed class LsfScheduler : IScheduler
             return new SubmitTest(false, true, null, "lsf has no dry-run submission; no queue is set, so the cluster's default queue is used");
         }
 
-        return SubmitTest.QueueLookup("lsf", await _commands.RunAsync(request.Scheduler, "bqueues", [request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
+        return SubmitTest.QueueLookup(Kind, await _commands.RunAsync(request.Scheduler, "bqueues", [request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
@@ -129,7 +129,7 @@ public sealed class LsfScheduler : IScheduler
             problems.Add(new("scheduler.walltime", $"LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes"));
         }
 
-        problems.AddRange(ExtraArgRules.Lsf.Check(options.ExtraArgs));
+        problems.AddRange(LsfKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;
     }

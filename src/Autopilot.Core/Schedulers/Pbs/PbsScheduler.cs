@@ -30,7 +30,7 @@ public sealed class PbsScheduler : IScheduler
     /// <param name="defaults">Settings for calls that carry none (listing, cancel, outcomes): bin_dir, flavor, command_timeout.</param>
     public PbsScheduler(string kind, IProcessRunner runner, ILogger? logger = null, SchedulerOptions? defaults = null, TimeZoneInfo? zone = null)
     {
-        if (kind is not ("pbs" or "torque"))
+        if (kind != SchedulerKinds.Pbs.Name && kind != SchedulerKinds.Torque.Name)
         {
             throw new ArgumentException($"PbsScheduler serves kinds pbs and torque, not '{kind}'", nameof(kind));
         }
@@ -139,14 +139,14 @@ public sealed class PbsScheduler : IScheduler
     public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        PbsFlavor? flavor = Kind == "torque" ? PbsFlavor.Torque : options.Flavor switch
+        PbsFlavor? flavor = Kind == SchedulerKinds.Torque.Name ? PbsFlavor.Torque : options.Flavor switch
         {
             "pbspro" => PbsFlavor.PbsPro,
             "torque" => PbsFlavor.Torque,
             _ => null,
         };
         var problems = Validate(options, jobName, flavor);
-        if (Kind == "pbs" && options.Flavor is not ("auto" or "pbspro" or "torque"))
+        if (Kind == SchedulerKinds.Pbs.Name && options.Flavor is not ("auto" or "pbspro" or "torque"))
         {
             problems.Insert(0, new("scheduler.flavor", $"'{options.Flavor}' is not one of auto, pbspro, torque"));
         }
@@ -158,7 +158,7 @@ public sealed class PbsScheduler : IScheduler
     {
         var problems = new List<SettingProblem>();
         SettingChecks.CheckCommon(problems, o);
-        problems.AddRange(ExtraArgRules.Pbs.Check(o.ExtraArgs));
+        problems.AddRange(PbsKind.ExtraArgs.Check(o.ExtraArgs));
         SettingChecks.CheckPlain(problems, "scheduler.queue", o.Queue);
         SettingChecks.CheckPlain(problems, "scheduler.account", o.Account);
         if (flavor == PbsFlavor.Torque)
@@ -395,7 +395,7 @@ public sealed class PbsScheduler : IScheduler
 
     private async Task<PbsFlavor> ResolveFlavorAsync(SchedulerOptions options, CancellationToken cancellationToken)
     {
-        if (Kind == "torque")
+        if (Kind == SchedulerKinds.Torque.Name)
         {
             return PbsFlavor.Torque;
         }

@@ -49,13 +49,13 @@ public sealed class SlurmScheduler : IScheduler
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(runner);
-        _defaults = defaults ?? new SchedulerOptions { Kind = "slurm" };
+        _defaults = defaults ?? new SchedulerOptions { Kind = SchedulerKinds.Slurm.Name };
         _commands = new CommandRunner(runner, _defaults, (spec, ex) => $"`{spec.Display()}` could not run: {ex.Message}", SlurmEnvironment);
         _zone = zone ?? TimeZoneInfo.Local;
         _marker = marker ?? PilotMarker.Default;
     }
 
-    public string Kind => "slurm";
+    public string Kind => SchedulerKinds.Slurm.Name;
 
     public async Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
     {
@@ -427,7 +427,7 @@ public sealed class SlurmScheduler : IScheduler
         }
 
         SettingChecks.CheckCommon(problems, options);
-        problems.AddRange(ExtraArgRules.Slurm.Check(options.ExtraArgs));
+        problems.AddRange(SlurmKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;
     }
