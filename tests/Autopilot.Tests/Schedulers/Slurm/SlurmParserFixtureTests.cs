@@ -304,42 +304,6 @@ public sealed class SlurmParserFixtureTests
     }
 
     [Fact]
-    public void Sacct_json_completed()
-    {
-        var row = Assert.Single(SlurmParser.ParseSacctJson(SlurmFixtures.Read("sacct_json_slurm22.05__batcheuphoria.json")));
-        Assert.Equal(("267854", "r230620", "COMPLETED", "0:0"), (row.Id, row.Name, row.State, row.ExitCode));
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1687234198), row.Start);
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1687234436), row.End);
-        Assert.Equal(PilotEnd.Completed, Assert.Single(SlurmParser.ToOutcomes([row])).End);
-    }
-
-    [Fact]
-    public void Sacct_json_cancelled_before_it_started()
-    {
-        var row = Assert.Single(SlurmParser.ParseSacctJson(SlurmFixtures.Read("sacct_json_not_started_slurm22.05__batcheuphoria.json")));
-        Assert.Equal(("275097", "CANCELLED"), (row.Id, row.State));
-        Assert.Null(row.Start); // 0: never started
-        var outcome = Assert.Single(SlurmParser.ToOutcomes([row]));
-        Assert.Equal((PilotEnd.Cancelled, (DateTimeOffset?)null), (outcome.End, outcome.StartTime));
-    }
-
-    [Fact]
-    public void Sacct_json_requeued_then_timed_out()
-    {
-        var rows = SlurmParser.ParseSacctJson(SlurmFixtures.Read("sacct_json_requeued_slurm22.05__batcheuphoria.json"));
-        Assert.Equal([("268210", "REQUEUED"), ("268210", "TIMEOUT")], rows.Select(r => (r.Id, r.State)));
-        var outcome = Assert.Single(SlurmParser.ToOutcomes(rows)); // the requeue is no end
-        Assert.Equal(PilotEnd.Walltime, outcome.End);
-    }
-
-    [Theory]
-    [InlineData("{")]
-    [InlineData("[]")]
-    [InlineData("{\"jobs\": 3}")]
-    [InlineData("{\"errors\": [{\"error\": \"Invalid job id specified\"}], \"jobs\": []}")]
-    public void Sacct_json_that_cannot_be_trusted_is_an_error(string json) => Assert.Throws<SchedulerException>(() => SlurmParser.ParseSacctJson(json));
-
-    [Fact]
     public async Task Squeue_single_unknown_job_error_is_a_scheduler_exception_naming_command_and_stderr()
     {
         var runner = new RecordingRunner().Returns(1, "", SlurmFixtures.Read("squeue_single_unknown_job_stderr__aiida_comment.txt"));

@@ -64,15 +64,6 @@ public sealed class TorqueParserTests
         Assert.Equal(2, outcomes.Count);
     }
 
-    [Fact]
-    public void Alternate_format_table_with_server_line_and_completed_rows()
-    {
-        var jobs = PbsParsers.ParseTable(F("qstat_u_alternate_format__cbio_issue25.txt"));
-        Assert.Equal([("801605.mskcc-fe1.local", "C"), ("801668.mskcc-fe1.local", "R"), ("801727.mskcc-fe1.local", "C")], jobs.Select(j => (j.Id, j.State)));
-        Assert.All(jobs, j => Assert.Equal(("rms", "chodera", "gpu"), (j.Name, j.Owner, j.Queue)));
-        Assert.Equal(["801668.mskcc-fe1.local"], PbsParsers.ToPilots(jobs, ["rms"], PbsFlavor.Torque).Select(p => p.Id));
-    }
-
     [Theory]
     [InlineData("qstat_unknown_job_id_error_torque51_stderr__torque_issue312.txt")]
     [InlineData("qstat_unknown_job_id_stderr__kale_issue47.txt")]
