@@ -395,7 +395,7 @@ public sealed class SlurmScheduler : IScheduler
             args.Add("-c");
         }
 
-        args.AddRange(["-P", "-n", "--delimiter=" + SqueueLayout.UnitSeparator, "-X", "--name=" + string.Join(',', names), "-S", since, "-E", "now"]);
+        args.AddRange(["-P", "-n", "--delimiter=" + SlurmParser.UnitSeparator, "-X", "--name=" + string.Join(',', names), "-S", since, "-E", "now"]);
         if (!string.IsNullOrEmpty(user))
         {
             args.Add("-u");
@@ -403,7 +403,7 @@ public sealed class SlurmScheduler : IScheduler
         }
 
         args.Add("-o");
-        args.Add(SacctLayout.AutopilotFormat);
+        args.Add(SlurmParser.SacctFormat);
         return args;
     }
 
