@@ -136,142 +136,158 @@ public static partial class PbsParsers
             throw new FormatException("qstat printed binary data, not `qstat -f` text");
         }
 
-        var pool = new StringPool();
-        var builder = new PbsJobBuilder(zone);
-        var inJob = false;
-        var hasKey = false;
-        var slot = PbsJobBuilder.None;
-        // A one-line value stays a range of stdout; only a value wrapped onto more lines is copied.
-        var valueStart = 0;
-        var valueLength = 0;
-        System.Text.StringBuilder? wrapped = null;
-        var isWrapped = false;
+        var reader = new FullTextReader(stdout, zone, sink);
         var lineNo = 0;
-        var text = stdout.AsSpan();
-
-        void Flush()
+        foreach (var raw in stdout.AsSpan().EnumerateLines())
         {
-            if (hasKey && slot != PbsJobBuilder.None)
-            {
-                var value = isWrapped ? wrapped!.ToString().AsSpan() : stdout.AsSpan(valueStart, valueLength);
-                builder.Set(slot, pool.Get(value.Trim()));
-            }
-
-            hasKey = false;
-            slot = PbsJobBuilder.None;
-            isWrapped = false;
-            valueLength = 0;
+            reader.Line(raw.TrimEnd('\r'), ++lineNo);
         }
 
-        void Append(ReadOnlySpan<char> more, bool newline)
+        reader.End();
+    }
+
+    /// <summary>
+    /// The state of reading <c>qstat -f</c> text line by line: the job being built and the attribute
+    /// whose value is being read. A one-line value stays a range of the output; only a value wrapped
+    /// onto more lines is copied.
+    /// </summary>
+    private sealed class FullTextReader(string stdout, TimeZoneInfo zone, IPbsJobSink sink)
+    {
+        private readonly StringPool _pool = new();
+        private readonly PbsJobBuilder _builder = new(zone);
+        private System.Text.StringBuilder? _wrapped;
+        private bool _inJob;
+        private bool _hasKey;
+        private bool _isWrapped;
+        private int _slot = PbsJobBuilder.None;
+        private int _valueStart;
+        private int _valueLength;
+
+        public void Line(ReadOnlySpan<char> line, int lineNo)
         {
-            if (slot == PbsJobBuilder.None)
-            {
-                return;
-            }
-
-            if (!isWrapped)
-            {
-                wrapped ??= new System.Text.StringBuilder();
-                wrapped.Clear().Append(stdout, valueStart, valueLength);
-                isWrapped = true;
-            }
-
-            if (newline)
-            {
-                wrapped!.Append('\n');
-            }
-
-            wrapped!.Append(more);
-        }
-
-        foreach (var raw in text.EnumerateLines())
-        {
-            lineNo++;
-            var line = raw.TrimEnd('\r');
             if (line.StartsWith("Job Id:", StringComparison.Ordinal))
             {
-                Flush();
-                if (inJob)
-                {
-                    sink.Add(builder);
-                }
-
-                var id = line["Job Id:".Length..].Trim().ToString();
-                if (id.Length == 0)
-                {
-                    throw new FormatException($"line {lineNo}: 'Job Id:' without an id");
-                }
-
-                builder.Reset(id);
-                inJob = true;
-                continue;
+                StartJob(line, lineNo);
             }
-
-            if (line.IsWhiteSpace())
+            else if (line.IsWhiteSpace())
             {
                 // Blank lines also occur inside values (Torque's sched_hint); a new attribute or job ends the value.
-                if (hasKey)
+                if (_hasKey)
                 {
                     Append([], newline: true);
                 }
-
-                continue;
             }
-
-            if (!inJob)
+            else if (!_inJob)
             {
                 throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{ErrorText.Clip(line.ToString())}'");
             }
-
-            if (line[0] == '\t')
+            else if (line[0] == '\t')
             {
-                if (!hasKey)
+                if (!_hasKey)
                 {
                     throw new FormatException($"line {lineNo}: continuation line without an attribute");
                 }
 
                 Append(line[1..], newline: false);
-                continue;
             }
-
-            var eq = line[0] == ' ' ? line.IndexOf(" = ", StringComparison.Ordinal) : -1;
-            if (eq < 0)
+            else
             {
-                var bare = line.Trim();
-                if (line[0] == ' ' && bare.EndsWith(" =", StringComparison.Ordinal))
-                {
-                    Flush();
-                    hasKey = true;
-                    slot = PbsJobBuilder.Slot(bare[..^2].Trim());
-                    continue;
-                }
-
-                // A raw line break inside a value (Torque sched_hint): the text goes on at column 0.
-                if (hasKey)
-                {
-                    Append(line, newline: true);
-                    continue;
-                }
-
-                throw new FormatException($"line {lineNo}: expected 'key = value' but found '{ErrorText.Clip(line.ToString())}'");
-            }
-
-            Flush();
-            hasKey = true;
-            slot = PbsJobBuilder.Slot(line[..eq].Trim());
-            if (slot != PbsJobBuilder.None)
-            {
-                text.Overlaps(line, out var lineOffset);
-                valueStart = lineOffset + eq + 3;
-                valueLength = line.Length - eq - 3;
+                Attribute(line, lineNo);
             }
         }
 
-        Flush();
-        if (inJob)
+        public void End()
         {
-            sink.Add(builder);
+            Flush();
+            if (_inJob)
+            {
+                sink.Add(_builder);
+            }
+        }
+
+        private void StartJob(ReadOnlySpan<char> line, int lineNo)
+        {
+            End();
+            var id = line["Job Id:".Length..].Trim().ToString();
+            if (id.Length == 0)
+            {
+                throw new FormatException($"line {lineNo}: 'Job Id:' without an id");
+            }
+
+            _builder.Reset(id);
+            _inJob = true;
+        }
+
+        private void Attribute(ReadOnlySpan<char> line, int lineNo)
+        {
+            var eq = line[0] == ' ' ? line.IndexOf(" = ", StringComparison.Ordinal) : -1;
+            if (eq >= 0)
+            {
+                Flush();
+                _hasKey = true;
+                _slot = PbsJobBuilder.Slot(line[..eq].Trim());
+                if (_slot != PbsJobBuilder.None)
+                {
+                    stdout.AsSpan().Overlaps(line, out var lineOffset);
+                    _valueStart = lineOffset + eq + 3;
+                    _valueLength = line.Length - eq - 3;
+                }
+
+                return;
+            }
+
+            var bare = line.Trim();
+            if (line[0] == ' ' && bare.EndsWith(" =", StringComparison.Ordinal))
+            {
+                Flush();
+                _hasKey = true;
+                _slot = PbsJobBuilder.Slot(bare[..^2].Trim());
+            }
+            else if (_hasKey)
+            {
+                // A raw line break inside a value (Torque sched_hint): the text goes on at column 0.
+                Append(line, newline: true);
+            }
+            else
+            {
+                throw new FormatException($"line {lineNo}: expected 'key = value' but found '{ErrorText.Clip(line.ToString())}'");
+            }
+        }
+
+        private void Flush()
+        {
+            if (_hasKey && _slot != PbsJobBuilder.None)
+            {
+                var value = _isWrapped ? _wrapped!.ToString().AsSpan() : stdout.AsSpan(_valueStart, _valueLength);
+                _builder.Set(_slot, _pool.Get(value.Trim()));
+            }
+
+            _hasKey = false;
+            _slot = PbsJobBuilder.None;
+            _isWrapped = false;
+            _valueLength = 0;
+        }
+
+        private void Append(ReadOnlySpan<char> more, bool newline)
+        {
+            if (_slot == PbsJobBuilder.None)
+            {
+                return;
+            }
+
+            if (!_isWrapped)
+            {
+                _wrapped ??= new System.Text.StringBuilder();
+                _wrapped.Clear().Append(stdout, _valueStart, _valueLength);
+                _isWrapped = true;
+            }
+
+            if (newline)
+            {
+                _wrapped!.Append('\n');
+            }
+
+            _wrapped!.Append(more);
         }
     }
 

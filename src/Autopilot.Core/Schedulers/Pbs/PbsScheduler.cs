@@ -287,51 +287,12 @@ public sealed class PbsScheduler : IScheduler
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            List<string> args;
-            Action<string, IPbsJobSink> parse;
-            var json = false;
-            if (flavor == PbsFlavor.Torque)
-            {
-                args = _jsonUnsupported ? ["-f", "-t"] : ["-x", "-t"];
-                parse = _jsonUnsupported ? (s, sink) => PbsParsers.ParseFullText(s, _zone, sink) : (s, sink) => TorqueXmlParser.Parse(s, _zone, sink);
-            }
-            else if (_jsonUnsupported)
-            {
-                args = ["-f", "-t"];
-                parse = (s, sink) => PbsParsers.ParseFullText(s, _zone, sink);
-            }
-            else
-            {
-                json = true;
-                args = ["-f", "-F", "json", "-t"];
-                parse = null!;
-            }
-
-            if (includeHistory && flavor == PbsFlavor.PbsPro)
-            {
-                args.Add("-x");
-            }
-
-            if (json && !_userFilterBroken)
-            {
-                args.AddRange(["-u", user]);
-            }
-
+            var (args, parse) = ListingCommand(flavor, user, includeHistory);
             var result = await _commands.RunAsync(_defaults, "qstat", args, cancellationToken).ConfigureAwait(false);
-            var stderr = result.StandardError;
             if (!result.Succeeded)
             {
-                if (!result.TimedOut && json && !_userFilterBroken && stderr.Contains("conflicting options", StringComparison.OrdinalIgnoreCase))
+                if (LearnFromRefusal(result, json: parse is null, flavor))
                 {
-                    _logger.LogInformation("qstat refuses -u with -F json; listing all jobs and filtering by owner");
-                    _userFilterBroken = true;
-                    continue;
-                }
-
-                if (!result.TimedOut && !_jsonUnsupported && IsUnknownOption(stderr))
-                {
-                    _logger.LogInformation("qstat does not know {Flag}; falling back to `qstat -f` text", flavor == PbsFlavor.Torque ? "-x" : "-F json");
-                    _jsonUnsupported = true;
                     continue;
                 }
 
@@ -343,49 +304,112 @@ public sealed class PbsScheduler : IScheduler
                 throw new SchedulerException($"{Kind}: `{result.Spec.Display()}` printed more than {result.Spec.MaxOutputBytes} bytes; the listing is incomplete");
             }
 
-            try
+            var sink = newSink();
+            if (ReadListing(result, parse, sink))
             {
-                var sink = newSink();
-                if (!json)
-                {
-                    parse(result.StandardOutput, sink);
-                    return sink;
-                }
-
-                if (result.StandardOutput.AsSpan().IsWhiteSpace())
-                {
-                    // qstat -u with no matching job prints nothing.
-                    return sink;
-                }
-
-                var listing = PbsParsers.ParseJson(result.StandardOutput, _zone, sink);
-                if (listing.PlainTextPrefix is not null && !_userFilterBroken)
-                {
-                    _logger.LogInformation("qstat printed plain text before its JSON (OpenPBS PR 2675); listing all jobs and filtering by owner");
-                    _userFilterBroken = true;
-                    continue;
-                }
-
-                if (listing.PlainTextPrefix is not null)
-                {
-                    throw new FormatException($"plain text before the JSON: '{ErrorText.Clip(listing.PlainTextPrefix)}'");
-                }
-
-                if (!listing.HasJobsKey && stderr.Trim().Length > 0)
-                {
-                    // -F json prints a stub even when the server cannot be reached.
-                    throw new SchedulerException($"{Kind}: listing failed: {result.Describe()}");
-                }
-
                 return sink;
-            }
-            catch (FormatException ex)
-            {
-                throw new SchedulerException($"{Kind}: cannot read the output of `{result.Spec.Display()}`: {ex.Message}", ex);
             }
         }
 
         throw new SchedulerException($"{Kind}: qstat kept refusing every listing form");
+    }
+
+    /// <summary>The qstat arguments of the best listing form this server is known to take, and its parser (null: JSON).</summary>
+    private (List<string> Args, Action<string, IPbsJobSink>? Parse) ListingCommand(PbsFlavor flavor, string user, bool includeHistory)
+    {
+        List<string> args;
+        Action<string, IPbsJobSink>? parse = null;
+        if (flavor == PbsFlavor.Torque)
+        {
+            args = _jsonUnsupported ? ["-f", "-t"] : ["-x", "-t"];
+            parse = _jsonUnsupported ? (s, sink) => PbsParsers.ParseFullText(s, _zone, sink) : (s, sink) => TorqueXmlParser.Parse(s, _zone, sink);
+        }
+        else if (_jsonUnsupported)
+        {
+            args = ["-f", "-t"];
+            parse = (s, sink) => PbsParsers.ParseFullText(s, _zone, sink);
+        }
+        else
+        {
+            args = ["-f", "-F", "json", "-t"];
+        }
+
+        if (includeHistory && flavor == PbsFlavor.PbsPro)
+        {
+            args.Add("-x");
+        }
+
+        if (parse is null && !_userFilterBroken)
+        {
+            args.AddRange(["-u", user]);
+        }
+
+        return (args, parse);
+    }
+
+    /// <summary>True when qstat refused a form this server does not take and a plainer one is to be tried.</summary>
+    private bool LearnFromRefusal(ProcessResult result, bool json, PbsFlavor flavor)
+    {
+        var stderr = result.StandardError;
+        if (!result.TimedOut && json && !_userFilterBroken && stderr.Contains("conflicting options", StringComparison.OrdinalIgnoreCase))
+        {
+            _logger.LogInformation("qstat refuses -u with -F json; listing all jobs and filtering by owner");
+            _userFilterBroken = true;
+            return true;
+        }
+
+        if (!result.TimedOut && !_jsonUnsupported && IsUnknownOption(stderr))
+        {
+            _logger.LogInformation("qstat does not know {Flag}; falling back to `qstat -f` text", flavor == PbsFlavor.Torque ? "-x" : "-F json");
+            _jsonUnsupported = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses a listing into <paramref name="sink"/>; false when it showed the -u filter is broken here and the listing is to be taken again.</summary>
+    private bool ReadListing(ProcessResult result, Action<string, IPbsJobSink>? parse, IPbsJobSink sink)
+    {
+        try
+        {
+            if (parse is not null)
+            {
+                parse(result.StandardOutput, sink);
+                return true;
+            }
+
+            if (result.StandardOutput.AsSpan().IsWhiteSpace())
+            {
+                // qstat -u with no matching job prints nothing.
+                return true;
+            }
+
+            var listing = PbsParsers.ParseJson(result.StandardOutput, _zone, sink);
+            if (listing.PlainTextPrefix is not null && !_userFilterBroken)
+            {
+                _logger.LogInformation("qstat printed plain text before its JSON (OpenPBS PR 2675); listing all jobs and filtering by owner");
+                _userFilterBroken = true;
+                return false;
+            }
+
+            if (listing.PlainTextPrefix is not null)
+            {
+                throw new FormatException($"plain text before the JSON: '{ErrorText.Clip(listing.PlainTextPrefix)}'");
+            }
+
+            if (!listing.HasJobsKey && result.StandardError.Trim().Length > 0)
+            {
+                // -F json prints a stub even when the server cannot be reached.
+                throw new SchedulerException($"{Kind}: listing failed: {result.Describe()}");
+            }
+
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            throw new SchedulerException($"{Kind}: cannot read the output of `{result.Spec.Display()}`: {ex.Message}", ex);
+        }
     }
 
     private static bool IsUnknownOption(string stderr) =>
