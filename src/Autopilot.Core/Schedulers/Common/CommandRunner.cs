@@ -43,6 +43,35 @@ internal sealed class CommandRunner(
         }
     }
 
+    /// <summary>
+    /// Runs a command whose answer is read from its output (a submission's job id): a failed run and an
+    /// answer <paramref name="read"/> refuses with a <typeparamref name="TUnreadable"/> are each a
+    /// <see cref="SchedulerException"/> in the adapter's words.
+    /// </summary>
+    public async Task<T> ReadAnswerAsync<T, TUnreadable>(
+        ProcessSpec spec,
+        Func<ProcessResult, T> read,
+        Func<ProcessResult, string> failed,
+        Func<ProcessResult, TUnreadable, string> unreadable,
+        CancellationToken cancellationToken)
+        where TUnreadable : Exception
+    {
+        var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new SchedulerException(failed(result));
+        }
+
+        try
+        {
+            return read(result);
+        }
+        catch (TUnreadable ex)
+        {
+            throw new SchedulerException(unreadable(result, ex), ex);
+        }
+    }
+
     private IReadOnlyDictionary<string, string?>? Merge(IReadOnlyDictionary<string, string?>? env)
     {
         if (environment is null || environment.Count == 0)

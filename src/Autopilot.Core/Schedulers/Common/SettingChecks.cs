@@ -103,5 +103,14 @@ internal static partial class SettingChecks
         }
     }
 
+    /// <summary>Refuses a submission whose settings break the scheduler's rules: "<paramref name="refusal"/>: problem; problem".</summary>
+    public static void Refuse(IReadOnlyList<SettingProblem> problems, string refusal)
+    {
+        if (problems.Count > 0)
+        {
+            throw new SchedulerException($"{refusal}: {string.Join("; ", problems)}");
+        }
+    }
+
     public static bool IsEnvName(string name) => EnvName().IsMatch(name);
 }

@@ -127,11 +127,7 @@ public sealed partial class GridEngineScheduler : IScheduler
             throw new ArgumentOutOfRangeException(nameof(request), request.Count, "count must be at least 1");
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"pool '{request.PoolName}' cannot be submitted to Grid Engine: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"pool '{request.PoolName}' cannot be submitted to Grid Engine");
 
         var asArray = request.Count > 1 && request.UseArray && request.Scheduler.UseArrays;
         if (asArray)

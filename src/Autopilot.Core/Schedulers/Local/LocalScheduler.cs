@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -133,11 +134,7 @@ public sealed class LocalScheduler : IScheduler
             return new SubmitResult([]);
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: refusing to start local pilots: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"pool {request.PoolName}: refusing to start local pilots");
 
         if (!File.Exists(request.ScriptPath))
         {

@@ -59,11 +59,7 @@ public sealed class LsfScheduler : IScheduler
             throw new ArgumentOutOfRangeException(nameof(request), "Count must be at least 1");
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"lsf: refusing to submit pool {request.PoolName}: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"lsf: refusing to submit pool {request.PoolName}");
 
         var array = request.Count > 1 && request.UseArray && request.Scheduler.UseArrays;
         if (array)
@@ -138,20 +134,12 @@ public sealed class LsfScheduler : IScheduler
     {
         var args = BuildSubmitArgs(request, arraySize);
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        var result = await _commands.RunAsync(request.Scheduler, "bsub", args, cancellationToken, env).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new SchedulerException($"lsf: submit failed: {result.Describe()}");
-        }
-
-        try
-        {
-            return LsfParsers.ParseSubmitId(result.StandardOutput + "\n" + result.StandardError);
-        }
-        catch (FormatException ex)
-        {
-            throw new SchedulerException($"lsf: `{result.Spec.Display()}` succeeded but {ex.Message}", ex);
-        }
+        return await _commands.ReadAnswerAsync(
+            _commands.Spec(request.Scheduler, "bsub", args, env),
+            r => LsfParsers.ParseSubmitId(r.StandardOutput + "\n" + r.StandardError),
+            r => $"lsf: submit failed: {r.Describe()}",
+            (ProcessResult r, FormatException ex) => $"lsf: `{r.Spec.Display()}` succeeded but {ex.Message}",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -136,158 +136,142 @@ public static partial class PbsParsers
             throw new FormatException("qstat printed binary data, not `qstat -f` text");
         }
 
-        var reader = new FullTextReader(stdout, zone, sink);
+        var pool = new StringPool();
+        var builder = new PbsJobBuilder(zone);
+        var inJob = false;
+        var hasKey = false;
+        var slot = PbsJobBuilder.None;
+        // A one-line value stays a range of stdout; only a value wrapped onto more lines is copied.
+        var valueStart = 0;
+        var valueLength = 0;
+        System.Text.StringBuilder? wrapped = null;
+        var isWrapped = false;
         var lineNo = 0;
-        foreach (var raw in stdout.AsSpan().EnumerateLines())
+        var text = stdout.AsSpan();
+
+        void Flush()
         {
-            reader.Line(raw.TrimEnd('\r'), ++lineNo);
+            if (hasKey && slot != PbsJobBuilder.None)
+            {
+                var value = isWrapped ? wrapped!.ToString().AsSpan() : stdout.AsSpan(valueStart, valueLength);
+                builder.Set(slot, pool.Get(value.Trim()));
+            }
+
+            hasKey = false;
+            slot = PbsJobBuilder.None;
+            isWrapped = false;
+            valueLength = 0;
         }
 
-        reader.End();
-    }
-
-    /// <summary>
-    /// The state of reading <c>qstat -f</c> text line by line: the job being built and the attribute
-    /// whose value is being read. A one-line value stays a range of the output; only a value wrapped
-    /// onto more lines is copied.
-    /// </summary>
-    private sealed class FullTextReader(string stdout, TimeZoneInfo zone, IPbsJobSink sink)
-    {
-        private readonly StringPool _pool = new();
-        private readonly PbsJobBuilder _builder = new(zone);
-        private System.Text.StringBuilder? _wrapped;
-        private bool _inJob;
-        private bool _hasKey;
-        private bool _isWrapped;
-        private int _slot = PbsJobBuilder.None;
-        private int _valueStart;
-        private int _valueLength;
-
-        public void Line(ReadOnlySpan<char> line, int lineNo)
+        void Append(ReadOnlySpan<char> more, bool newline)
         {
+            if (slot == PbsJobBuilder.None)
+            {
+                return;
+            }
+
+            if (!isWrapped)
+            {
+                wrapped ??= new System.Text.StringBuilder();
+                wrapped.Clear().Append(stdout, valueStart, valueLength);
+                isWrapped = true;
+            }
+
+            if (newline)
+            {
+                wrapped!.Append('\n');
+            }
+
+            wrapped!.Append(more);
+        }
+
+        foreach (var raw in text.EnumerateLines())
+        {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
             if (line.StartsWith("Job Id:", StringComparison.Ordinal))
             {
-                StartJob(line, lineNo);
+                Flush();
+                if (inJob)
+                {
+                    sink.Add(builder);
+                }
+
+                var id = line["Job Id:".Length..].Trim().ToString();
+                if (id.Length == 0)
+                {
+                    throw new FormatException($"line {lineNo}: 'Job Id:' without an id");
+                }
+
+                builder.Reset(id);
+                inJob = true;
+                continue;
             }
-            else if (line.IsWhiteSpace())
+
+            if (line.IsWhiteSpace())
             {
                 // Blank lines also occur inside values (Torque's sched_hint); a new attribute or job ends the value.
-                if (_hasKey)
+                if (hasKey)
                 {
                     Append([], newline: true);
                 }
+
+                continue;
             }
-            else if (!_inJob)
+
+            if (!inJob)
             {
                 throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{ErrorText.Clip(line.ToString())}'");
             }
-            else if (line[0] == '\t')
+
+            if (line[0] == '\t')
             {
-                if (!_hasKey)
+                if (!hasKey)
                 {
                     throw new FormatException($"line {lineNo}: continuation line without an attribute");
                 }
 
                 Append(line[1..], newline: false);
-            }
-            else
-            {
-                Attribute(line, lineNo);
-            }
-        }
-
-        public void End()
-        {
-            Flush();
-            if (_inJob)
-            {
-                sink.Add(_builder);
-            }
-        }
-
-        private void StartJob(ReadOnlySpan<char> line, int lineNo)
-        {
-            End();
-            var id = line["Job Id:".Length..].Trim().ToString();
-            if (id.Length == 0)
-            {
-                throw new FormatException($"line {lineNo}: 'Job Id:' without an id");
+                continue;
             }
 
-            _builder.Reset(id);
-            _inJob = true;
-        }
-
-        private void Attribute(ReadOnlySpan<char> line, int lineNo)
-        {
             var eq = line[0] == ' ' ? line.IndexOf(" = ", StringComparison.Ordinal) : -1;
-            if (eq >= 0)
+            if (eq < 0)
             {
-                Flush();
-                _hasKey = true;
-                _slot = PbsJobBuilder.Slot(line[..eq].Trim());
-                if (_slot != PbsJobBuilder.None)
+                var bare = line.Trim();
+                if (line[0] == ' ' && bare.EndsWith(" =", StringComparison.Ordinal))
                 {
-                    stdout.AsSpan().Overlaps(line, out var lineOffset);
-                    _valueStart = lineOffset + eq + 3;
-                    _valueLength = line.Length - eq - 3;
+                    Flush();
+                    hasKey = true;
+                    slot = PbsJobBuilder.Slot(bare[..^2].Trim());
+                    continue;
                 }
 
-                return;
-            }
-
-            var bare = line.Trim();
-            if (line[0] == ' ' && bare.EndsWith(" =", StringComparison.Ordinal))
-            {
-                Flush();
-                _hasKey = true;
-                _slot = PbsJobBuilder.Slot(bare[..^2].Trim());
-            }
-            else if (_hasKey)
-            {
                 // A raw line break inside a value (Torque sched_hint): the text goes on at column 0.
-                Append(line, newline: true);
-            }
-            else
-            {
+                if (hasKey)
+                {
+                    Append(line, newline: true);
+                    continue;
+                }
+
                 throw new FormatException($"line {lineNo}: expected 'key = value' but found '{ErrorText.Clip(line.ToString())}'");
             }
+
+            Flush();
+            hasKey = true;
+            slot = PbsJobBuilder.Slot(line[..eq].Trim());
+            if (slot != PbsJobBuilder.None)
+            {
+                text.Overlaps(line, out var lineOffset);
+                valueStart = lineOffset + eq + 3;
+                valueLength = line.Length - eq - 3;
+            }
         }
 
-        private void Flush()
+        Flush();
+        if (inJob)
         {
-            if (_hasKey && _slot != PbsJobBuilder.None)
-            {
-                var value = _isWrapped ? _wrapped!.ToString().AsSpan() : stdout.AsSpan(_valueStart, _valueLength);
-                _builder.Set(_slot, _pool.Get(value.Trim()));
-            }
-
-            _hasKey = false;
-            _slot = PbsJobBuilder.None;
-            _isWrapped = false;
-            _valueLength = 0;
-        }
-
-        private void Append(ReadOnlySpan<char> more, bool newline)
-        {
-            if (_slot == PbsJobBuilder.None)
-            {
-                return;
-            }
-
-            if (!_isWrapped)
-            {
-                _wrapped ??= new System.Text.StringBuilder();
-                _wrapped.Clear().Append(stdout, _valueStart, _valueLength);
-                _isWrapped = true;
-            }
-
-            if (newline)
-            {
-                _wrapped!.Append('\n');
-            }
-
-            _wrapped!.Append(more);
+            sink.Add(builder);
         }
     }
 

@@ -186,20 +186,12 @@ public sealed class PbsScheduler : IScheduler
     {
         var args = BuildSubmitArgs(request, flavor, arraySize);
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        var result = await _commands.RunAsync(request.Scheduler, "qsub", args, cancellationToken, env).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new SchedulerException($"{Kind}: submit failed: {result.Describe()}");
-        }
-
-        try
-        {
-            return PbsParsers.ParseSubmitId(result.StandardOutput);
-        }
-        catch (FormatException ex)
-        {
-            throw new SchedulerException($"{Kind}: `{result.Spec.Display()}` succeeded but {ex.Message}", ex);
-        }
+        return await _commands.ReadAnswerAsync(
+            _commands.Spec(request.Scheduler, "qsub", args, env),
+            r => PbsParsers.ParseSubmitId(r.StandardOutput),
+            r => $"{Kind}: submit failed: {r.Describe()}",
+            (ProcessResult r, FormatException ex) => $"{Kind}: `{r.Spec.Display()}` succeeded but {ex.Message}",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

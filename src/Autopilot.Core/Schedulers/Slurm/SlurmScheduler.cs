@@ -169,11 +169,7 @@ public sealed class SlurmScheduler : IScheduler
             return new SubmitResult([]);
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: refusing to submit: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"pool {request.PoolName}: refusing to submit");
 
         if (request.LogDirectory.Contains('%', StringComparison.Ordinal) || request.LogDirectory.Contains('\\', StringComparison.Ordinal))
         {
@@ -252,20 +248,12 @@ public sealed class SlurmScheduler : IScheduler
 
     private async Task<SbatchResult> SbatchAsync(SubmitRequest request, IReadOnlyList<string> args, Dictionary<string, string?>? env, CancellationToken ct)
     {
-        var result = await _commands.RunAsync(request.Scheduler, "sbatch", args, ct, env).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: submission failed: {result.Describe()}");
-        }
-
-        try
-        {
-            return SlurmParser.ParseSbatch(result.StandardOutput);
-        }
-        catch (SchedulerException ex)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: `{result.Spec.Display()}`: {ex.Message}", ex);
-        }
+        return await _commands.ReadAnswerAsync(
+            _commands.Spec(request.Scheduler, "sbatch", args, env),
+            r => SlurmParser.ParseSbatch(r.StandardOutput),
+            r => $"pool {request.PoolName}: submission failed: {r.Describe()}",
+            (ProcessResult r, SchedulerException ex) => $"pool {request.PoolName}: `{r.Spec.Display()}`: {ex.Message}",
+            ct).ConfigureAwait(false);
     }
 
     /// <summary>`sbatch --test-only`: Slurm checks the request against its partitions and limits and says when the job would start, creating no job.</summary>
