@@ -433,6 +433,7 @@ public sealed partial class GridEngineScheduler : IScheduler
         }
 
         SettingChecks.CheckCommon(problems, options);
+        SettingChecks.CheckDrainLead(problems, options);
         problems.AddRange(GridEngineKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;

@@ -116,6 +116,7 @@ public sealed class LsfScheduler : IScheduler
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<SettingProblem>();
         SettingChecks.CheckCommon(problems, options);
+        SettingChecks.CheckDrainLead(problems, options);
         SettingChecks.CheckPlain(problems, "scheduler.queue", options.Queue);
         SettingChecks.CheckPlain(problems, "scheduler.account", options.Account);
         // The array suffix [1-k] is added by autopilot; LSF's limit on a name is 4094 characters.

@@ -158,6 +158,7 @@ public sealed class PbsScheduler : IScheduler
     {
         var problems = new List<SettingProblem>();
         SettingChecks.CheckCommon(problems, o);
+        SettingChecks.CheckDrainLead(problems, o);
         problems.AddRange(PbsKind.ExtraArgs.Check(o.ExtraArgs));
         SettingChecks.CheckPlain(problems, "scheduler.queue", o.Queue);
         SettingChecks.CheckPlain(problems, "scheduler.account", o.Account);
