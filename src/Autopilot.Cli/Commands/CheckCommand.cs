@@ -209,9 +209,7 @@ internal static class CheckCommand
                 demandText = source.Describe();
                 if (connect)
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(pool.Demand.Timeout + TimeSpan.FromSeconds(5));
-                    var demand = await source.MeasureAsync(1, timeout.Token).ConfigureAwait(false);
+                    var demand = await DemandKind.ProbeAsync(source, pool.Demand, cancellationToken).ConfigureAwait(false);
                     demandText += $" (answered: demand {demand.Tasks}{(demand.Saturated ? "+" : "")})";
                 }
             }
@@ -223,7 +221,7 @@ internal static class CheckCommand
                 var what = ex is ArgumentException or NotImplementedException or NotSupportedException
                     ? $"demand source '{pool.Demand.Kind}' is not available: {Plain(ex)}"
                     : ex is OperationCanceledException
-                        ? $"demand source did not answer within {ConfigValues.FormatDuration(pool.Demand.Timeout + TimeSpan.FromSeconds(5))}"
+                        ? $"demand source did not answer within {ConfigValues.FormatDuration(pool.Demand.Timeout + DemandKind.ProbeGrace)}"
                         : $"demand source did not answer: {ex.Message}";
                 problems.Add(new ConfigError(Where(key + ":demand:kind"), key + ":demand:kind", what));
             }

@@ -125,7 +125,7 @@ public static class DemoCommand
                     ["autopilot"] = Path.Combine(AppContext.BaseDirectory, "autopilot"),
                     ["task_seconds"] = taskSeconds.ToString(CultureInfo.InvariantCulture),
                 },
-                Demand = new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = db },
+                Demand = new HyperShellOptions { Backend = "sqlite", Path = db },
                 Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromMinutes(30), DrainLead = TimeSpan.FromMinutes(1) },
                 Limits = new LimitOptions
                 {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autopilot.Configuration;
+using Autopilot.DemandSources.PiCaS;
 using Autopilot.Engine;
 using Autopilot.State;
 using Microsoft.Extensions.Logging;
@@ -50,7 +51,7 @@ public static class PicasCommand
             }
 
             var name = parse.GetValue(pool);
-            var pools = ctx.Options.Pools.Where(p => p.Demand.Kind == "picas" && (name is null || p.Name == name)).ToList();
+            var pools = ctx.Options.Pools.Where(p => p.Demand is PiCaSOptions && (name is null || p.Name == name)).ToList();
             if (pools.Count == 0)
             {
                 ctx.Err.WriteLine(name is null ? "no pool reads a picas demand source" : $"no picas pool named '{name}'");

@@ -198,9 +198,10 @@ public static class ConfigLoader
         Check("leader:postgres", options.Leader.Postgres.PasswordFile, options.Leader.Postgres.PasswordEnv);
         for (var i = 0; i < options.Pools.Count; i++)
         {
-            var demand = options.Pools[i].Demand;
-            Check($"pool:{i}:demand", demand.PasswordFile, demand.PasswordEnv);
-            Check($"pool:{i}:demand:postgres", demand.Postgres.PasswordFile, demand.Postgres.PasswordEnv);
+            foreach (var (table, file, variable) in options.Pools[i].Demand.Passwords)
+            {
+                Check(table.Length == 0 ? $"pool:{i}:demand" : $"pool:{i}:demand:{table}", file, variable);
+            }
         }
     }
 
@@ -211,8 +212,10 @@ public static class ConfigLoader
         yield return options.Leader.Postgres.PasswordEnv;
         foreach (var pool in options.Pools)
         {
-            yield return pool.Demand.PasswordEnv;
-            yield return pool.Demand.Postgres.PasswordEnv;
+            foreach (var password in pool.Demand.Passwords)
+            {
+                yield return password.Env;
+            }
         }
     }
 

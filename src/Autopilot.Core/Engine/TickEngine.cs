@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
+using Autopilot.DemandSources.PiCaS;
 using Autopilot.Domain;
 using Autopilot.Policy;
 using Autopilot.Schedulers;
@@ -74,7 +75,7 @@ public sealed class TickEngine
         var cpuListed = Environment.CpuUsage.TotalTime;
 
         // Tokens of gone pilots go back to todo before the demand is read, so this tick sees them.
-        var resetPools = pools.Where(p => p.Demand.Kind == "picas" && p.Demand.ResetStaleLocks).ToList();
+        var resetPools = pools.Where(p => p.Demand is PiCaSOptions { ResetStaleLocks: true }).ToList();
         if (resetPools.Count > 0)
         {
             await new StaleLocks(_options, this, _logger, _time).RunAsync(resetPools, listings, null, request.DryRun, store, cancellationToken).ConfigureAwait(false);

@@ -22,13 +22,13 @@ public sealed partial class HyperShellTaskStore
     private const string Columns =
         "id, args, command, submit_time, schedule_time, start_time, completion_time, exit_status, attempt, client_host, outpath, errpath, waited, duration";
 
-    private readonly DemandOptions options;
+    private readonly HyperShellOptions options;
     private readonly bool postgres;
     private readonly HyperShellTagFilter? tag;
     private readonly TimeZoneInfo sqliteZone;
 
     /// <param name="sqliteZone">The zone HyperShell's SQLite times were written in (its clock time, no offset); default the local zone.</param>
-    public HyperShellTaskStore(DemandOptions options, TimeZoneInfo? sqliteZone = null)
+    public HyperShellTaskStore(HyperShellOptions options, TimeZoneInfo? sqliteZone = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;

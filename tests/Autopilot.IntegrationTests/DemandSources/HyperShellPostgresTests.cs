@@ -39,9 +39,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
     }
 
     private static HyperShellDemandSource Source(string schema, string? tag = null, int maxRetries = 0, Func<PostgresOptions, PostgresOptions>? change = null) =>
-        new(new DemandOptions
-        {
-            Kind = "hypershell",
+        new(new HyperShellOptions {
             Backend = "postgres",
             Postgres = (change ?? (o => o))(HyperShellPg.Options(schema)),
             Tag = tag,
@@ -137,9 +135,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
     {
         var c = HyperShellGroupCases.Get(name);
         var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped, c.Batches);
-        var source = new HyperShellDemandSource(new DemandOptions
-        {
-            Kind = "hypershell",
+        var source = new HyperShellDemandSource(new HyperShellOptions {
             Backend = "postgres",
             Postgres = HyperShellPg.Options(schema),
             Tag = c.Tag,
@@ -351,7 +347,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
     {
         var schema = await NewSchemaAsync(HyperShellSchemaVersion.Classic, B(Pending, 5), B(Running, 5), B(Succeeded, 50));
         var name = $"autopilot-leak-{Guid.NewGuid():N}"[..30];
-        var source = new HyperShellDemandSource(new DemandOptions { Kind = "hypershell", Backend = "postgres", Postgres = HyperShellPg.Options(schema) })
+        var source = new HyperShellDemandSource(new HyperShellOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema) })
         {
             ApplicationName = name,
         };

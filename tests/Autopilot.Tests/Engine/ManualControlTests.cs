@@ -6,6 +6,7 @@ using Autopilot.Schedulers;
 using Autopilot.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Autopilot.DemandSources.Command;
 
 namespace Autopilot.Tests.Engine;
 
@@ -27,7 +28,7 @@ public sealed class ManualControlTests : IAsyncLifetime
         {
             Name = "main",
             Template = template,
-            Demand = new DemandOptions { Kind = "command", Command = ["echo", "0"] },
+            Demand = new CommandOptions { Command = ["echo", "0"] },
             Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromHours(1), DrainLead = TimeSpan.FromMinutes(1) },
             Limits = new LimitOptions { MaxPilots = 2, TasksPerPilot = 1, MaxQueued = 4, MaxSubmitPerTick = 4 },
         };

@@ -6,6 +6,7 @@ using Autopilot.Processes;
 using Autopilot.State;
 using Autopilot.Tests.Schedulers.Pbs;
 using Microsoft.Extensions.Logging.Abstractions;
+using Autopilot.DemandSources.Command;
 
 namespace Autopilot.Tests.Engine;
 
@@ -63,7 +64,7 @@ public sealed class RecordedIdTests : IDisposable
         {
             Name = "p",
             Template = template,
-            Demand = new DemandOptions { Kind = "command", Command = ["echo", demand.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
+            Demand = new CommandOptions { Command = ["echo", demand.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
             Scheduler = new SchedulerOptions
             {
                 Kind = kind, BinDir = bin.Dir, Flavor = kind == "pbs" ? "pbspro" : "auto",

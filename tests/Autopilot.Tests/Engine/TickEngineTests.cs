@@ -61,7 +61,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     {
         Name = name,
         Template = SleepTemplate(),
-        Demand = new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = db },
+        Demand = new HyperShellOptions { Backend = "sqlite", Path = db },
         Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromHours(1), DrainLead = TimeSpan.FromMinutes(1) },
         Limits = new LimitOptions { MaxPilots = maxPilots, TasksPerPilot = 10, MaxQueued = 4, MaxSubmitPerTick = 4 },
     };

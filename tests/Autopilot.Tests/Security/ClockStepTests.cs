@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Autopilot.Tests.Security.SecurityTestSupport;
+using Autopilot.DemandSources.Command;
 
 namespace Autopilot.Tests.Security;
 
@@ -35,7 +36,7 @@ public sealed class ClockStepTests : IDisposable
                     Name = "main",
                     Template = Path.Combine(_dir, "missing.sh"),
                     Scheduler = new SchedulerOptions { Kind = "local" },
-                    Demand = new DemandOptions { Kind = "command", Command = ["/bin/echo", "1"] },
+                    Demand = new CommandOptions { Command = ["/bin/echo", "1"] },
                     Limits = new LimitOptions { MaxPilots = 1, TasksPerPilot = 1 },
                     Policy = new PolicyOptions { Backoff = [TimeSpan.FromMinutes(1)] },
                 },

@@ -12,11 +12,11 @@ namespace Autopilot.DemandSources.Command;
 /// </summary>
 public sealed class CommandDemandSource : IDemandSource
 {
-    private readonly DemandOptions _options;
+    private readonly CommandOptions _options;
     private readonly IProcessRunner _runner;
     private readonly ILogger _logger;
 
-    public CommandDemandSource(DemandOptions options, IProcessRunner runner, ILogger logger)
+    public CommandDemandSource(CommandOptions options, IProcessRunner runner, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Command.Count == 0 || string.IsNullOrWhiteSpace(options.Command[0]))

@@ -11,9 +11,9 @@ namespace Autopilot.DemandSources.HyperQueue;
 /// Running tasks count because their workers live in our pilots; dropping them would cancel
 /// the pilots doing the work.
 /// </summary>
-public sealed class HyperQueueDemandSource(DemandOptions options, IProcessRunner runner, ILogger logger) : IDemandSource
+public sealed class HyperQueueDemandSource(HyperQueueOptions options, IProcessRunner runner, ILogger logger) : IDemandSource
 {
-    private readonly DemandOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+    private readonly HyperQueueOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
     public string Describe() =>
         _options.ServerDir is { Length: > 0 } dir ? $"hyperqueue {_options.Hq} --server-dir {dir}" : $"hyperqueue {_options.Hq}";

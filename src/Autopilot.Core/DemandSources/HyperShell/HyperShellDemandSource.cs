@@ -18,13 +18,13 @@ namespace Autopilot.DemandSources.HyperShell;
 /// </summary>
 public sealed class HyperShellDemandSource : IDemandSource
 {
-    private readonly DemandOptions options;
+    private readonly HyperShellOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly HyperShellTagFilter? tag;
     private readonly bool postgres;
 
-    public HyperShellDemandSource(DemandOptions options, ILogger? logger = null, TimeProvider? time = null)
+    public HyperShellDemandSource(HyperShellOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;

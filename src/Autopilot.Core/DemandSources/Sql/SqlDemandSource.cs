@@ -10,7 +10,7 @@ namespace Autopilot.DemandSources.Sql;
 
 /// <summary>
 /// Demand from any SQL query that returns one number (KEDA's PostgreSQL scaler, for PostgreSQL and
-/// SQLite). Below <see cref="DemandOptions.ActivationThreshold"/> the demand is zero, so a trickle
+/// SQLite). Below <see cref="SqlOptions.ActivationThreshold"/> the demand is zero, so a trickle
 /// of work does not wake the pool; the per-pilot target stays <c>limits.tasks_per_pilot</c>.
 /// The query runs read-only (a PostgreSQL READ ONLY transaction on a read-only session; SQLite
 /// opened read-only with query_only) and is cancelled after its time limit. A new connection per
@@ -21,12 +21,12 @@ public sealed class SqlDemandSource : IDemandSource
     /// <summary>The server-side limit fires first; this much later the client gives up too.</summary>
     private static readonly TimeSpan ClientGrace = TimeSpan.FromSeconds(5);
 
-    private readonly DemandOptions _options;
+    private readonly SqlOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly bool _postgres;
 
-    public SqlDemandSource(DemandOptions options, ILogger logger, TimeProvider time)
+    public SqlDemandSource(SqlOptions options, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
