@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Postgres;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -101,29 +102,19 @@ public sealed class SqlDemandSource : IDemandSource
         }
 
         var limit = Limit;
-        var builder = new NpgsqlConnectionStringBuilder
+        NpgsqlConnectionStringBuilder builder;
+        try
         {
-            Host = pg.Host,
-            Port = pg.Port,
-            Database = pg.Database,
-            Pooling = false,
-            Timeout = Seconds(pg.ConnectTimeout),
-            CommandTimeout = Seconds(limit + ClientGrace),
-            ApplicationName = "autopilot-demand",
-            SslMode = ParseSslMode(pg.SslMode),
-            // Every transaction of this session starts read-only, even one a COMMIT in the query opens.
-            Options = "-c default_transaction_read_only=on",
-        };
-        if (!string.IsNullOrEmpty(pg.User))
+            builder = PostgresConnection.Builder(pg, password, "autopilot-demand");
+        }
+        catch (ArgumentException ex)
         {
-            builder.Username = pg.User;
+            throw new DemandException($"sql: demand.{ex.Message}");
         }
 
-        if (password is not null)
-        {
-            builder.Password = password;
-        }
-
+        builder.CommandTimeout = PostgresConnection.Seconds(limit + ClientGrace);
+        // Every transaction of this session starts read-only, even one a COMMIT in the query opens.
+        builder.Options = "-c default_transaction_read_only=on";
         if (!string.IsNullOrWhiteSpace(pg.Schema))
         {
             builder.SearchPath = pg.Schema;
@@ -170,12 +161,12 @@ public sealed class SqlDemandSource : IDemandSource
                     $"database '{pg.Database}' does not exist ({ex.MessageText})",
                 _ => $"the query failed ({ex.SqlState}: {ex.MessageText})",
             };
-            throw new DemandException(Redact($"{Describe()}: {what}", password), ex);
+            throw new DemandException(PostgresConnection.Scrub($"{Describe()}: {what}", password), ex);
         }
         catch (NpgsqlException ex)
         {
             var detail = ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{ex.Message} ({inner.Message})" : ex.Message;
-            throw new DemandException(Redact($"{Describe()}: cannot query PostgreSQL: {detail}", password), ex);
+            throw new DemandException(PostgresConnection.Scrub($"{Describe()}: cannot query PostgreSQL: {detail}", password), ex);
         }
         catch (FormatException ex)
         {
@@ -197,7 +188,7 @@ public sealed class SqlDemandSource : IDemandSource
             DataSource = path,
             Mode = SqliteOpenMode.ReadOnly,
             Pooling = false,
-            DefaultTimeout = Seconds(limit),
+            DefaultTimeout = PostgresConnection.Seconds(limit),
         };
 
         using var deadline = new CancellationTokenSource(limit, _time);
@@ -215,7 +206,7 @@ public sealed class SqlDemandSource : IDemandSource
 
             using var command = connection.CreateCommand();
             command.CommandText = _options.Query;
-            command.CommandTimeout = Seconds(limit);
+            command.CommandTimeout = PostgresConnection.Seconds(limit);
 
             // Microsoft.Data.Sqlite runs "async" calls synchronously and does not stop a running
             // statement; sqlite3_interrupt does. Disposing the registration waits for a running
@@ -294,21 +285,5 @@ public sealed class SqlDemandSource : IDemandSource
         return tasks;
     }
 
-    private static SslMode ParseSslMode(string mode) => mode.ToLowerInvariant() switch
-    {
-        "disable" => SslMode.Disable,
-        "allow" => SslMode.Allow,
-        "prefer" => SslMode.Prefer,
-        "require" => SslMode.Require,
-        "verify-ca" => SslMode.VerifyCA,
-        "verify-full" => SslMode.VerifyFull,
-        _ => throw new DemandException($"sql: demand.postgres.ssl_mode is '{mode}'; expected disable, allow, prefer, require, verify-ca or verify-full"),
-    };
-
-    private static int Seconds(TimeSpan span) => (int)Math.Clamp(Math.Ceiling(span.TotalSeconds), 1, int.MaxValue);
-
     private static string Format(TimeSpan span) => $"{span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
-
-    private static string Redact(string message, string? password) =>
-        string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
 }
