@@ -1,4 +1,3 @@
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Processes;
@@ -7,6 +6,7 @@ using Autopilot.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Autopilot.DemandSources.Command;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Engine;
 
@@ -18,7 +18,7 @@ public sealed class ManualControlTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("autopilot-manual-").FullName;
     private readonly AutopilotOptions _options;
-    private readonly TickComponents _components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+    private readonly TickComponents _components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
     public ManualControlTests()
     {

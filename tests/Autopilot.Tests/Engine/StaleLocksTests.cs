@@ -1,4 +1,3 @@
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Processes;
@@ -6,6 +5,7 @@ using Autopilot.Schedulers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Autopilot.DemandSources.PiCaS;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Engine;
 
@@ -32,7 +32,7 @@ public sealed class StaleLocksTests
 
     private static StaleLocks Create(IScheduler scheduler)
     {
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with { CreateScheduler = (_, _) => scheduler };
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with { CreateScheduler = (_, _) => scheduler };
         var engine = new TickEngine(Options, components, TimeProvider.System, NullLogger<TickEngine>.Instance);
         return new StaleLocks(Options, engine, NullLogger.Instance, TimeProvider.System);
     }

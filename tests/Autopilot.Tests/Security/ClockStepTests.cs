@@ -1,4 +1,3 @@
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Policy;
@@ -9,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Autopilot.Tests.Security.SecurityTestSupport;
 using Autopilot.DemandSources.Command;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Security;
 
@@ -87,7 +87,7 @@ public sealed class ClockStepTests : IDisposable
     private static async Task<PoolTickResult> Tick(AutopilotOptions options, TimeProvider time, List<string> log)
     {
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new ListLoggerProvider(log)));
-        var engine = new TickEngine(options, CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, time), time, loggers.CreateLogger<TickEngine>());
+        var engine = new TickEngine(options, Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, time), time, loggers.CreateLogger<TickEngine>());
         var report = await engine.RunAsync(new TickRequest(false, null), CancellationToken.None);
         return Assert.Single(report.Pools);
     }
