@@ -34,15 +34,7 @@ public sealed class CommandDemandSource : IDemandSource
     public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
     {
         var spec = Spec();
-        ProcessResult result;
-        try
-        {
-            result = await _runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new DemandException($"command: {ex.Message}", ex);
-        }
+        var result = await DemandCommand.RunAsync(_runner, spec, "command", "", cancellationToken).ConfigureAwait(false);
 
         if (!result.Succeeded)
         {

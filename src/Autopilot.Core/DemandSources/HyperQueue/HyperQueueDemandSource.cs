@@ -37,15 +37,7 @@ public sealed class HyperQueueDemandSource(HyperQueueOptions options, IProcessRu
     public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
     {
         var spec = Command();
-        ProcessResult result;
-        try
-        {
-            result = await runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new DemandException($"hyperqueue: {ex.Message} (set demand.hq to the hq executable)", ex);
-        }
+        var result = await DemandCommand.RunAsync(runner, spec, "hyperqueue", " (set demand.hq to the hq executable)", cancellationToken).ConfigureAwait(false);
 
         if (result.TimedOut)
         {
