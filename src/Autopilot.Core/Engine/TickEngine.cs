@@ -63,14 +63,7 @@ public sealed class TickEngine
             await RecordedIds.SeenAsync(recorded, listings, now, cancellationToken).ConfigureAwait(false);
         }
 
-        // The global cap counts every active pilot of every pool, including pools not selected.
-        var globalActive = 0;
-        foreach (var listing in listings.Values)
-        {
-            globalActive += listing.Pilots?.Count(p => p.IsActive && !p.Foreign) ?? 0;
-        }
-
-        int? globalRoom = _options.MaxPilots > 0 ? Math.Max(0, _options.MaxPilots - globalActive) : null;
+        var globalRoom = GlobalRoom(listings);
         var listed = clock.Elapsed;
         var cpuListed = Environment.CpuUsage.TotalTime;
 
@@ -114,6 +107,10 @@ public sealed class TickEngine
 
         return report;
     }
+
+    /// <summary>Room under the global max_pilots (null: no global cap). It counts every active pilot of every pool, including pools not selected.</summary>
+    private int? GlobalRoom(Dictionary<string, Listing> listings) =>
+        _options.MaxPilots > 0 ? Math.Max(0, _options.MaxPilots - listings.Values.Sum(l => l.Pilots?.Count(p => p.IsActive && !p.Foreign) ?? 0)) : null;
 
     /// <summary>Metrics and the textfile; a textfile that cannot be written is a warning, never a failed tick.</summary>
     private async Task ObserveAsync(Autopilot.Monitoring.AutopilotMetrics metrics, TickReport report, TimeSpan duration)

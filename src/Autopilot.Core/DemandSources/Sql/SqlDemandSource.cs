@@ -102,29 +102,12 @@ public sealed class SqlDemandSource : IDemandSource
         }
 
         var limit = Limit;
-        NpgsqlConnectionStringBuilder builder;
-        try
-        {
-            builder = PostgresConnection.Builder(pg, password, "autopilot-demand");
-        }
-        catch (ArgumentException ex)
-        {
-            throw new DemandException($"sql: demand.{ex.Message}");
-        }
-
-        builder.CommandTimeout = PostgresConnection.Seconds(limit + ClientGrace);
-        // Every transaction of this session starts read-only, even one a COMMIT in the query opens.
-        builder.Options = "-c default_transaction_read_only=on";
-        if (!string.IsNullOrWhiteSpace(pg.Schema))
-        {
-            builder.SearchPath = pg.Schema;
-        }
-
+        var connectionString = PostgresConnectionString(pg, password, limit);
         using var backstop = new CancellationTokenSource(limit + ClientGrace, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backstop.Token);
         try
         {
-            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(linked.Token).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(linked.Token).ConfigureAwait(false);
             var ms = Math.Max(1, (long)limit.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
@@ -247,6 +230,30 @@ public sealed class SqlDemandSource : IDemandSource
         {
             throw new DemandException($"{Describe()}: the query {ex.Message}");
         }
+    }
+
+    /// <summary>A read-only session whose statements the server stops at <paramref name="limit"/>, the client a little later.</summary>
+    private static string PostgresConnectionString(PostgresOptions pg, string? password, TimeSpan limit)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = PostgresConnection.Builder(pg, password, "autopilot-demand");
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DemandException($"sql: demand.{ex.Message}");
+        }
+
+        builder.CommandTimeout = PostgresConnection.Seconds(limit + ClientGrace);
+        // Every transaction of this session starts read-only, even one a COMMIT in the query opens.
+        builder.Options = "-c default_transaction_read_only=on";
+        if (!string.IsNullOrWhiteSpace(pg.Schema))
+        {
+            builder.SearchPath = pg.Schema;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>Exactly one row of one column, and no further result set.</summary>
