@@ -34,7 +34,7 @@ public sealed class CommandDemandSource : IDemandSource
     public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
     {
         var spec = Spec();
-        var result = await DemandCommand.RunAsync(_runner, spec, "command", "", cancellationToken).ConfigureAwait(false);
+        var result = await DemandCommand.RunAsync(_runner, spec, DemandKinds.Command.Name, "", cancellationToken).ConfigureAwait(false);
 
         if (!result.Succeeded)
         {

@@ -37,7 +37,7 @@ public sealed class HyperQueueDemandSource(HyperQueueOptions options, IProcessRu
     public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
     {
         var spec = Command();
-        var result = await DemandCommand.RunAsync(runner, spec, "hyperqueue", " (set demand.hq to the hq executable)", cancellationToken).ConfigureAwait(false);
+        var result = await DemandCommand.RunAsync(runner, spec, DemandKinds.HyperQueue.Name, " (set demand.hq to the hq executable)", cancellationToken).ConfigureAwait(false);
 
         if (result.TimedOut)
         {
