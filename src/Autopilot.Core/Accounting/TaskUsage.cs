@@ -25,7 +25,7 @@ public interface ITaskUsage
 /// into the pilot's own log file: the first such id there maps the pilot to its client, and the row
 /// keeps it. Busy time is then read from the <c>task</c> table by <c>client_id</c>.
 /// </summary>
-public sealed partial class HyperShellTaskUsage(DemandOptions demand, string pilotLogFolder, TimeZoneInfo? sqliteZone = null) : ITaskUsage
+public sealed partial class HyperShellTaskUsage(DemandSources.HyperShell.HyperShellOptions demand, string pilotLogFolder, TimeZoneInfo? sqliteZone = null) : ITaskUsage
 {
     /// <summary>How much of a pilot's log is searched for its client id (the client logs it on its first task).</summary>
     public const int LogHeadBytes = 1 << 20;

@@ -26,9 +26,8 @@ public sealed class PiCaSDatabaseFixture : IAsyncLifetime
     public string Database { get; } = TestServices.UniqueName("apit_picas_");
 
     /// <summary>A picas demand source's settings for this database, as the test service's admin.</summary>
-    public Autopilot.Configuration.DemandOptions Options => new()
+    public Autopilot.DemandSources.PiCaS.PiCaSOptions Options => new()
     {
-        Kind = "picas",
         Url = TestServices.CouchDbUrl.ToString(),
         Database = Database,
         User = TestServices.CouchDbUser,

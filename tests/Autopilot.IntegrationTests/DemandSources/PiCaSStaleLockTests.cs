@@ -18,7 +18,7 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
 {
     private static readonly TimeSpan Limit = TimeSpan.FromHours(1);
 
-    private DemandOptions Options => db.Options;
+    private PiCaSOptions Options => db.Options;
 
     private PiCaSStaleLocks Locks => new(Options, NullLogger.Instance, TimeProvider.System);
 

@@ -1,5 +1,6 @@
 using Autopilot.Accounting;
 using Autopilot.Configuration;
+using Autopilot.DemandSources.HyperShell;
 using Autopilot.State;
 using Autopilot.TaskLogs;
 using Autopilot.Tests.DemandSources;
@@ -13,7 +14,7 @@ public sealed class TaskUsageTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2026, 12, 6, 16, 0, 0, TimeSpan.Zero);
     private readonly TempDir _dir = new();
 
-    private static DemandOptions FixtureDb() => new() { Kind = "hypershell", Backend = "sqlite", Path = SourcesTestPaths.Fixture("hypershell-2.8.2", "retries-capture.db") };
+    private static HyperShellOptions FixtureDb() => new() { Backend = "sqlite", Path = SourcesTestPaths.Fixture("hypershell-2.8.2", "retries-capture.db") };
 
     [Fact]
     public void Busy_time_is_the_union_of_the_task_intervals_and_a_running_task_counts_until_now()
@@ -86,7 +87,7 @@ public sealed class TaskUsageTests : IDisposable
         Assert.Null(rows["14"].BusySeconds);
 
         // A task database that cannot be read: a warning, the rows as they were.
-        var broken = new HyperShellTaskUsage(new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = Path.Combine(_dir.Path, "missing.db") }, logs, TimeZoneInfo.Utc);
+        var broken = new HyperShellTaskUsage(new HyperShellOptions { Backend = "sqlite", Path = Path.Combine(_dir.Path, "missing.db") }, logs, TimeZoneInfo.Utc);
         var warning = await TaskUsageRecorder.RecordAsync(store, broken, pool, now, CancellationToken.None);
         Assert.Contains("cannot read busy time from hypershell sqlite", warning, StringComparison.Ordinal);
         Assert.Contains("asking again next tick", warning, StringComparison.Ordinal);

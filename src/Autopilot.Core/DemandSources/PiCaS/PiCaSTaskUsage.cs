@@ -15,7 +15,7 @@ namespace Autopilot.DemandSources.PiCaS;
 /// locked counts until its pilot ended (or now); tokens of other clients, without <c>pilot</c>, are
 /// not attributed to any pilot.
 /// </summary>
-public sealed class PiCaSTaskUsage(DemandOptions demand, ILogger logger, TimeProvider time) : ITaskUsage
+public sealed class PiCaSTaskUsage(PiCaSOptions demand, ILogger logger, TimeProvider time) : ITaskUsage
 {
     private const string Undefined = ".undefined";
 
