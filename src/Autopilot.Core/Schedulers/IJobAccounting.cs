@@ -58,24 +58,6 @@ public static class JobAccountingFactory
         };
     }
 
-    /// <summary>The command file: in the pool's bin_dir when set.</summary>
-    public static string Command(SchedulerOptions options, string command) =>
-        options.BinDir is { Length: > 0 } dir ? Path.Combine(dir, command) : command;
-
-    /// <summary>Runs one accounting command; a command that cannot start is a <see cref="SchedulerException"/>.</summary>
-    public static async Task<ProcessResult> RunAsync(IProcessRunner runner, ProcessSpec spec, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(runner);
-        try
-        {
-            return await runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new SchedulerException($"`{spec.Display()}` could not run: {ex.Message}", ex);
-        }
-    }
-
     /// <summary>"1000M", "4G", "512K", "2T" (optionally followed by n or c, Slurm's old per-node/per-core mark) in MiB; null when unreadable.</summary>
     public static long? MemoryMb(string text)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.GridEngine;
 
@@ -12,6 +13,8 @@ namespace Autopilot.Schedulers.GridEngine;
 /// </summary>
 public sealed class GridEngineJobAccounting(IProcessRunner runner, SchedulerOptions options, TimeZoneInfo zone) : IJobAccounting
 {
+    private readonly CommandRunner _commands = new(runner, options, (spec, ex) => $"`{spec.Display()}` could not run: {ex.Message}");
+
     public string Source => "qacct";
 
     /// <summary>Job numbers per tick (each is a process start reading the whole accounting file).</summary>
@@ -24,8 +27,8 @@ public sealed class GridEngineJobAccounting(IProcessRunner runner, SchedulerOpti
         var found = new List<JobUsage>();
         foreach (var number in ids.Select(JobNumber).Distinct(StringComparer.Ordinal).Take(MaxPerTick))
         {
-            var spec = new ProcessSpec(JobAccountingFactory.Command(options, "qacct"), ["-j", number], Timeout: options.CommandTimeout);
-            var result = await JobAccountingFactory.RunAsync(runner, spec, cancellationToken).ConfigureAwait(false);
+            var spec = _commands.Spec(options, "qacct", ["-j", number]);
+            var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 // Not written yet: qacct sees a job only once it has ended and the qmaster flushed its record.

@@ -1,6 +1,7 @@
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Pbs;
 
@@ -16,6 +17,8 @@ public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions option
 {
     private const int Batch = 100;
 
+    private readonly CommandRunner _commands = new(runner, options, (spec, ex) => $"`{spec.Display()}` could not run: {ex.Message}");
+
     public string Source => "qstat -x";
 
     public int MaxPerTick => 500;
@@ -27,8 +30,8 @@ public sealed class PbsAccounting(IProcessRunner runner, SchedulerOptions option
         foreach (var chunk in ids.Chunk(Batch))
         {
             IReadOnlyList<string> args = flavor == PbsFlavor.Torque ? ["-x", .. chunk] : ["-x", "-f", "-F", "json", .. chunk];
-            var spec = new ProcessSpec(JobAccountingFactory.Command(options, "qstat"), args, Timeout: options.CommandTimeout);
-            var result = await JobAccountingFactory.RunAsync(runner, spec, cancellationToken).ConfigureAwait(false);
+            var spec = _commands.Spec(options, "qstat", args);
+            var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             var onlyUnknown = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(PbsParsers.IsUnknownJob);
             if (!result.Succeeded && (result.TimedOut || !onlyUnknown))
             {

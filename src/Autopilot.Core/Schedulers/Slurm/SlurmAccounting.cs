@@ -1,6 +1,7 @@
 using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Slurm;
 
@@ -20,6 +21,10 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
 
     /// <summary>The source when the job completion log file is read directly.</summary>
     public const string CompletionLogSource = "jobcomp log";
+
+    // ISO times whatever the user's environment says, and no SACCT_FORMAT override of --format.
+    private readonly CommandRunner _commands = new(runner, options, (spec, ex) => $"`{spec.Display()}` could not run: {ex.Message}",
+        new Dictionary<string, string?>(StringComparer.Ordinal) { ["SLURM_TIME_FORMAT"] = "standard", ["SACCT_FORMAT"] = null });
 
     private string _source = "sacct";
     private string? _logFile;
@@ -74,8 +79,17 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
         return found;
     }
 
-    public async Task<string?> AccountUsageAsync(string account, CancellationToken cancellationToken) =>
-        await SlurmUsageCheck.DescribeAsync(runner, options, account, cancellationToken).ConfigureAwait(false);
+    public async Task<string?> AccountUsageAsync(string account, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return SlurmUsageCheck.Describe(await RunAsync("sshare", SlurmUsageCheck.Arguments(account), cancellationToken).ConfigureAwait(false), account);
+        }
+        catch (SchedulerException ex)
+        {
+            return $"sshare: {ex.Message}";
+        }
+    }
 
     /// <summary>The jobcomp/filetxt log named by `scontrol show config`, when this host can read it; else null (sacct -c is used).</summary>
     private async Task<string?> CompletionLogFileAsync(CancellationToken cancellationToken)
@@ -233,15 +247,6 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
 
     private static string Excerpt(string text) => text.Length <= 120 ? text : text[..120] + "...";
 
-    private Task<ProcessResult> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
-    {
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            // ISO times whatever the user's environment says, and no SACCT_FORMAT override of --format.
-            ["SLURM_TIME_FORMAT"] = "standard",
-            ["SACCT_FORMAT"] = null,
-        };
-        var spec = new ProcessSpec(JobAccountingFactory.Command(options, command), args, Environment: env, Timeout: options.CommandTimeout);
-        return JobAccountingFactory.RunAsync(runner, spec, cancellationToken);
-    }
+    private Task<ProcessResult> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        _commands.RunAsync(options, command, args, cancellationToken);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Autopilot.Configuration;
 using Autopilot.Processes;
 
 namespace Autopilot.Schedulers.Slurm;
@@ -31,21 +30,10 @@ public static class SlurmUsageCheck
         return null;
     }
 
-    /// <summary>One line for `plan`: the account's decayed core-hours from sshare, or why there is none.</summary>
-    public static async Task<string> DescribeAsync(IProcessRunner runner, SchedulerOptions options, string account, CancellationToken cancellationToken)
+    /// <summary>One line for `plan` from what sshare answered (pure): the account's decayed core-hours, or why there are none.</summary>
+    public static string Describe(ProcessResult result, string account)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var spec = new ProcessSpec(JobAccountingFactory.Command(options, "sshare"), Arguments(account), Timeout: options.CommandTimeout);
-        ProcessResult result;
-        try
-        {
-            result = await JobAccountingFactory.RunAsync(runner, spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SchedulerException ex)
-        {
-            return $"sshare: {ex.Message}";
-        }
-
+        ArgumentNullException.ThrowIfNull(result);
         if (!result.Succeeded)
         {
             return $"sshare failed: {result.Describe()}";
