@@ -132,60 +132,84 @@ public sealed class TickEngine
     public sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
 
     /// <summary>
-    /// One listing call per scheduler (kind + command folder), however many pools use it. This is what
+    /// One listing call per scheduler (kind, command folder, cluster, ssh host), however many pools use it. This is what
     /// "our pilots" means everywhere (tick, manual cancel, stale PiCaS locks): jobs the scheduler lists under a pool's name,
     /// and for PBS/Torque and LSF whose id <paramref name="recorded"/> holds; another is <see cref="Pilot.Foreign"/>.
     /// </summary>
     /// <param name="recorded">The ids this state folder submitted; null only where look-alikes need not be told apart (live job numbers for PiCaS locks).</param>
     public async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, ISubmittedJobStore? recorded, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
         var keys = recorded is null ? null : await RecordedIds.KeysFor(recorded, pools, cancellationToken).ConfigureAwait(false);
-        foreach (var group in GroupByScheduler(pools))
+
+        // Schedulers (hosts, clusters) are read at the same time, at most max_parallel_reads at once:
+        // one that hangs costs the tick its own timeout, not the sum of everyone's.
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxParallelReads));
+        var reads = GroupByScheduler(pools).Select(async group =>
         {
-            IScheduler scheduler;
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                scheduler = _components.CreateScheduler(group.First().Scheduler, StateDir);
+                return await ListGroupAsync(group, includeFinished, keys, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            finally
             {
-                foreach (var pool in group)
-                {
-                    result[pool.Name] = new Listing(null, null, ex.Message);
-                }
-
-                continue;
+                gate.Release();
             }
-
-            var names = group.Select(p => JobName(_options, p)).ToList();
-            try
+        }).ToList();
+        var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
+        foreach (var listed in await Task.WhenAll(reads).ConfigureAwait(false))
+        {
+            foreach (var (pool, listing) in listed)
             {
-                var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished), cancellationToken).ConfigureAwait(false);
-                if (keys is not null && RecordedIds.Applies(scheduler.Kind))
-                {
-                    pilots = RecordedIds.MarkForeign(pilots, keys);
-                }
-                foreach (var pool in group)
-                {
-                    var name = JobName(_options, pool);
-                    result[pool.Name] = new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null);
-                }
-            }
-            catch (SchedulerException ex)
-            {
-                foreach (var pool in group)
-                {
-                    result[pool.Name] = new Listing(scheduler, null, $"cannot list pilots: {ex.Message}");
-                }
+                result[pool] = listing;
             }
         }
 
         return result;
     }
 
+    /// <summary>One scheduler's listing, split by pool.</summary>
+    private async Task<List<(string Pool, Listing Listing)>> ListGroupAsync(
+        List<PoolOptions> group, bool includeFinished, IReadOnlySet<string>? keys, CancellationToken cancellationToken)
+    {
+        var result = new List<(string, Listing)>(group.Count);
+        IScheduler scheduler;
+        try
+        {
+            scheduler = _components.CreateScheduler(group[0].Scheduler, StateDir);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            result.AddRange(group.Select(pool => (pool.Name, new Listing(null, null, ex.Message))));
+            return result;
+        }
+
+        var names = group.Select(p => JobName(_options, p)).ToList();
+        try
+        {
+            // Over ssh the pilots belong to the remote account.
+            var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished, group[0].Scheduler.Ssh?.User), cancellationToken).ConfigureAwait(false);
+            if (keys is not null && RecordedIds.Applies(scheduler.Kind))
+            {
+                pilots = RecordedIds.MarkForeign(pilots, keys);
+            }
+
+            foreach (var pool in group)
+            {
+                var name = JobName(_options, pool);
+                result.Add((pool.Name, new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null)));
+            }
+        }
+        catch (SchedulerException ex)
+        {
+            result.AddRange(group.Select(pool => (pool.Name, new Listing(scheduler, null, $"cannot list pilots: {ex.Message}"))));
+        }
+
+        return result;
+    }
+
     /// <summary>
-    /// The pools per scheduler (kind + command folder), in order of first appearance. A loop rather
+    /// The pools per scheduler (kind, command folder, cluster, ssh host), in order of first appearance. A loop rather
     /// than GroupBy over a tuple key: that is generic code over a struct which ReadyToRun leaves to
     /// the JIT at every start of a cron tick (docs/performance.md, "Whole-process tick").
     /// </summary>
@@ -194,7 +218,7 @@ public sealed class TickEngine
         var groups = new List<List<PoolOptions>>();
         foreach (var pool in pools)
         {
-            var group = groups.Find(g => g[0].Scheduler.Kind == pool.Scheduler.Kind && g[0].Scheduler.BinDir == pool.Scheduler.BinDir);
+            var group = groups.Find(g => Remote.RemoteRunners.SameScheduler(g[0].Scheduler, pool.Scheduler));
             if (group is null)
             {
                 groups.Add(group = []);

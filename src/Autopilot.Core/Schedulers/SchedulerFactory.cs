@@ -11,7 +11,11 @@ public static class SchedulerFactory
 
     /// <param name="options">The pool's scheduler settings: kind, and the command folder and timeout every call uses.</param>
     /// <param name="stateDir">The state directory (the local scheduler keeps pid files under it).</param>
+    /// <param name="runner">This machine's command runner; a pool with [pool.scheduler.ssh] or clusters runs through it wrapped (<see cref="Remote.RemoteRunners.For"/>).</param>
     public static IScheduler Create(SchedulerOptions options, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
+        CreateOver(options, Remote.RemoteRunners.For(options, runner, stateDir), stateDir, loggers, time);
+
+    private static IScheduler CreateOver(SchedulerOptions options, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
         options.Kind switch
         {
             "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time, options, marker: PilotMarker.For(stateDir)),
