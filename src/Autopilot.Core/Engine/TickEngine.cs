@@ -86,7 +86,10 @@ public sealed class TickEngine
         {
             cancellationToken.ThrowIfCancellationRequested();
             var listing = listings[pool.Name];
-            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, shares).ConfigureAwait(false);
+            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, shares).ConfigureAwait(false) with
+            {
+                Cluster = pool.Scheduler.ClusterLabel,
+            };
             if (globalRoom is not null)
             {
                 globalRoom = Math.Max(0, globalRoom.Value - result.Submitted.Count);

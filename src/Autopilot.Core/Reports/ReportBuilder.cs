@@ -89,7 +89,10 @@ public static class ReportBuilder
             r.Account,
             how,
             options.Pricing is { } p ? Round(Budgets.HourCost(p, r) * ran) : null,
-            options.Pricing?.Unit);
+            options.Pricing?.Unit)
+        {
+            Cluster = options.Pools.FirstOrDefault(c => c.Name == r.Pool)?.Scheduler.ClusterLabel,
+        };
     }
 
     private static HashSet<string> PoolNames(AutopilotOptions options, IReadOnlyList<PilotRecord> rows, IReadOnlyList<PoolSample> samples, ReportRequest request)
@@ -157,7 +160,10 @@ public static class ReportBuilder
             Round(needed),
             baselineCost,
             demandCost,
-            baselineCost - demandCost is { } saved ? Round(saved) : null);
+            baselineCost - demandCost is { } saved ? Round(saved) : null)
+        {
+            Cluster = config?.Scheduler.ClusterLabel,
+        };
     }
 
     private static PoolUsage Total(List<PoolUsage> pools, List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to, bool priced)

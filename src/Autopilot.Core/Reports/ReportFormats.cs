@@ -11,13 +11,13 @@ public static class ReportFormats
     public static readonly string[] PoolColumns =
     [
         "pool", "pilots", "pilot_hours", "core_hours", "cost", "unit", "mean_queue_wait_minutes", "busy_hours",
-        "max_pilots", "baseline_pilot_hours", "demand_pilot_hours", "baseline_cost", "demand_cost", "savings_upper_bound",
+        "max_pilots", "baseline_pilot_hours", "demand_pilot_hours", "baseline_cost", "demand_cost", "savings_upper_bound", "cluster",
     ];
 
     public static readonly string[] PilotColumns =
     [
         "pool", "pilot_id", "submitted", "started", "ended", "waited_minutes", "ran_hours", "cpus", "nodes", "gpus",
-        "partition", "account", "how", "cost", "unit",
+        "partition", "account", "how", "cost", "unit", "cluster",
     ];
 
     public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonStyle.Options);
@@ -29,7 +29,7 @@ public static class ReportFormats
         foreach (var p in report.Pools.Append(report.Total))
         {
             CsvRow(sb, [p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost), report.Unit, N(p.MeanQueueWaitMinutes), N(p.BusyHours),
-                N(p.MaxPilots), N(p.BaselinePilotHours), N(p.DemandPilotHours), N(p.BaselineCost), N(p.DemandCost), N(p.SavingsUpperBound)]);
+                N(p.MaxPilots), N(p.BaselinePilotHours), N(p.DemandPilotHours), N(p.BaselineCost), N(p.DemandCost), N(p.SavingsUpperBound), p.Cluster]);
         }
 
         return sb.ToString();
@@ -40,7 +40,7 @@ public static class ReportFormats
         ArgumentNullException.ThrowIfNull(p);
         var sb = new StringBuilder().AppendJoin(',', PilotColumns).Append('\n');
         CsvRow(sb, [p.Pool, p.PilotId, T(p.Submitted), T(p.Started), T(p.Ended), N(p.WaitedMinutes), N(p.RanHours), N(p.Cpus), N(p.Nodes), N(p.Gpus),
-            p.Partition, p.Account, p.How, N(p.Cost), p.Unit]);
+            p.Partition, p.Account, p.How, N(p.Cost), p.Unit, p.Cluster]);
         return sb.ToString();
     }
 
@@ -54,7 +54,7 @@ public static class ReportFormats
         };
         foreach (var p in report.Pools.Append(report.Total))
         {
-            rows.Add([p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost) ?? "-", N(p.MeanQueueWaitMinutes) ?? "-", "not recorded",
+            rows.Add([p.Cluster is null ? p.Pool : $"{p.Pool} [{p.Cluster}]", N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost) ?? "-", N(p.MeanQueueWaitMinutes) ?? "-", "not recorded",
                 N(p.BaselineCost) ?? $"{N(p.BaselinePilotHours)} pilot-h", N(p.DemandCost) ?? $"{N(p.DemandPilotHours)} pilot-h", N(p.SavingsUpperBound) ?? "-"]);
         }
 
@@ -81,7 +81,7 @@ public static class ReportFormats
     {
         ArgumentNullException.ThrowIfNull(p);
         return string.Create(CultureInfo.InvariantCulture, $"""
-            pilot      {p.PilotId} (pool {p.Pool})
+            pilot      {p.PilotId} (pool {p.Pool}{(p.Cluster is null ? "" : ", cluster " + p.Cluster)})
             submitted  {T(p.Submitted) ?? "-"}
             waited     {(p.WaitedMinutes is { } w ? $"{N(w)} min" : "-")}
             started    {T(p.Started) ?? "never seen running"}

@@ -38,7 +38,11 @@ public sealed record PoolUsage(
     double DemandPilotHours,
     double? BaselineCost,
     double? DemandCost,
-    double? SavingsUpperBound);
+    double? SavingsUpperBound)
+{
+    /// <summary>Where the pool's pilots run: its Slurm cluster and/or ssh host (scheduler.clusters, [pool.scheduler.ssh]); null for this machine.</summary>
+    public string? Cluster { get; init; }
+}
 
 public sealed record DayUsage(DateOnly Day, double PilotHours);
 
@@ -67,7 +71,11 @@ public sealed record PilotLifetime(
     string? Account,
     string How,
     double? Cost,
-    string? Unit);
+    string? Unit)
+{
+    /// <summary>Where the pilot ran: its pool's Slurm cluster and/or ssh host; null for this machine.</summary>
+    public string? Cluster { get; init; }
+}
 
 /// <summary>A report that cannot be made; <see cref="Code"/> is the name in docs/report.md's error table.</summary>
 public sealed class ReportException(string code, string message) : Exception(message)
