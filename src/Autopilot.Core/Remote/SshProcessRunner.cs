@@ -157,7 +157,7 @@ public sealed class SshProcessRunner : IProcessRunner
         }
         else if (result.ExitCode == SshFailed)
         {
-            stderr = $"ssh to {Target} failed{Suffix(stderr)}";
+            stderr = $"ssh to {Target} failed{Suffix(Condense(stderr))}";
         }
         else if (result.ExitCode == RemoteCommand.SetupFailed && stderr.StartsWith("autopilot: ", StringComparison.Ordinal))
         {
@@ -165,6 +165,18 @@ public sealed class SshProcessRunner : IProcessRunner
         }
 
         return result with { Spec = spec with { Timeout = timeout }, StandardError = stderr };
+    }
+
+    /// <summary>
+    /// ssh's own last words: a changed host key comes with a banner of '@' lines and advice that would
+    /// push "Host key verification failed." past the length an error message keeps.
+    /// </summary>
+    internal static string Condense(string stderr)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith('@'))
+            .ToList();
+        return string.Join("; ", lines.Count <= 3 ? lines : lines[^3..]);
     }
 
     private static string Suffix(string stderr) => stderr.Trim().Length == 0 ? "" : ": " + stderr.Trim();
