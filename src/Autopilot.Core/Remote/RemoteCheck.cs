@@ -31,7 +31,9 @@ public static class RemoteCheck
         var result = await runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            return new RemoteCheckResult(runner.Target, result.Describe(), [], []);
+            // ssh's own failure says it all; the lookup script would only hide it.
+            var why = result.TimedOut || result.ExitCode == SshProcessRunner.SshFailed ? result.StandardError : result.Describe();
+            return new RemoteCheckResult(runner.Target, why, [], []);
         }
 
         var found = new List<(string, string)>();

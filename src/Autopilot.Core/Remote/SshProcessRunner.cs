@@ -176,7 +176,7 @@ public sealed class SshProcessRunner : IProcessRunner
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => !l.StartsWith('@'))
             .ToList();
-        return string.Join("; ", lines.Count <= 3 ? lines : lines[^3..]);
+        return string.Join("; ", lines.Count <= 2 ? lines : lines[^2..]);
     }
 
     private static string Suffix(string stderr) => stderr.Trim().Length == 0 ? "" : ": " + stderr.Trim();
