@@ -94,6 +94,7 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         public int? Port { get; init; }
         public string CommandTimeout { get; init; } = "20s";
         public string? BinDir { get; init; }
+        public string? Clusters { get; init; }
     }
 
     private void WriteConfig(params RemotePool[] pools)
@@ -123,6 +124,11 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
             if (pool.BinDir is not null)
             {
                 text.Append(i, $"bin_dir = {Q(pool.BinDir)}\n");
+            }
+
+            if (pool.Clusters is not null)
+            {
+                text.Append(i, $"clusters = {Q(pool.Clusters)}\n");
             }
 
             text.Append(i, $"""
@@ -380,6 +386,26 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         var again = await RunAsync("tick", "-v");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(3, Ids(again, "killed", ": submitted ").Count);
+    }
+
+    [Fact]
+    public async Task A_slurm_cluster_pool_asks_with_M_and_without_slurmdbd_fails_closed_in_slurms_words()
+    {
+        // -M needs slurmdbd with the cluster registered; the test Slurm has none (docs/remote-clusters.md).
+        var config = await TestServices.RunAsync("scontrol", ["show", "config"]);
+        Assert.Contains("accounting_storage/none", config.StandardOutput, StringComparison.Ordinal);
+        var cluster = config.StandardOutput.Split('\n').Single(l => l.StartsWith("ClusterName ", StringComparison.Ordinal)).Split('=')[1].Trim();
+        WriteConfig(new RemotePool("slurm", "slurm", new PendingTasks(_dir, 30)) { Clusters = cluster, ExtraArgs = EndToEndHarness.StayQueued });
+
+        var tick = await RunAsync("tick", "-v");
+
+        Assert.True(tick.ExitCode == 1, tick.ToString());
+        var line = PoolLine(tick, "slurm");
+        Assert.Contains($"`squeue -M {cluster} ", line, StringComparison.Ordinal);
+        Assert.Contains("squeue: error: Problem talking to database", line, StringComparison.Ordinal);
+        Assert.Empty(await SqueueAsync("slurm"));
+        var status = await RunAsync("status", "--json");
+        Assert.Equal($"{cluster}@127.0.0.1", status.Json().GetProperty("pools")[0].GetProperty("cluster").GetString());
     }
 
     private static void Script(string path, string body)
