@@ -335,7 +335,7 @@ public sealed record SshOptions
 {
     public string Host { get; init; } = "";
 
-    /// <summary>Remote account; null lets ssh choose (its configuration, else the local user name).</summary>
+    /// <summary>Remote account (required in the file): the pilots are listed as this user's.</summary>
     public string? User { get; init; }
 
     /// <summary>Null lets ssh choose (its configuration, else 22).</summary>

@@ -20,7 +20,13 @@ internal static partial class OptionsBinder
         }
 
         var user = r.OptionalString("user");
-        if (user is not null && !SshUser().IsMatch(user))
+        if (user is null && host is not null)
+        {
+            // Grid Engine and PBS list pilots by user name: left to ssh (its config may name another
+            // account), they would be asked for this machine's user and the pilots would go unseen.
+            r.Context.Error(r.Prefix, "a [pool.scheduler.ssh] table needs a user (the remote account the pilots belong to)");
+        }
+        else if (user is not null && !SshUser().IsMatch(user))
         {
             r.Error("user", $"'{user}' is not a user name ssh can be given safely (letters, digits, '.', '_', '-'; not starting with '-')");
         }

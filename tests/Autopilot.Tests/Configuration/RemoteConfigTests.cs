@@ -63,7 +63,7 @@ public sealed class RemoteConfigTests
     [Fact]
     public void Defaults_keep_one_master_connection_for_ten_minutes_and_read_four_schedulers_at_once()
     {
-        var config = ConfigTestSupport.Load(ConfigTestSupport.WriteConfig("[[pool]]\nname = \"p\"\n[pool.demand]\npath = \"/tmp/t.db\"\n[pool.scheduler]\nkind = \"sge\"\n[pool.scheduler.ssh]\nhost = \"h\"\n"));
+        var config = ConfigTestSupport.Load(ConfigTestSupport.WriteConfig("[[pool]]\nname = \"p\"\n[pool.demand]\npath = \"/tmp/t.db\"\n[pool.scheduler]\nkind = \"sge\"\n[pool.scheduler.ssh]\nhost = \"h\"\nuser = \"u\"\n"));
 
         Assert.Empty(config.Errors);
         Assert.Equal(4, config.Options.MaxParallelReads);
@@ -76,6 +76,7 @@ public sealed class RemoteConfigTests
 
     [Theory]
     [InlineData("kind = \"slurm\"", "[pool.scheduler.ssh]\nuser = \"svc\"", "pool:0:scheduler:ssh", "needs a host")]
+    [InlineData("kind = \"sge\"", "[pool.scheduler.ssh]\nhost = \"h\"\nport = 22", "pool:0:scheduler:ssh", "needs a user")]
     [InlineData("kind = \"slurm\"", "[pool.scheduler.ssh]\nhost = \"-oProxyCommand=sh\"", "pool:0:scheduler:ssh:host", "not starting with '-'")]
     [InlineData("kind = \"slurm\"", "[pool.scheduler.ssh]\nhost = \"a b\"", "pool:0:scheduler:ssh:host", "safely")]
     [InlineData("kind = \"slurm\"", "[pool.scheduler.ssh]\nhost = \"h\"\nuser = \"-l\"", "pool:0:scheduler:ssh:user", "safely")]
@@ -88,6 +89,12 @@ public sealed class RemoteConfigTests
     [InlineData("kind = \"slurm\"\nclusters = \"a,b\"", "", "pool:0:scheduler:clusters", "one cluster per pool")]
     public void Bad_remote_settings_name_the_key(string scheduler, string ssh, string key, string message)
     {
+        // Every case names a user unless the missing user is the point.
+        if (!message.Contains("needs a user", StringComparison.Ordinal) && ssh.Contains("host =", StringComparison.Ordinal) && !ssh.Contains("user =", StringComparison.Ordinal))
+        {
+            ssh += "\nuser = \"u\"";
+        }
+
         var config = ConfigTestSupport.Load(ConfigTestSupport.WriteConfig(Pool(scheduler, ssh)));
 
         var error = Assert.Single(config.Errors);
