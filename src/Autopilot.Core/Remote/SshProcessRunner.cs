@@ -33,6 +33,7 @@ public sealed class SshProcessRunner : IProcessRunner
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         ArgumentException.ThrowIfNullOrEmpty(stateDir);
+        stateDir = PathExpander.Expand(stateDir);
         _paths = new PathMap(stateDir, options.RemoteDir);
         if (options.ControlPersist > TimeSpan.Zero)
         {
