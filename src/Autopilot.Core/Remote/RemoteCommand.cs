@@ -16,8 +16,12 @@ public sealed partial record RemoteCommand(string Script, string? StandardInput)
     /// <summary>Exit status of the remote wrapper when it cannot set up (temporary folder, log folder, upload).</summary>
     public const int SetupFailed = 125;
 
-    /// <summary>Programs that read a job script from stdin when none is named: the script goes there, no file is written.</summary>
-    private static readonly HashSet<string> ReadsScriptFromStdin = new(StringComparer.Ordinal) { "sbatch" };
+    /// <summary>
+    /// Programs that read a job script from stdin when none is named: the script goes there, no file is
+    /// written. bsub must: given a file it runs that path on the execution host when the job starts
+    /// (long after a temporary copy is gone), while a script on stdin is spooled with the job.
+    /// </summary>
+    private static readonly HashSet<string> ReadsScriptFromStdin = new(StringComparer.Ordinal) { "sbatch", "bsub" };
 
     /// <summary>A word for the remote POSIX shell: the string itself whatever it holds (spaces, quotes, $, `, newlines, unicode, empty).</summary>
     public static string Quote(string word)

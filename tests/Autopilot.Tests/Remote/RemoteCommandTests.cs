@@ -72,13 +72,15 @@ public sealed class RemoteCommandTests : IDisposable
         Assert.DoesNotContain("hunter2", remote.Script);
     }
 
-    [Fact]
-    public async Task A_pilot_script_goes_to_sbatch_on_stdin_and_writes_no_file()
+    [Theory]
+    [InlineData("sbatch")]
+    [InlineData("bsub")]
+    public async Task A_pilot_script_goes_to_sbatch_and_bsub_on_stdin_and_writes_no_file(string program)
     {
         var script = WriteScript("#!/bin/sh\n#SBATCH --comment=x\necho pilot\n");
-        var sbatch = FakeProgram("sbatch", "echo \"args:$*\"; cat");
+        var submit = FakeProgram(program, "echo \"args:$*\"; cat");
 
-        var result = await Run(new ProcessSpec(sbatch, "--parsable", "--job-name=p", script));
+        var result = await Run(new ProcessSpec(submit, "--parsable", "--job-name=p", script));
 
         Assert.True(result.Succeeded, result.Describe());
         Assert.Equal("args:--parsable --job-name=p\n#!/bin/sh\n#SBATCH --comment=x\necho pilot\n", result.StandardOutput);
