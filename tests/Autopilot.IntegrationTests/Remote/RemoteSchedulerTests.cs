@@ -216,6 +216,7 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains(started, l => l.Contains("DBG] run: ssh ", StringComparison.Ordinal) && l.Contains("sbatch", StringComparison.Ordinal));
         Assert.DoesNotContain(started, l => l.Contains("DBG] run: sbatch", StringComparison.Ordinal) || l.Contains("DBG] run: squeue", StringComparison.Ordinal));
         Assert.Contains(started, l => l.Contains("StrictHostKeyChecking=yes", StringComparison.Ordinal) && l.Contains("ControlMaster=auto", StringComparison.Ordinal));
+        var master = await MasterPidAsync();
 
         // jobs shows where the pilots are.
         var jobs = await RunAsync("jobs", "--json");
@@ -231,6 +232,8 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(zero.ExitCode == 0, zero.ToString());
         Assert.Equal(submitted.Order(StringComparer.Ordinal), Ids(zero, "slurm", "cancelled ").Order(StringComparer.Ordinal));
         await TestServices.WaitUntilAsync(async () => (await SqueueAsync("slurm")).Count == 0, TimeSpan.FromSeconds(30), "the cancelled pilots gone from squeue");
+        // The next tick (and the jobs in between) used the master connection of the first one.
+        Assert.Equal(master, await MasterPidAsync());
         var events = await RunAsync("events", "--json");
         Assert.Contains(events.Json().EnumerateArray(), e => e.GetProperty("kind").GetString() == "cancelled" && e.GetProperty("cluster").GetString() == "127.0.0.1");
     }
@@ -365,10 +368,7 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
 
         var running = TestServices.Runner.RunAsync(Autopilot("tick", "-v"), CancellationToken.None);
         await TestServices.WaitUntilAsync(() => Task.FromResult(File.Exists(marker)), TimeSpan.FromSeconds(30), "the remote squeue started");
-        var socket = Assert.Single(Directory.GetFiles(Path.Combine(StateDir, "ssh")));
-        var check = await TestServices.RunUncheckedAsync("ssh", ["-o", "ControlPath=" + socket, "-O", "check", "127.0.0.1"]);
-        var text = check.StandardError;
-        var pid = int.Parse(text[(text.IndexOf("pid=", StringComparison.Ordinal) + 4)..text.IndexOf(')', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+        var pid = await MasterPidAsync();
         // The master this test's tick started (found by its own control socket), nothing else.
         Process.GetProcessById(pid).Kill();
         var result = await running;
@@ -406,6 +406,16 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Empty(await SqueueAsync("slurm"));
         var status = await RunAsync("status", "--json");
         Assert.Equal($"{cluster}@127.0.0.1", status.Json().GetProperty("pools")[0].GetProperty("cluster").GetString());
+    }
+
+    /// <summary>The pid of the master connection behind this test's control socket (`ssh -O check`).</summary>
+    private async Task<int> MasterPidAsync()
+    {
+        var socket = Assert.Single(Directory.GetFiles(Path.Combine(StateDir, "ssh")));
+        var check = await TestServices.RunUncheckedAsync("ssh", ["-o", "ControlPath=" + socket, "-O", "check", "127.0.0.1"]);
+        var text = check.StandardError;
+        Assert.True(check.ExitCode == 0, $"no master connection behind {socket}: {text}");
+        return int.Parse(text[(text.IndexOf("pid=", StringComparison.Ordinal) + 4)..text.IndexOf(')', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
     }
 
     private static void Script(string path, string body)
