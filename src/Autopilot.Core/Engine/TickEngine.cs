@@ -81,12 +81,13 @@ public sealed class TickEngine
         }
 
         var shares = await SharedDemands.ReadAsync(pools, _options.Pools, listings, _components, now, cancellationToken).ConfigureAwait(false);
+        var demands = await ReadDemandsAsync(pools, shares, cancellationToken).ConfigureAwait(false);
         var results = new List<PoolTickResult>();
         foreach (var pool in pools)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var listing = listings[pool.Name];
-            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, shares).ConfigureAwait(false) with
+            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, demands[pool.Name]).ConfigureAwait(false) with
             {
                 Cluster = pool.Scheduler.ClusterLabel,
             };
@@ -233,8 +234,48 @@ public sealed class TickEngine
         return groups;
     }
 
+    /// <summary>
+    /// Each pool's demand (its share group's slice, or its own source), the pools' own sources read at
+    /// the same time, at most max_parallel_reads at once: a source that hangs costs its own timeout.
+    /// </summary>
+    private async Task<Dictionary<string, (Demand? Demand, string? Error)>> ReadDemandsAsync(
+        IReadOnlyList<PoolOptions> pools, SharedDemands shares, CancellationToken cancellationToken)
+    {
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxParallelReads));
+        var reads = pools.Select(async pool =>
+        {
+            if (shares.TryGet(pool.Name, out var shared, out var sharedError))
+            {
+                return (pool.Name, (shared, sharedError));
+            }
+
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var source = _components.CreateDemandSource(pool);
+                var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);
+                return (pool.Name, (await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false), (string?)null));
+            }
+            catch (Exception ex) when (ex is DemandException or SecretException or ArgumentException or NotSupportedException)
+            {
+                return (pool.Name, ((Demand?)null, $"cannot read demand: {ex.Message}"));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        var result = new Dictionary<string, (Demand?, string?)>(StringComparer.Ordinal);
+        foreach (var (name, read) in await Task.WhenAll(reads).ConfigureAwait(false))
+        {
+            result[name] = read;
+        }
+
+        return result;
+    }
+
     private async Task<PoolTickResult> TickPoolAsync(
-        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, SharedDemands shares)
+        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, (Demand? Demand, string? Error) read)
     {
         var jobName = JobName(_options, pool);
         var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
@@ -244,22 +285,7 @@ public sealed class TickEngine
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Demand? demand = null;
-        string? demandError = null;
-        if (shares.TryGet(pool.Name, out var shared, out var sharedError))
-        {
-            (demand, demandError) = (shared, sharedError);
-        }
-        else try
-        {
-            var source = _components.CreateDemandSource(pool);
-            var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);
-            demand = await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is DemandException or SecretException or ArgumentException or NotSupportedException)
-        {
-            demandError = $"cannot read demand: {ex.Message}";
-        }
+        var (demand, demandError) = read;
 
         var error = listing.Error ?? demandError;
         if (listing.Error is not null && demandError is not null)
@@ -301,7 +327,7 @@ public sealed class TickEngine
         var measured = clock.Elapsed;
         var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes, budget);
         var plan = ScalingPolicy.Decide(input);
-        _logger.LogDebug("pool {Pool}: memory and demand read, outcomes checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
+        _logger.LogDebug("pool {Pool}: memory read, outcomes and budget checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
             pool.Name, measured.TotalMilliseconds, (clock.Elapsed - measured).TotalMilliseconds);
         if (outcomeNote is not null)
         {

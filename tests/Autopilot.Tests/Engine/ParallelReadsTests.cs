@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Autopilot.Tests.Engine;
 
 /// <summary>
-/// Pools on different schedulers (hosts, clusters) are listed at the same time, at most
-/// max_parallel_reads at once. Shown without timing: each listing waits for the others to have
+/// Pools on different schedulers (hosts, clusters) are listed at the same time, and their demand
+/// sources read at the same time, at most max_parallel_reads at once. Shown without timing: each listing waits for the others to have
 /// started, which only concurrent reads can satisfy (the real hanging host is RemoteSchedulerTests).
 /// </summary>
 public sealed class ParallelReadsTests : IDisposable
@@ -53,6 +53,25 @@ public sealed class ParallelReadsTests : IDisposable
         Assert.True(report.Ok, string.Join("; ", report.Pools.Select(p => p.Summary)));
         Assert.Equal(1, meeting.MostAtOnce);
         Assert.Equal(3, meeting.Listed);
+    }
+
+    [Fact]
+    public async Task Demand_sources_of_different_pools_are_read_at_the_same_time()
+    {
+        var meeting = new Meeting(expected: 3);
+        var options = Options(4, "east", "west", "north");
+        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = production with
+        {
+            CreateScheduler = (_, _) => new MeetingScheduler(new Meeting(expected: 1)),
+            CreateDemandSource = _ => new MeetingDemand(meeting),
+        };
+
+        var report = await new TickEngine(options, components, TimeProvider.System, NullLogger<TickEngine>.Instance)
+            .RunAsync(new TickRequest(DryRun: true), CancellationToken.None);
+
+        Assert.True(report.Ok, string.Join("; ", report.Pools.Select(p => p.Summary)));
+        Assert.Equal(3, meeting.MostAtOnce);
     }
 
     private static async Task<TickReport> Tick(AutopilotOptions options, Meeting meeting)
@@ -103,6 +122,25 @@ public sealed class ParallelReadsTests : IDisposable
                     _inFlight--;
                 }
             }
+        }
+    }
+
+    private sealed class MeetingDemand(Meeting meeting) : Autopilot.DemandSources.IDemandSource
+    {
+        public string Describe() => "meeting";
+
+        public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await meeting.AttendAsync();
+            }
+            catch (SchedulerException ex)
+            {
+                throw new Autopilot.DemandSources.DemandException(ex.Message);
+            }
+
+            return Demand.Of(0);
         }
     }
 
