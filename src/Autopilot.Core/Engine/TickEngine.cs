@@ -163,20 +163,26 @@ public sealed class TickEngine
         var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
         foreach (var listed in await Task.WhenAll(reads).ConfigureAwait(false))
         {
-            foreach (var (pool, listing) in listed)
+            foreach (var one in listed)
             {
-                result[pool] = listing;
+                result[one.Pool] = one.Listing;
             }
         }
 
         return result;
     }
 
+    /// <summary>One pool's part of a listing. A class, not a tuple: generic code over a struct is left to the JIT by ReadyToRun.</summary>
+    private sealed record PoolListing(string Pool, Listing Listing);
+
+    /// <summary>One pool's demand, or why it could not be read.</summary>
+    private sealed record DemandRead(Demand? Demand, string? Error);
+
     /// <summary>One scheduler's listing, split by pool.</summary>
-    private async Task<List<(string Pool, Listing Listing)>> ListGroupAsync(
+    private async Task<List<PoolListing>> ListGroupAsync(
         List<PoolOptions> group, bool includeFinished, IReadOnlySet<string>? keys, CancellationToken cancellationToken)
     {
-        var result = new List<(string, Listing)>(group.Count);
+        var result = new List<PoolListing>(group.Count);
         IScheduler scheduler;
         try
         {
@@ -184,7 +190,7 @@ public sealed class TickEngine
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
-            result.AddRange(group.Select(pool => (pool.Name, new Listing(null, null, ex.Message))));
+            result.AddRange(group.Select(pool => new PoolListing(pool.Name, new Listing(null, null, ex.Message))));
             return result;
         }
 
@@ -201,12 +207,12 @@ public sealed class TickEngine
             foreach (var pool in group)
             {
                 var name = JobName(_options, pool);
-                result.Add((pool.Name, new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null)));
+                result.Add(new PoolListing(pool.Name, new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null)));
             }
         }
         catch (SchedulerException ex)
         {
-            result.AddRange(group.Select(pool => (pool.Name, new Listing(scheduler, null, $"cannot list pilots: {ex.Message}"))));
+            result.AddRange(group.Select(pool => new PoolListing(pool.Name, new Listing(scheduler, null, $"cannot list pilots: {ex.Message}"))));
         }
 
         return result;
@@ -238,7 +244,7 @@ public sealed class TickEngine
     /// Each pool's demand (its share group's slice, or its own source), the pools' own sources read at
     /// the same time, at most max_parallel_reads at once: a source that hangs costs its own timeout.
     /// </summary>
-    private async Task<Dictionary<string, (Demand? Demand, string? Error)>> ReadDemandsAsync(
+    private async Task<Dictionary<string, DemandRead>> ReadDemandsAsync(
         IReadOnlyList<PoolOptions> pools, SharedDemands shares, CancellationToken cancellationToken)
     {
         using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxParallelReads));
@@ -246,7 +252,7 @@ public sealed class TickEngine
         {
             if (shares.TryGet(pool.Name, out var shared, out var sharedError))
             {
-                return (pool.Name, (shared, sharedError));
+                return new DemandRead(shared, sharedError);
             }
 
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -254,28 +260,29 @@ public sealed class TickEngine
             {
                 var source = _components.CreateDemandSource(pool);
                 var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);
-                return (pool.Name, (await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false), (string?)null));
+                return new DemandRead(await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false), null);
             }
             catch (Exception ex) when (ex is DemandException or SecretException or ArgumentException or NotSupportedException)
             {
-                return (pool.Name, ((Demand?)null, $"cannot read demand: {ex.Message}"));
+                return new DemandRead(null, $"cannot read demand: {ex.Message}");
             }
             finally
             {
                 gate.Release();
             }
         }).ToList();
-        var result = new Dictionary<string, (Demand?, string?)>(StringComparer.Ordinal);
-        foreach (var (name, read) in await Task.WhenAll(reads).ConfigureAwait(false))
+        var read = await Task.WhenAll(reads).ConfigureAwait(false);
+        var result = new Dictionary<string, DemandRead>(StringComparer.Ordinal);
+        for (var i = 0; i < pools.Count; i++)
         {
-            result[name] = read;
+            result[pools[i].Name] = read[i];
         }
 
         return result;
     }
 
     private async Task<PoolTickResult> TickPoolAsync(
-        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, (Demand? Demand, string? Error) read)
+        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, DemandRead read)
     {
         var jobName = JobName(_options, pool);
         var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
@@ -285,7 +292,7 @@ public sealed class TickEngine
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (demand, demandError) = read;
+        var (demand, demandError) = (read.Demand, read.Error);
 
         var error = listing.Error ?? demandError;
         if (listing.Error is not null && demandError is not null)
