@@ -47,6 +47,10 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
 
     private string Target => $"{SshUser}@127.0.0.1:{SshPort}";
 
+    private const string Canary = "AP_SSH_CANARY";
+
+    private const string CanaryValue = "canary-5f1e0c";
+
     public Task InitializeAsync()
     {
         Assert.True(File.Exists(Identity), $"no ssh test key at {Identity}: run `sudo bash tests/infra/start-sshd.sh` ({TestServices.StartHint})");
@@ -164,7 +168,8 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         EndToEndHarness.Program,
         [.. arguments, "--config", Config],
         WorkingDirectory: _dir,
-        Environment: new Dictionary<string, string?> { ["PATH"] = LocalBin, ["SGE_ROOT"] = null, ["SGE_CELL"] = null, ["SLURM_CONF"] = null },
+        // A canary in autopilot's own environment: the ssh it starts must not inherit it.
+        Environment: new Dictionary<string, string?> { ["PATH"] = LocalBin, ["SGE_ROOT"] = null, ["SGE_CELL"] = null, ["SLURM_CONF"] = null, [Canary] = CanaryValue },
         Timeout: TimeSpan.FromSeconds(120));
 
     private async Task<CliRun> RunAsync(params string[] arguments)
@@ -217,6 +222,10 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         Assert.DoesNotContain(started, l => l.Contains("DBG] run: sbatch", StringComparison.Ordinal) || l.Contains("DBG] run: squeue", StringComparison.Ordinal));
         Assert.Contains(started, l => l.Contains("StrictHostKeyChecking=yes", StringComparison.Ordinal) && l.Contains("ControlMaster=auto", StringComparison.Ordinal));
         var master = await MasterPidAsync();
+        // ssh got the allow-listed environment only, and nothing of autopilot's own on its command line.
+        var environ = File.ReadAllText($"/proc/{master}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(environ, e => e.StartsWith(Canary + "=", StringComparison.Ordinal) || e.Contains(CanaryValue, StringComparison.Ordinal));
+        Assert.DoesNotContain(CanaryValue, File.ReadAllText($"/proc/{master}/cmdline"), StringComparison.Ordinal);
 
         // jobs shows where the pilots are.
         var jobs = await RunAsync("jobs", "--json");
@@ -406,6 +415,36 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Empty(await SqueueAsync("slurm"));
         var status = await RunAsync("status", "--json");
         Assert.Equal($"{cluster}@127.0.0.1", status.Json().GetProperty("pools")[0].GetProperty("cluster").GetString());
+    }
+
+    [Fact]
+    public async Task Arguments_round_trip_through_the_real_sshd_and_the_remote_shell()
+    {
+        // The quoting property of RemoteCommandTests, through the real ssh, sshd and the account's login shell.
+        var runner = new Autopilot.Remote.SshProcessRunner(TestServices.Runner, new Autopilot.Configuration.SshOptions
+        {
+            Host = "127.0.0.1",
+            Port = int.Parse(SshPort, CultureInfo.InvariantCulture),
+            User = SshUser,
+            IdentityFile = Identity,
+            KnownHosts = KnownHosts,
+        }, StateDir);
+        var random = new Random(1818);
+        const string alphabet = "ab Z09 '\"$`\\!*?[]{}()<>|&;#~=%^-_./:\t\n日本é𝄞€";
+        var runes = alphabet.EnumerateRunes().ToArray();
+        List<string[]> cases = [[""], ["a b", "'", "\"", "$HOME", "`id`", "$(id)", "\n", "-n", "--", "*", "~"]];
+        for (var i = 0; i < 40; i++)
+        {
+            cases.Add(Enumerable.Range(0, random.Next(1, 5)).Select(_ => string.Concat(Enumerable.Range(0, random.Next(0, 10)).Select(_ => runes[random.Next(runes.Length)].ToString()))).ToArray());
+        }
+
+        foreach (var args in cases)
+        {
+            var result = await runner.RunAsync(new ProcessSpec("printf", ["%s\\0", .. args], Timeout: TimeSpan.FromSeconds(20)), CancellationToken.None);
+
+            Assert.True(result.Succeeded, result.Describe());
+            Assert.Equal(string.Concat(args.Select(a => a + "\0")), result.StandardOutput);
+        }
     }
 
     /// <summary>The pid of the master connection behind this test's control socket (`ssh -O check`).</summary>
