@@ -319,10 +319,13 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
     {
         WriteConfig(new RemotePool("slurm", "slurm", new PendingTasks(_dir, 0)));
 
-        var check = await RunAsync("check", "--connect");
+        var check = await RunAsync("check", "--connect", "--submit-test");
 
         Assert.True(check.ExitCode == 0, check.ToString());
         var text = check.Stdout + check.Stderr;
+        // sbatch --test-only ran on the host, the script on its stdin.
+        Assert.Contains("submit test: ", text, StringComparison.Ordinal);
+        Assert.Contains("to start at", text, StringComparison.Ordinal);
         Assert.Contains($"over ssh on {Target} (connected, listing answered (0 pilot(s))): runs ", text, StringComparison.Ordinal);
         Assert.Contains("/sbatch", text, StringComparison.Ordinal);
         Assert.Contains("/scancel", text, StringComparison.Ordinal);
