@@ -248,6 +248,24 @@ public sealed class RemoteSchedulerTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Manual_submit_and_cancel_reach_a_remote_pool_over_ssh()
+    {
+        WriteConfig(new RemotePool("slurm", "slurm", new PendingTasks(_dir, 0)) { ExtraArgs = EndToEndHarness.StayQueued });
+
+        var submit = await RunAsync("submit", "slurm", "1");
+
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        var id = Assert.Single(await SqueueAsync("slurm"));
+        Assert.Contains($"pool slurm: submitted 1: {id}", submit.Stdout, StringComparison.Ordinal);
+
+        var cancel = await RunAsync("cancel", id);
+
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        Assert.Contains($"pool slurm: cancelled {id}", cancel.Stdout, StringComparison.Ordinal);
+        await TestServices.WaitUntilAsync(async () => (await SqueueAsync("slurm")).Count == 0, TimeSpan.FromSeconds(30), "the cancelled pilot gone from squeue");
+    }
+
+    [Fact]
     public async Task A_grid_engine_pool_reached_only_over_ssh_scales_out_and_to_zero()
     {
         var tasks = new PendingTasks(_dir, 20);
