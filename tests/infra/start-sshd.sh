@@ -27,6 +27,12 @@ USER_NAME=$(id -un)
 [ -x /usr/sbin/sshd ] || die "/usr/sbin/sshd missing after installing openssh-server"
 command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || apt_install openssh-client
 
+# Without PAM (no login session machinery here), sshd refuses an account whose password field is
+# locked with '!', even for a key: say so rather than fail later with "account is locked".
+if [ "$(getent shadow "$USER_NAME" | cut -d: -f2 | cut -c1)" = "!" ]; then
+  die "account $USER_NAME is locked ('!' in /etc/shadow), which sshd without PAM refuses even with a key; unlock it without a password: usermod -p '*' $USER_NAME"
+fi
+
 # sshd's StrictModes wants the key folders owned by root and not group/world-writable.
 install -d -m 0755 "$STATE_ROOT/sshd"
 install -d -m 0700 "$DIR"
