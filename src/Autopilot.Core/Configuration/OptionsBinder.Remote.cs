@@ -67,7 +67,7 @@ internal static partial class OptionsBinder
     {
         if (options.Clusters is { } clusters)
         {
-            if (options.Kind != "slurm")
+            if (options.Kind != Schedulers.SchedulerKinds.Slurm.Name)
             {
                 r.Error("clusters", $"only Slurm pools name a cluster (-M); this pool's scheduler is {options.Kind}");
             }
@@ -79,7 +79,7 @@ internal static partial class OptionsBinder
 
         if (options.Ssh is not null)
         {
-            if (options.Kind == "local")
+            if (options.Kind == Schedulers.SchedulerKinds.Local.Name)
             {
                 r.Error("ssh", "a local pool runs its pilots on this machine; ssh applies to batch schedulers (slurm, pbs, torque, lsf, sge)");
             }

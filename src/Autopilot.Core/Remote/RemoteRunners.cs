@@ -11,7 +11,7 @@ public static class RemoteRunners
     {
         ArgumentNullException.ThrowIfNull(options);
         var runner = options.Ssh is { } ssh ? new SshProcessRunner(local, ssh, stateDir) : local;
-        return options.Clusters is { } cluster && options.Kind == "slurm" ? new SlurmClusterRunner(runner, cluster) : runner;
+        return options.Clusters is { } cluster && options.Kind == Schedulers.SchedulerKinds.Slurm.Name ? new SlurmClusterRunner(runner, cluster) : runner;
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using Autopilot.Cli;
+using Autopilot.Hosting;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Engine;
@@ -28,7 +28,7 @@ public sealed class ParallelReadsTests : IDisposable
         Pools = clusters.Select(c => new PoolOptions
         {
             Name = "pool-" + c,
-            Demand = new DemandOptions { Kind = "command", Command = ["echo", "0"] },
+            Demand = new Autopilot.DemandSources.Command.CommandOptions { Command = ["echo", "0"] },
             Scheduler = new SchedulerOptions { Kind = "slurm", Clusters = c },
         }).ToList(),
     };
@@ -60,7 +60,7 @@ public sealed class ParallelReadsTests : IDisposable
     {
         var meeting = new Meeting(expected: 3);
         var options = Options(4, "east", "west", "north");
-        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var production = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         var components = production with
         {
             CreateScheduler = (_, _) => new MeetingScheduler(new Meeting(expected: 1)),
@@ -76,7 +76,7 @@ public sealed class ParallelReadsTests : IDisposable
 
     private static async Task<TickReport> Tick(AutopilotOptions options, Meeting meeting)
     {
-        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var production = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         var components = production with { CreateScheduler = (_, _) => new MeetingScheduler(meeting) };
         return await new TickEngine(options, components, TimeProvider.System, NullLogger<TickEngine>.Instance)
             .RunAsync(new TickRequest(DryRun: true), CancellationToken.None);
@@ -160,7 +160,7 @@ public sealed class ParallelReadsTests : IDisposable
 
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => Task.FromResult(OutcomeReport.Unavailable("test"));
 
-        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => [];
+        public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName) => [];
 
         public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
