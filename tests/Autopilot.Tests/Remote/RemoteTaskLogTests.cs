@@ -16,8 +16,7 @@ public sealed class RemoteTaskLogTests : IDisposable
     public async Task A_task_file_missing_here_is_read_on_the_pools_host()
     {
         var seen = new List<ProcessSpec>();
-        var remote = new SshProcessRunner(new RemoteShell(seen), new SshOptions { Host = "login1", ControlPersist = TimeSpan.Zero }, Path.Combine(_dir, "state"));
-        var reader = new TaskLogReader(new LogsOptions(), new ProcessRunner(), ["/cluster/home/u/tasks"], remote);
+        var reader = Reader(seen);
 
         var log = await reader.ReadAsync("/cluster/home/u/tasks/it's here.out", "node7", CancellationToken.None);
 
@@ -30,14 +29,18 @@ public sealed class RemoteTaskLogTests : IDisposable
     public async Task A_file_outside_the_task_folders_is_not_fetched_at_all()
     {
         var seen = new List<ProcessSpec>();
-        var remote = new SshProcessRunner(new RemoteShell(seen), new SshOptions { Host = "login1", ControlPersist = TimeSpan.Zero }, Path.Combine(_dir, "state"));
-        var reader = new TaskLogReader(new LogsOptions(), new ProcessRunner(), ["/cluster/home/u/tasks"], remote);
+        var reader = Reader(seen);
 
         var log = await reader.ReadAsync("/etc/shadow", "node7", CancellationToken.None);
 
         Assert.Equal(LogSource.Missing, log.Source);
         Assert.Empty(seen);
     }
+
+    /// <summary>A reader of a pool on host login1 whose task files are under /cluster/home/u/tasks.</summary>
+    private TaskLogReader Reader(List<ProcessSpec> seen) =>
+        new(new LogsOptions(), new ProcessRunner(), ["/cluster/home/u/tasks"],
+            new SshProcessRunner(new RemoteShell(seen), new SshOptions { Host = "login1", ControlPersist = TimeSpan.Zero }, Path.Combine(_dir, "state")));
 
     /// <summary>The network hop only: the remote command runs in a local sh whose `cat` stands for the cluster's file system.</summary>
     private sealed class RemoteShell(List<ProcessSpec> seen) : IProcessRunner
