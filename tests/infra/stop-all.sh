@@ -9,6 +9,9 @@ LOG_TAG=stop-all
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 
+# OpenSSH server of the remote-pool tests
+for f in "$STATE_ROOT"/sshd/*/sshd.pid; do [ -e "$f" ] && stop_pidfile "$f" sshd; done
+
 # Prometheus
 for f in "$STATE_ROOT"/prometheus/*/prometheus.pid; do [ -e "$f" ] && stop_pidfile "$f" prometheus; done
 

@@ -20,7 +20,7 @@ internal static class CheckCommand
     {
         var connect = new Option<bool>("--connect")
         {
-            Description = "Also ask each pool's demand source for its current demand",
+            Description = "Also ask each pool's demand source for its current demand, and test each remote pool's ssh connection, commands and listing",
         };
         var submitTest = new Option<string?>("--submit-test")
         {
@@ -93,6 +93,11 @@ internal static class CheckCommand
             var demandKindBad = config.Errors.Any(e => e.Key.Equals(key + ":demand:kind", StringComparison.OrdinalIgnoreCase));
 
             var commandText = CheckScheduler(config, pool, key, jobName, schedulerKindBad, runner, loggers, environmentPath, problems, warnings);
+            if (!schedulerKindBad && pool.Scheduler.Ssh is not null && SchedulerKinds.Find(pool.Scheduler.Kind) is { Commands: var remoteCommands })
+            {
+                commandText = await CheckRemoteAsync(pool, key, connect, remoteCommands, runner, loggers, options, problems, warnings, Where, cancellationToken).ConfigureAwait(false);
+            }
+
             var templatePath = CheckTemplates(config, pool, key, problems);
             var demandText = await CheckDemandAsync(config, pool, key, demandKindBad, connect, runner, loggers, problems, cancellationToken).ConfigureAwait(false);
 
@@ -159,7 +164,8 @@ internal static class CheckCommand
         }
 
         var commandText = "";
-        if (!schedulerKindBad && SchedulerKinds.Find(pool.Scheduler.Kind) is { Commands: var commands })
+        // A remote pool's commands are on its host: CheckRemoteAsync looks there.
+        if (!schedulerKindBad && pool.Scheduler.Ssh is null && SchedulerKinds.Find(pool.Scheduler.Kind) is { Commands: var commands })
         {
             var found = new List<string>();
             foreach (var command in commands)
@@ -184,6 +190,65 @@ internal static class CheckCommand
             commandText = found.Count > 0 ? $"; runs {string.Join(' ', found)}" : "";
         }
         return commandText;
+    }
+
+    /// <summary>
+    /// A remote pool's commands live on its host: without --connect they are not looked for (a note
+    /// says so); with it, one ssh call proves the connection and host key and finds each command, and
+    /// the pool's listing is read through ssh as a tick reads it.
+    /// </summary>
+    private static async Task<string> CheckRemoteAsync(
+        PoolOptions pool, string key, bool connect, IReadOnlyList<SchedulerCommand> commands, IProcessRunner runner, ILoggerFactory loggers, AutopilotOptions options,
+        List<ConfigError> problems, List<ConfigError> warnings, Func<string, string> where, CancellationToken cancellationToken)
+    {
+        var sshKey = key + ":scheduler:ssh";
+        var target = Autopilot.Remote.SshProcessRunner.Describe(pool.Scheduler.Ssh!);
+        if (!connect)
+        {
+            warnings.Add(new ConfigError(where(sshKey), sshKey, $"the scheduler commands run on {target} over ssh: run `check --connect` to test the connection and look for them there"));
+            return $"; over ssh on {target}";
+        }
+
+        var stateDir = PathExpander.Expand(options.StateDir);
+        Autopilot.Remote.RemoteCheckResult check;
+        try
+        {
+            check = await Autopilot.Remote.RemoteCheck.RunAsync(pool.Scheduler, runner, stateDir, commands.Select(c => c.Name).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or ProcessFailedException)
+        {
+            problems.Add(new ConfigError(where(sshKey), sshKey, ex.Message));
+            return "";
+        }
+
+        if (check.Error is not null)
+        {
+            problems.Add(new ConfigError(where(sshKey), sshKey, $"cannot run commands on {check.Target}: {check.Error}"));
+            return "";
+        }
+
+        var place = pool.Scheduler.BinDir is null ? $"on {check.Target}'s PATH" : $"in bin_dir {pool.Scheduler.BinDir} on {check.Target}";
+        foreach (var command in commands.Where(c => check.Missing.Contains(c.Name)))
+        {
+            var list = command.WithoutIt is null ? problems : warnings;
+            list.Add(new ConfigError(where(key + ":scheduler:kind"), key + ":scheduler:kind",
+                $"command '{command.Name}' (needed by the {pool.Scheduler.Kind} scheduler) is not {place}{(command.WithoutIt is null ? "" : ": " + command.WithoutIt)}"));
+        }
+
+        // The listing a tick makes, through the same connection: the scheduler answers over ssh.
+        var listing = "";
+        try
+        {
+            var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, stateDir, loggers, TimeProvider.System);
+            var pilots = await scheduler.ListAsync(new PilotQuery([$"{options.JobPrefix}-{pool.Name}"], User: pool.Scheduler.Ssh!.User), cancellationToken).ConfigureAwait(false);
+            listing = $", listing answered ({pilots.Count} pilot(s))";
+        }
+        catch (Exception ex) when (ex is SchedulerException or ArgumentException)
+        {
+            problems.Add(new ConfigError(where(sshKey), sshKey, $"listing pilots on {check.Target} failed: {ex.Message}"));
+        }
+
+        return $"; over ssh on {check.Target} (connected{listing}): runs {string.Join(' ', check.Found.Select(f => f.Path))}";
     }
 
     /// <summary>The pool's template and site wrapper; returns the template's path, or null when it is not found.</summary>

@@ -37,17 +37,20 @@ public static class EventsCommand
 
             await using var store = await ctx.OpenStoreAsync(ct);
             var events = await store.EventsAsync(ctx.Time.GetUtcNow() - window, parse.GetValue(pool), ct);
+            // From the configuration: a pool's cluster is where its pilots run now.
+            string? Cluster(string name) => ctx.Options.Pools.FirstOrDefault(p => p.Name == name)?.Scheduler.ClusterLabel;
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason)).ToList()));
+                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason, Cluster(e.Pool))).ToList()));
                 return 0;
             }
 
             foreach (var e in events)
             {
                 var ids = e.JobIds.Count > 0 ? $" [{string.Join(' ', e.JobIds)}]" : "";
+                var where = Cluster(e.Pool) is { } cluster ? $" ({cluster})" : "";
                 // The same kind names as --json, alerts and docs/operations.md ("Event kinds").
-                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {(e.Pool.Length == 0 ? "-" : e.Pool),-12} {EventKinds.Name(e.Kind),-18}{ids} {e.Reason}");
+                ctx.Out.WriteLine($"{e.Time:yyyy-MM-dd HH:mm:ss}Z {(e.Pool.Length == 0 ? "-" : e.Pool),-12} {EventKinds.Name(e.Kind),-18}{ids}{where} {e.Reason}");
             }
 
             if (events.Count == 0)
@@ -61,4 +64,5 @@ public static class EventsCommand
     }
 }
 
-public sealed record EventView(DateTimeOffset Time, string Pool, string Kind, IReadOnlyList<string> JobIds, string Reason);
+/// <param name="Cluster">Where the pool's pilots run (Slurm cluster and/or ssh host); null for this machine.</param>
+public sealed record EventView(DateTimeOffset Time, string Pool, string Kind, IReadOnlyList<string> JobIds, string Reason, string? Cluster = null);

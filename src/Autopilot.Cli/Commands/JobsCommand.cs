@@ -95,25 +95,29 @@ public sealed record JobsView(DateTimeOffset Time, IReadOnlyList<PoolJobsView> P
         {
             var view = PoolJobsView.From(pool, report.Time);
             var summary = pool.Ok
-                ? $"pool {pool.Pool}: demand {(pool.Demand is { } d ? d.Tasks.ToString(CultureInfo.InvariantCulture) + (d.Saturated ? "+" : "") : "?")}, desired {view.Desired}, {view.Pilots.Count(p => p.State == "queued")} queued, {view.Pilots.Count(p => p.State is "running" or "completing")} running"
-                : $"pool {pool.Pool}: {pool.Error}";
+                ? $"pool {pool.Pool}{Where(pool.Cluster)}: demand {(pool.Demand is { } d ? d.Tasks.ToString(CultureInfo.InvariantCulture) + (d.Saturated ? "+" : "") : "?")}, desired {view.Desired}, {view.Pilots.Count(p => p.State == "queued")} queued, {view.Pilots.Count(p => p.State is "running" or "completing")} running"
+                : $"pool {pool.Pool}{Where(pool.Cluster)}: {pool.Error}";
             if (terminal)
             {
                 var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(summary));
-                foreach (var column in new[] { "pilot", "state", "pending reason", "queued for", "running for", "time left" })
+                string[] columns = ["pilot", "state", "pending reason", "queued for", "running for", "time left"];
+                foreach (var column in view.Cluster is null ? columns : [.. columns, "cluster"])
                 {
                     table.AddColumn(column);
                 }
 
                 foreach (var p in view.Pilots)
                 {
-                    table.AddRow(
+                    string[] cells =
+                    [
                         Markup.Escape(p.Id),
                         $"[{Colour(p.State)}]{Markup.Escape(p.State)}[/]",
                         Markup.Escape(p.PendingReason ?? ""),
                         Age(p.QueuedSeconds),
                         Age(p.RunningSeconds),
-                        Age(p.TimeLeftSeconds));
+                        Age(p.TimeLeftSeconds),
+                    ];
+                    table.AddRow(view.Cluster is null ? cells : [.. cells, Markup.Escape(p.Cluster ?? "")]);
                 }
 
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
@@ -124,10 +128,12 @@ public sealed record JobsView(DateTimeOffset Time, IReadOnlyList<PoolJobsView> P
                 output.WriteLine(summary);
                 if (view.Pilots.Count > 0)
                 {
-                    output.WriteLine($"  {"PILOT",-20} {"STATE",-11} {"REASON",-28} {"QUEUED",8} {"RUNNING",8} {"LEFT",8}");
+                    var clusterHead = view.Cluster is null ? "" : $" {"CLUSTER",-20}";
+                    output.WriteLine($"  {"PILOT",-20} {"STATE",-11} {"REASON",-28} {"QUEUED",8} {"RUNNING",8} {"LEFT",8}{clusterHead}");
                     foreach (var p in view.Pilots)
                     {
-                        output.WriteLine($"  {p.Id,-20} {p.State,-11} {p.PendingReason ?? "",-28} {Age(p.QueuedSeconds),8} {Age(p.RunningSeconds),8} {Age(p.TimeLeftSeconds),8}");
+                        var cluster = p.Cluster is null ? "" : $" {p.Cluster,-20}";
+                        output.WriteLine($"  {p.Id,-20} {p.State,-11} {p.PendingReason ?? "",-28} {Age(p.QueuedSeconds),8} {Age(p.RunningSeconds),8} {Age(p.TimeLeftSeconds),8}{cluster}");
                     }
                 }
             }
@@ -138,6 +144,9 @@ public sealed record JobsView(DateTimeOffset Time, IReadOnlyList<PoolJobsView> P
             }
         }
     }
+
+    /// <summary>" on CLUSTER" for a remote or multi-cluster pool; nothing for this machine's scheduler.</summary>
+    internal static string Where(string? cluster) => cluster is null ? "" : $" on {cluster}";
 
     private static string Colour(string state) => state switch
     {
@@ -161,10 +170,11 @@ public sealed record JobsView(DateTimeOffset Time, IReadOnlyList<PoolJobsView> P
     }
 }
 
-public sealed record PoolJobsView(string Pool, string JobName, bool Ok, string? Error, long? Demand, int? Desired, IReadOnlyList<PilotView> Pilots)
+/// <param name="Cluster">Where the pool's pilots run (Slurm cluster and/or ssh host); null for this machine.</param>
+public sealed record PoolJobsView(string Pool, string JobName, bool Ok, string? Error, long? Demand, int? Desired, IReadOnlyList<PilotView> Pilots, string? Cluster = null)
 {
     public static PoolJobsView From(PoolTickResult r, DateTimeOffset now) =>
-        new(r.Pool, r.JobName, r.Ok, r.Error, r.Demand?.Tasks, r.Plan?.Desired, (r.Pilots ?? []).Select(p => PilotView.From(p, now)).ToList());
+        new(r.Pool, r.JobName, r.Ok, r.Error, r.Demand?.Tasks, r.Plan?.Desired, (r.Pilots ?? []).Select(p => PilotView.From(p, now) with { Cluster = r.Cluster }).ToList(), r.Cluster);
 }
 
 public sealed record PilotView(
@@ -179,7 +189,8 @@ public sealed record PilotView(
     long? RunningSeconds,
     long? TimeLeftSeconds,
     int? ArrayIndex,
-    bool Foreign = false)
+    bool Foreign = false,
+    string? Cluster = null)
 {
     public static PilotView From(Pilot p, DateTimeOffset now)
     {

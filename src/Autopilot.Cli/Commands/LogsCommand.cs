@@ -61,7 +61,7 @@ public static class LogsCommand
             {
                 if (parse.GetValue(pilot) is { } jobId)
                 {
-                    return PilotLogs(ctx, output, jobId, parse.GetValue(pool));
+                    return await PilotLogsAsync(ctx, output, jobId, parse.GetValue(pool), ct);
                 }
 
                 if (parse.GetValue(task) is { } id)
@@ -209,7 +209,7 @@ public static class LogsCommand
         }
     }
 
-    private static int PilotLogs(CliContext ctx, Output output, string jobId, string? pool)
+    private static async Task<int> PilotLogsAsync(CliContext ctx, Output output, string jobId, string? pool, CancellationToken ct)
     {
         var pools = pool is null ? ctx.Options.Pools.Select(p => p.Name).ToList() : [pool];
         if (pool is not null && ctx.Options.Pools.All(p => p.Name != pool))
@@ -218,14 +218,28 @@ public static class LogsCommand
             return ExitUsage;
         }
 
-        var files = PilotLogFiles.Find(ctx.StateDir, pools, jobId);
-        if (files.Count == 0)
+        // A remote pool's pilots write on its host: read there, over the pool's own ssh settings.
+        var remotePools = ctx.Options.Pools.Where(p => pools.Contains(p.Name) && p.Scheduler.Ssh is not null).ToList();
+        var files = PilotLogFiles.Find(ctx.StateDir, pools.Except(remotePools.Select(p => p.Name)), jobId);
+        var remote = new List<Autopilot.Remote.RemotePilotLog>();
+        foreach (var p in remotePools)
         {
-            ctx.Err.WriteLine($"no output of pilot {jobId} under {string.Join(", ", pools.Select(p => PilotLogFiles.Folder(ctx.StateDir, p)))}");
+            remote.AddRange(await Autopilot.Remote.RemotePilotLogs.ReadAsync(p, ctx.StateDir, ctx.Runner(), jobId, ct));
+        }
+
+        if (files.Count == 0 && remote.Count == 0)
+        {
+            ctx.Err.WriteLine($"no output of pilot {jobId} under {string.Join(", ", pools.Select(p => PilotLogFiles.Folder(ctx.StateDir, p)))}{(remotePools.Count > 0 ? " (remote pools: on their hosts)" : "")}");
             return ExitNotFound;
         }
 
         var text = new StringWriter();
+        foreach (var log in remote)
+        {
+            text.WriteLine($"==> {log.Where} (pool {log.Pool}) <==");
+            text.Write(log.Text.Length == 0 ? "(empty)\n" : log.Text.EndsWith('\n') ? log.Text : log.Text + "\n");
+        }
+
         foreach (var file in files)
         {
             text.WriteLine($"==> {file.Path} (pool {file.Pool}) <==");

@@ -36,7 +36,7 @@ public static class StatusCommand
             {
                 var (memory, _) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, ct), pool.Policy, now);
                 var last = await store.LastTickAsync(pool.Name, ct);
-                var poolView = PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now);
+                var poolView = PoolStatusView.From(pool.Name, pool.Enabled, memory, last, now) with { Cluster = pool.Scheduler.ClusterLabel };
                 if (await Autopilot.Accounting.Budgets.StateAsync(ctx.Options, pool, store, now, ct) is { } budget)
                 {
                     poolView = poolView with
@@ -64,7 +64,7 @@ public static class StatusCommand
             ctx.Out.WriteLine($"schedule '{view.Schedule}' (service mode): next tick {view.NextTick:yyyy-MM-dd HH:mm:ss zzz}");
             foreach (var p in pools)
             {
-                ctx.Out.WriteLine($"pool {p.Pool}{(p.Enabled ? "" : " (disabled)")}: {p.State}");
+                ctx.Out.WriteLine($"pool {p.Pool}{JobsView.Where(p.Cluster)}{(p.Enabled ? "" : " (disabled)")}: {p.State}");
                 if (p.LastTick is { } t)
                 {
                     ctx.Out.WriteLine($"  last tick {t.Time:yyyy-MM-dd HH:mm:ss}Z, {(t.Ok ? "ok" : $"FAILED ({t.ConsecutiveFailures} in a row)")}: {t.Summary}");
@@ -105,6 +105,9 @@ public sealed record PoolStatusView(
     PoolTickRecord? LastTick,
     IReadOnlyList<string> Details)
 {
+    /// <summary>Where the pool's pilots run (Slurm cluster and/or ssh host); null for this machine.</summary>
+    public string? Cluster { get; init; }
+
     public static PoolStatusView From(string pool, bool enabled, PoolMemory m, PoolTickRecord? last, DateTimeOffset now)
     {
         var backoff = m.SubmitNotBefore is { } until && until > now ? until : (DateTimeOffset?)null;

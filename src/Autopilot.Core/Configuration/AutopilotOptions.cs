@@ -29,6 +29,12 @@ public sealed record AutopilotOptions
     /// <summary>Cap on pilots across every pool (0: none).</summary>
     public int MaxPilots { get; init; }
 
+    /// <summary>
+    /// How many schedulers (hosts, clusters) a tick lists at the same time: a hanging one costs at
+    /// most its own timeout and never holds up the others beyond this bound.
+    /// </summary>
+    public int MaxParallelReads { get; init; } = 4;
+
     public LogOptions Log { get; init; } = new();
 
     public LeaderOptions Leader { get; init; } = new();
@@ -227,8 +233,59 @@ public sealed record SchedulerOptions
     /// <summary>PBS flavour: auto (qstat --version), pbspro, torque.</summary>
     public string Flavor { get; init; } = "auto";
 
-    /// <summary>Directory for command overrides (e.g. site wrappers); null uses PATH.</summary>
+    /// <summary>Directory for command overrides (e.g. site wrappers); null uses PATH. On the remote host when <see cref="Ssh"/> is set.</summary>
     public string? BinDir { get; init; }
+
+    /// <summary>Slurm only: the cluster every squeue/sbatch/scancel/sacct of this pool names with -M.</summary>
+    public string? Clusters { get; init; }
+
+    /// <summary>The [pool.scheduler.ssh] table: every scheduler command of the pool runs on this host; null runs them here.</summary>
+    public SshOptions? Ssh { get; init; }
+
+    /// <summary>
+    /// What the pool's pilots run on, for `jobs`, `status`, `events` and `report`: the Slurm cluster
+    /// and/or the ssh host; null for this machine's default scheduler.
+    /// </summary>
+    public string? ClusterLabel => (Clusters, Ssh?.Host) switch
+    {
+        (null, null) => null,
+        ({ } c, null) => c,
+        (null, { } h) => h,
+        ({ } c, { } h) => $"{c}@{h}",
+    };
+}
+
+/// <summary>
+/// [pool.scheduler.ssh]: the pool's scheduler commands run on <see cref="Host"/> through OpenSSH
+/// (docs/remote-clusters.md). Host keys are always checked strictly; there is no switch to turn that off.
+/// </summary>
+public sealed record SshOptions
+{
+    public string Host { get; init; } = "";
+
+    /// <summary>Remote account (required in the file): the pilots are listed as this user's.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Null lets ssh choose (its configuration, else 22).</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Private key file (-i, IdentitiesOnly); null uses ssh's defaults and agent.</summary>
+    public string? IdentityFile { get; init; }
+
+    /// <summary>The known_hosts file the host key must be in; null uses ssh's default files.</summary>
+    public string? KnownHosts { get; init; }
+
+    /// <summary>How long the shared master connection stays open after its last command; zero: a new connection per command.</summary>
+    public TimeSpan ControlPersist { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Each remote command, connecting included, is killed after this long; null: the scheduler's command_timeout.</summary>
+    public TimeSpan? CommandTimeout { get; init; }
+
+    /// <summary>The folder on the remote host that stands for the state folder (pilot logs); relative to the remote home unless absolute.</summary>
+    public string RemoteDir { get; init; } = ".autopilot";
+
+    /// <summary>The local ssh program.</summary>
+    public string Command { get; init; } = "ssh";
 }
 
 /// <summary>Counts that bound what a pool may do.</summary>

@@ -35,6 +35,7 @@ internal static partial class OptionsBinder
             JobPrefix = jobPrefix,
             TemplateDir = r.OptionalPath("template_dir"),
             MaxPilots = r.Int("max_pilots", d.MaxPilots, min: 0),
+            MaxParallelReads = r.Int("max_parallel_reads", d.MaxParallelReads, min: 1, max: 64),
             Log = BindLog(r.Child("log")),
             Leader = BindLeader(r.Child("leader")),
             Kubernetes = BindKubernetes(r.Child("kubernetes")),
@@ -310,8 +311,11 @@ internal static partial class OptionsBinder
             DrainLead = r.Duration("drain_lead", d.DrainLead),
             CommandTimeout = r.Duration("command_timeout", d.CommandTimeout, positive: true),
             Flavor = r.Choice("flavor", d.Flavor, PbsFlavors, "PBS flavor"),
-            BinDir = r.OptionalPath("bin_dir"),
+            BinDir = r.Has("ssh") ? r.OptionalString("bin_dir") : r.OptionalPath("bin_dir"),
+            Clusters = r.OptionalString("clusters"),
+            Ssh = r.Has("ssh") ? BindSsh(r.Child("ssh")) : null,
         };
+        CheckRemote(r, options);
         // Refused at load, not only by `check`: such a pool would never see its own pilots.
         foreach (var problem in SchedulerKinds.Find(options.Kind)?.ExtraArgs?.Check(options.ExtraArgs) ?? [])
         {

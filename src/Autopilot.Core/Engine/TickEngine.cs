@@ -75,12 +75,16 @@ public sealed class TickEngine
         }
 
         var shares = await SharedDemands.ReadAsync(pools, _options.Pools, listings, _components, now, cancellationToken).ConfigureAwait(false);
+        var demands = await ReadDemandsAsync(pools, shares, cancellationToken).ConfigureAwait(false);
         var results = new List<PoolTickResult>();
         foreach (var pool in pools)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var listing = listings[pool.Name];
-            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, shares).ConfigureAwait(false);
+            var result = await TickPoolAsync(pool, listing, globalRoom, store, request.DryRun, now, cancellationToken, demands[pool.Name]).ConfigureAwait(false) with
+            {
+                Cluster = pool.Scheduler.ClusterLabel,
+            };
             if (globalRoom is not null)
             {
                 globalRoom = Math.Max(0, globalRoom.Value - result.Submitted.Count);
@@ -130,60 +134,90 @@ public sealed class TickEngine
     public sealed record Listing(IScheduler? Scheduler, IReadOnlyList<Pilot>? Pilots, string? Error);
 
     /// <summary>
-    /// One listing call per scheduler (kind + command folder), however many pools use it. This is what
+    /// One listing call per scheduler (kind, command folder, cluster, ssh host), however many pools use it. This is what
     /// "our pilots" means everywhere (tick, manual cancel, stale PiCaS locks): jobs the scheduler lists under a pool's name,
     /// and for PBS/Torque and LSF whose id <paramref name="recorded"/> holds; another is <see cref="Pilot.Foreign"/>.
     /// </summary>
     /// <param name="recorded">The ids this state folder submitted; null only where look-alikes need not be told apart (live job numbers for PiCaS locks).</param>
     public async Task<Dictionary<string, Listing>> ListPilotsAsync(IReadOnlyList<PoolOptions> pools, bool includeFinished, ISubmittedJobStore? recorded, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
         var keys = recorded is null ? null : await RecordedIds.KeysFor(recorded, pools, cancellationToken).ConfigureAwait(false);
-        foreach (var group in GroupByScheduler(pools))
+
+        // Schedulers (hosts, clusters) are read at the same time, at most max_parallel_reads at once:
+        // one that hangs costs the tick its own timeout, not the sum of everyone's.
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxParallelReads));
+        var reads = GroupByScheduler(pools).Select(async group =>
         {
-            IScheduler scheduler;
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                scheduler = _components.CreateScheduler(group.First().Scheduler, StateDir);
+                return await ListGroupAsync(group, includeFinished, keys, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            finally
             {
-                foreach (var pool in group)
-                {
-                    result[pool.Name] = new Listing(null, null, ex.Message);
-                }
-
-                continue;
+                gate.Release();
             }
-
-            var names = group.Select(p => JobName(_options, p)).ToList();
-            try
+        }).ToList();
+        var result = new Dictionary<string, Listing>(StringComparer.Ordinal);
+        foreach (var listed in await Task.WhenAll(reads).ConfigureAwait(false))
+        {
+            foreach (var one in listed)
             {
-                var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished), cancellationToken).ConfigureAwait(false);
-                if (keys is not null && RecordedIds.Applies(scheduler.Kind))
-                {
-                    pilots = RecordedIds.MarkForeign(pilots, keys);
-                }
-                foreach (var pool in group)
-                {
-                    var name = JobName(_options, pool);
-                    result[pool.Name] = new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null);
-                }
-            }
-            catch (SchedulerException ex)
-            {
-                foreach (var pool in group)
-                {
-                    result[pool.Name] = new Listing(scheduler, null, $"cannot list pilots: {ex.Message}");
-                }
+                result[one.Pool] = one.Listing;
             }
         }
 
         return result;
     }
 
+    /// <summary>One pool's part of a listing. A class, not a tuple: generic code over a struct is left to the JIT by ReadyToRun.</summary>
+    private sealed record PoolListing(string Pool, Listing Listing);
+
+    /// <summary>One pool's demand, or why it could not be read.</summary>
+    private sealed record DemandRead(Demand? Demand, string? Error);
+
+    /// <summary>One scheduler's listing, split by pool.</summary>
+    private async Task<List<PoolListing>> ListGroupAsync(
+        List<PoolOptions> group, bool includeFinished, IReadOnlySet<string>? keys, CancellationToken cancellationToken)
+    {
+        var result = new List<PoolListing>(group.Count);
+        IScheduler scheduler;
+        try
+        {
+            scheduler = _components.CreateScheduler(group[0].Scheduler, StateDir);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            result.AddRange(group.Select(pool => new PoolListing(pool.Name, new Listing(null, null, ex.Message))));
+            return result;
+        }
+
+        var names = group.Select(p => JobName(_options, p)).ToList();
+        try
+        {
+            // Over ssh the pilots belong to the remote account.
+            var pilots = await scheduler.ListAsync(new PilotQuery(names, includeFinished, group[0].Scheduler.Ssh?.User), cancellationToken).ConfigureAwait(false);
+            if (keys is not null && RecordedIds.Applies(scheduler.Kind))
+            {
+                pilots = RecordedIds.MarkForeign(pilots, keys);
+            }
+
+            foreach (var pool in group)
+            {
+                var name = JobName(_options, pool);
+                result.Add(new PoolListing(pool.Name, new Listing(scheduler, pilots.Where(p => p.Name == name).ToList(), null)));
+            }
+        }
+        catch (SchedulerException ex)
+        {
+            result.AddRange(group.Select(pool => new PoolListing(pool.Name, new Listing(scheduler, null, $"cannot list pilots: {ex.Message}"))));
+        }
+
+        return result;
+    }
+
     /// <summary>
-    /// The pools per scheduler (kind + command folder), in order of first appearance. A loop rather
+    /// The pools per scheduler (kind, command folder, cluster, ssh host), in order of first appearance. A loop rather
     /// than GroupBy over a tuple key: that is generic code over a struct which ReadyToRun leaves to
     /// the JIT at every start of a cron tick (docs/performance.md, "Whole-process tick").
     /// </summary>
@@ -192,7 +226,7 @@ public sealed class TickEngine
         var groups = new List<List<PoolOptions>>();
         foreach (var pool in pools)
         {
-            var group = groups.Find(g => g[0].Scheduler.Kind == pool.Scheduler.Kind && g[0].Scheduler.BinDir == pool.Scheduler.BinDir);
+            var group = groups.Find(g => Remote.RemoteRunners.SameScheduler(g[0].Scheduler, pool.Scheduler));
             if (group is null)
             {
                 groups.Add(group = []);
@@ -211,10 +245,10 @@ public sealed class TickEngine
     /// demand or the pilot list cannot be read, nothing is decided or done (<see cref="RecordUnreadableAsync"/>).
     /// </summary>
     private async Task<PoolTickResult> TickPoolAsync(
-        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, SharedDemands shares)
+        PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, DemandRead demand)
     {
         var tick = new PoolTick(pool, JobName(_options, pool), store, dryRun, now);
-        var measured = await MeasureAsync(tick, listing, shares, cancellationToken).ConfigureAwait(false);
+        var measured = await MeasureAsync(tick, listing, demand, cancellationToken).ConfigureAwait(false);
         if (measured.Error is not null)
         {
             return await RecordUnreadableAsync(tick, measured, cancellationToken).ConfigureAwait(false);
@@ -245,8 +279,8 @@ public sealed class TickEngine
     /// <summary>What the act step did: the ids it submitted and cancelled, its error, the memory to keep.</summary>
     private sealed record Acted(IReadOnlyList<string> Submitted, IReadOnlyList<string> Cancelled, string? Error, bool SubmitFailed, PoolMemory Memory);
 
-    /// <summary>Step 1, measure: the pool's memory (clock-checked), its demand, its pilots and how ended ones ended, its budget.</summary>
-    private async Task<Measured> MeasureAsync(PoolTick tick, Listing listing, SharedDemands shares, CancellationToken cancellationToken)
+    /// <summary>Step 1, measure: the pool's memory (clock-checked), its demand (read already, with the other pools'), its pilots and how ended ones ended, its budget.</summary>
+    private async Task<Measured> MeasureAsync(PoolTick tick, Listing listing, DemandRead read, CancellationToken cancellationToken)
     {
         var pool = tick.Pool;
         var (memory, clockNotes) = ClockGuard.Sanitize(await tick.Store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, tick.Now);
@@ -256,7 +290,7 @@ public sealed class TickEngine
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (demand, demandError) = await ReadDemandAsync(pool, shares, cancellationToken).ConfigureAwait(false);
+        var (demand, demandError) = (read.Demand, read.Error);
         var error = listing.Error is not null && demandError is not null ? $"{listing.Error}; {demandError}" : listing.Error ?? demandError;
         if (error is not null)
         {
@@ -275,6 +309,36 @@ public sealed class TickEngine
         }
 
         return new Measured(memory, listing, demand, null, null, pilots, outcomes, awaiting, outcomeNote, books, budget, clock);
+    }
+
+    /// <summary>
+    /// Each pool's demand (<see cref="ReadDemandAsync"/>), the pools read at the same time, at most
+    /// max_parallel_reads at once: a source that hangs costs its own timeout.
+    /// </summary>
+    private async Task<Dictionary<string, DemandRead>> ReadDemandsAsync(IReadOnlyList<PoolOptions> pools, SharedDemands shares, CancellationToken cancellationToken)
+    {
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxParallelReads));
+        var reads = pools.Select(async pool =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var (demand, error) = await ReadDemandAsync(pool, shares, cancellationToken).ConfigureAwait(false);
+                return new DemandRead(demand, error);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        var read = await Task.WhenAll(reads).ConfigureAwait(false);
+        var result = new Dictionary<string, DemandRead>(StringComparer.Ordinal);
+        for (var i = 0; i < pools.Count; i++)
+        {
+            result[pools[i].Name] = read[i];
+        }
+
+        return result;
     }
 
     /// <summary>The pool's demand: its share of a group's demand, or its own source's count; a source that cannot be read gives an error, never zero.</summary>
@@ -304,7 +368,7 @@ public sealed class TickEngine
         var measured = m.Clock.Elapsed;
         var input = new PolicyInput(pool.Name, m.Demand, m.Pilots, pool.Limits, pool.Policy, pool.Scheduler, m.Memory, tick.Now, globalRoom, m.Outcomes, m.Budget);
         var plan = ScalingPolicy.Decide(input);
-        _logger.LogDebug("pool {Pool}: memory and demand read, outcomes checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
+        _logger.LogDebug("pool {Pool}: memory read, outcomes and budget checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
             pool.Name, measured.TotalMilliseconds, (m.Clock.Elapsed - measured).TotalMilliseconds);
         return m.OutcomeNote is null ? plan : plan with { Notes = [.. plan.Notes, m.OutcomeNote] };
     }

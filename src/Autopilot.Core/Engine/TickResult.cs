@@ -21,6 +21,9 @@ public sealed record PoolTickResult(
     bool SubmitFailed = false)
 {
     public bool Ok => Error is null;
+
+    /// <summary>Where the pool's pilots run: its Slurm cluster and/or ssh host; null for this machine.</summary>
+    public string? Cluster { get; init; }
 }
 
 /// <summary>A whole tick over every selected pool.</summary>

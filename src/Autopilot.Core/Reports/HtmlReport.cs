@@ -45,7 +45,7 @@ public static class HtmlReport
         foreach (var p in report.Pools.Append(report.Total))
         {
             sb.Append(CultureInfo.InvariantCulture, $"<tr data-pool=\"{Enc(p.Pool)}\"{(ReferenceEquals(p, report.Total) ? " class=\"total\"" : "")}>")
-                .Append(CultureInfo.InvariantCulture, $"<td>{Enc(p.Pool)}</td>{Cell("pilots", p.Pilots)}{Cell("pilot_hours", p.PilotHours)}{Cell("core_hours", p.CoreHours)}")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Enc(p.Pool)}{(p.Cluster is null ? "" : $" <small>[{Enc(p.Cluster)}]</small>")}</td>{Cell("pilots", p.Pilots)}{Cell("pilot_hours", p.PilotHours)}{Cell("core_hours", p.CoreHours)}")
                 .Append(CultureInfo.InvariantCulture, $"{Cell("cost", p.Cost)}{Cell("mean_queue_wait_minutes", p.MeanQueueWaitMinutes)}{Cell("busy_hours", p.BusyHours)}{Cell("efficiency", p.Efficiency)}{Cell("tasks", p.Tasks)}")
                 .Append(CultureInfo.InvariantCulture, $"{Cell("baseline_cost", p.BaselineCost)}{Cell("demand_cost", p.DemandCost)}{Cell("savings_upper_bound", p.SavingsUpperBound)}</tr>\n");
         }

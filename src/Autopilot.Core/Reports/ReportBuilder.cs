@@ -100,7 +100,10 @@ public static class ReportBuilder
             r.ClientId,
             r.BusySeconds is { } busy ? Round(busy / 3600) : null,
             r.Tasks,
-            r.BusySeconds is { } b && ran > 0 ? Round(Math.Min(1, b / 3600 / ran)) : null);
+            r.BusySeconds is { } b && ran > 0 ? Round(Math.Min(1, b / 3600 / ran)) : null)
+        {
+            Cluster = options.Pools.FirstOrDefault(c => c.Name == r.Pool)?.Scheduler.ClusterLabel,
+        };
     }
 
     /// <summary>
@@ -199,7 +202,10 @@ public static class ReportBuilder
             tasks,
             efficiency,
             Round(rows.Sum(r => r.HoursRunIn(from, to)) * 3600),
-            busySeconds.Count > 0 ? Round(busySeconds.Sum()) : null);
+            busySeconds.Count > 0 ? Round(busySeconds.Sum()) : null)
+        {
+            Cluster = config?.Scheduler.ClusterLabel,
+        };
     }
 
     private static PoolUsage Total(List<PoolUsage> pools, List<PilotRecord> rows, DateTimeOffset from, DateTimeOffset to, bool priced)

@@ -12,13 +12,13 @@ public static class ReportFormats
     [
         "pool", "pilots", "pilot_hours", "core_hours", "cost", "unit", "mean_queue_wait_minutes", "busy_hours",
         "max_pilots", "baseline_pilot_hours", "demand_pilot_hours", "baseline_cost", "demand_cost", "savings_upper_bound",
-        "tasks", "efficiency",
+        "tasks", "efficiency", "cluster",
     ];
 
     public static readonly string[] PilotColumns =
     [
         "pool", "pilot_id", "submitted", "started", "ended", "waited_minutes", "ran_hours", "cpus", "nodes", "gpus",
-        "partition", "account", "how", "cost", "unit", "memory_mb", "times_from", "client_id", "busy_hours", "tasks", "efficiency",
+        "partition", "account", "how", "cost", "unit", "memory_mb", "times_from", "client_id", "busy_hours", "tasks", "efficiency", "cluster",
     ];
 
     public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonStyle.Options);
@@ -31,7 +31,7 @@ public static class ReportFormats
         {
             CsvRow(sb, [p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost), report.Unit, N(p.MeanQueueWaitMinutes), N(p.BusyHours),
                 N(p.MaxPilots), N(p.BaselinePilotHours), N(p.DemandPilotHours), N(p.BaselineCost), N(p.DemandCost), N(p.SavingsUpperBound),
-                N(p.Tasks), N(p.Efficiency)]);
+                N(p.Tasks), N(p.Efficiency), p.Cluster]);
         }
 
         return sb.ToString();
@@ -42,7 +42,7 @@ public static class ReportFormats
         ArgumentNullException.ThrowIfNull(p);
         var sb = new StringBuilder().AppendJoin(',', PilotColumns).Append('\n');
         CsvRow(sb, [p.Pool, p.PilotId, T(p.Submitted), T(p.Started), T(p.Ended), N(p.WaitedMinutes), N(p.RanHours), N(p.Cpus), N(p.Nodes), N(p.Gpus),
-            p.Partition, p.Account, p.How, N(p.Cost), p.Unit, p.MemoryMb?.ToString(CultureInfo.InvariantCulture), p.TimesFrom, p.ClientId, N(p.BusyHours), N(p.Tasks), N(p.Efficiency)]);
+            p.Partition, p.Account, p.How, N(p.Cost), p.Unit, p.MemoryMb?.ToString(CultureInfo.InvariantCulture), p.TimesFrom, p.ClientId, N(p.BusyHours), N(p.Tasks), N(p.Efficiency), p.Cluster]);
         return sb.ToString();
     }
 
@@ -56,7 +56,7 @@ public static class ReportFormats
         };
         foreach (var p in report.Pools.Append(report.Total))
         {
-            rows.Add([p.Pool, N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost) ?? "-", N(p.MeanQueueWaitMinutes) ?? "-", N(p.BusyHours) ?? "-", Percent(p.Efficiency) ?? "-", N(p.Tasks) ?? "-",
+            rows.Add([p.Cluster is null ? p.Pool : $"{p.Pool} [{p.Cluster}]", N(p.Pilots), N(p.PilotHours), N(p.CoreHours), N(p.Cost) ?? "-", N(p.MeanQueueWaitMinutes) ?? "-", N(p.BusyHours) ?? "-", Percent(p.Efficiency) ?? "-", N(p.Tasks) ?? "-",
                 N(p.BaselineCost) ?? $"{N(p.BaselinePilotHours)} pilot-h", N(p.DemandCost) ?? $"{N(p.DemandPilotHours)} pilot-h", N(p.SavingsUpperBound) ?? "-"]);
         }
 
@@ -83,7 +83,7 @@ public static class ReportFormats
     {
         ArgumentNullException.ThrowIfNull(p);
         return string.Create(CultureInfo.InvariantCulture, $"""
-            pilot      {p.PilotId} (pool {p.Pool})
+            pilot      {p.PilotId} (pool {p.Pool}{(p.Cluster is null ? "" : ", cluster " + p.Cluster)})
             submitted  {T(p.Submitted) ?? "-"}
             waited     {(p.WaitedMinutes is { } w ? $"{N(w)} min" : "-")}
             started    {T(p.Started) ?? "never seen running"}

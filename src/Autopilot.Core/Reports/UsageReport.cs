@@ -46,7 +46,11 @@ public sealed record PoolUsage(
     int? Tasks = null,
     double? Efficiency = null,
     double PilotSeconds = 0,
-    double? BusySeconds = null);
+    double? BusySeconds = null)
+{
+    /// <summary>Where the pool's pilots run: its Slurm cluster and/or ssh host (scheduler.clusters, [pool.scheduler.ssh]); null for this machine.</summary>
+    public string? Cluster { get; init; }
+}
 
 public sealed record DayUsage(DateOnly Day, double PilotHours);
 
@@ -81,7 +85,11 @@ public sealed record PilotLifetime(
     string? ClientId = null,
     double? BusyHours = null,
     int? Tasks = null,
-    double? Efficiency = null);
+    double? Efficiency = null)
+{
+    /// <summary>Where the pilot ran: its pool's Slurm cluster and/or ssh host; null for this machine.</summary>
+    public string? Cluster { get; init; }
+}
 
 /// <summary>A report that cannot be made; <see cref="Code"/> is the name in docs/report.md's error table.</summary>
 public sealed class ReportException(string code, string message) : Exception(message)

@@ -14,10 +14,7 @@ public static class PilotLogFiles
     public static IReadOnlyList<PilotLogFile> Find(string stateDir, IEnumerable<string> pools, string jobId)
     {
         ArgumentNullException.ThrowIfNull(pools);
-        if (string.IsNullOrEmpty(jobId) || jobId.IndexOfAny(['/', '\\', '*', '?']) >= 0 || jobId.Contains("..", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"'{jobId}' is not a job id");
-        }
+        CheckJobId(jobId);
 
         var found = new List<PilotLogFile>();
         foreach (var pool in pools)
@@ -30,9 +27,7 @@ public static class PilotLogFiles
 
             foreach (var file in Directory.EnumerateFiles(dir))
             {
-                var name = Path.GetFileName(file);
-                var stem = Path.GetFileNameWithoutExtension(name);
-                if (stem.EndsWith("-" + jobId, StringComparison.Ordinal) || stem.Contains("-" + jobId + "_", StringComparison.Ordinal) && IsArrayElement(stem, jobId))
+                if (Matches(Path.GetFileName(file), jobId))
                 {
                     found.Add(new PilotLogFile(pool, file));
                 }
@@ -40,6 +35,22 @@ public static class PilotLogFiles
         }
 
         return found.OrderBy(f => f.Pool, StringComparer.Ordinal).ThenBy(f => f.Path, StringComparer.Ordinal).ToList();
+    }
+
+    /// <exception cref="ArgumentException">Not something a job id can be (it would reach a file name).</exception>
+    public static void CheckJobId(string jobId)
+    {
+        if (string.IsNullOrEmpty(jobId) || jobId.IndexOfAny(['/', '\\', '*', '?']) >= 0 || jobId.Contains("..", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{jobId}' is not a job id");
+        }
+    }
+
+    /// <summary>True when the file <paramref name="name"/> is the output of pilot <paramref name="jobId"/> (or of an element of array <paramref name="jobId"/>).</summary>
+    public static bool Matches(string name, string jobId)
+    {
+        var stem = Path.GetFileNameWithoutExtension(name);
+        return stem.EndsWith("-" + jobId, StringComparison.Ordinal) || stem.Contains("-" + jobId + "_", StringComparison.Ordinal) && IsArrayElement(stem, jobId);
     }
 
     public static string Folder(string stateDir, string pool) => Path.Combine(State.StateDirectory.PilotLogs(stateDir), pool);

@@ -27,11 +27,13 @@ public sealed record TaskLogText(string? Path, LogSource Source, string? Text, s
 }
 
 /// <summary>
-/// Reads a task's stdout/stderr file: from this machine when the file is here, else (when the pool's
-/// logs.ssh is on) from the client host with <c>ssh &lt;args&gt; -- &lt;host&gt; cat -- &lt;quoted path&gt;</c>.
+/// Reads a task's stdout/stderr file: from this machine when the file is here, else from the pool's
+/// scheduler host over its own ssh connection (<paramref name="remote"/>, a pool with
+/// [pool.scheduler.ssh]: the cluster's shared file system), else (when the pool's logs.ssh is on) from
+/// the client host with <c>ssh &lt;args&gt; -- &lt;host&gt; cat -- &lt;quoted path&gt;</c>.
 /// Only files under <paramref name="folders"/> are read (<see cref="TaskLogFolders"/>).
 /// </summary>
-public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner, IReadOnlyList<string> folders)
+public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner, IReadOnlyList<string> folders, Remote.SshProcessRunner? remote = null)
 {
     /// <summary>A task log larger than this is cut (the start is kept) so one runaway task cannot fill memory.</summary>
     public const int MaxBytes = 16 * 1024 * 1024;
@@ -60,6 +62,11 @@ public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner, IR
             {
                 return new TaskLogText(path, LogSource.Missing, null, $"cannot read {path}: {ex.Message}");
             }
+        }
+
+        if (remote is not null && !options.Ssh)
+        {
+            return await ReadRemoteAsync(remote, path, cancellationToken).ConfigureAwait(false);
         }
 
         if (!options.Ssh)
@@ -110,6 +117,22 @@ public sealed class TaskLogReader(LogsOptions options, IProcessRunner runner, IR
 
         var args = new List<string>(options.SshArgs) { "--", host, "cat", "--", Templates.TemplateRenderer.ShellQuote(path) };
         return new ProcessSpec(options.SshCommand, args, Timeout: SshTimeout, MaxOutputBytes: MaxBytes);
+    }
+
+    /// <summary>The file read on the pool's scheduler host, through the pool's ssh settings and master connection.</summary>
+    private static async Task<TaskLogText> ReadRemoteAsync(Remote.SshProcessRunner remote, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await remote.RunAsync(new ProcessSpec("cat", ["--", path], Timeout: SshTimeout, MaxOutputBytes: MaxBytes), cancellationToken).ConfigureAwait(false);
+            return result.Succeeded
+                ? new TaskLogText(path, LogSource.Ssh, result.StandardOutput, null)
+                : new TaskLogText(path, LogSource.Missing, null, $"{result.Describe()} (on {remote.Target})");
+        }
+        catch (ProcessFailedException ex)
+        {
+            return new TaskLogText(path, LogSource.Missing, null, ex.Message);
+        }
     }
 
     private static async Task<TaskLogText> ReadLocalAsync(string path, IReadOnlyList<string> folders, CancellationToken ct)

@@ -88,7 +88,9 @@ public sealed class TaskLogService(AutopilotOptions options, IProcessRunner runn
     public TaskLogReader Reader(string pool)
     {
         var found = options.Pools.FirstOrDefault(p => p.Name == pool) ?? new PoolOptions { Name = pool };
-        return new(found.Logs, runner, TaskLogFolders.For(found));
+        // A remote pool's tasks ran on its cluster: their files are read on its host, over its connection.
+        var remote = found.Scheduler.Ssh is { } ssh ? new Remote.SshProcessRunner(runner, ssh, PathExpander.Expand(options.StateDir)) : null;
+        return new(found.Logs, runner, TaskLogFolders.For(found), remote);
     }
 
     /// <summary>

@@ -78,6 +78,8 @@ public sealed class JsonOutputSchemaTests
         $.pools[].pilots[].time_left_seconds: number|null
         $.pools[].pilots[].array_index: number|null
         $.pools[].pilots[].foreign: bool
+        $.pools[].pilots[].cluster: string|null
+        $.pools[].cluster: string|null
         """;
 
     public const string Status = """
@@ -112,6 +114,7 @@ public sealed class JsonOutputSchemaTests
         $.pools[].last_tick.paused_by: string|null
         $.pools[].details: array
         $.pools[].details[]: string
+        $.pools[].cluster: string|null
         """;
 
     public const string Events = """
@@ -123,6 +126,7 @@ public sealed class JsonOutputSchemaTests
         $[].job_ids: array
         $[].job_ids[]: string
         $[].reason: string
+        $[].cluster: string|null
         """;
 
     private const string TaskFields = """
@@ -168,6 +172,7 @@ public sealed class JsonOutputSchemaTests
         $.job_prefix: string
         $.template_dir: string|absent
         $.max_pilots: number
+        $.max_parallel_reads: number
         $.log: object
         $.log.*: any
         $.leader: object
