@@ -39,7 +39,7 @@ public static class EventsCommand
             var events = await store.EventsAsync(ctx.Time.GetUtcNow() - window, parse.GetValue(pool), ct);
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason)).ToList()));
+                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason)).ToList(), Json.Context.ListEventView));
                 return 0;
             }
 

@@ -74,7 +74,7 @@ public static class PicasCommand
 
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(reports));
+                ctx.Out.WriteLine(Json.Serialize(reports, Json.Context.IReadOnlyListStaleLockReport));
             }
             else
             {
