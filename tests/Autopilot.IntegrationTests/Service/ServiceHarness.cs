@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using Autopilot.IntegrationTests.Infrastructure;
 using Autopilot.Testing;
 
 namespace Autopilot.IntegrationTests.Service;
