@@ -108,8 +108,10 @@ install -d -m 0755 "$prefix" "$bindir"
 version="app-$(date -u +%Y%m%dT%H%M%S.%N)"   # sorts by install time
 rm -rf "$prefix/$version.partial"
 cp -a "$from" "$prefix/$version.partial"
-# The Native AOT binary's separate debug symbols (about 3 times its size) are not installed.
+# The Native AOT binary's separate debug symbols (twice its size) and the library's .pdb (which
+# only the ReadyToRun build uses, for line numbers) are not installed.
 rm -f "$prefix/$version.partial"/*.dbg
+[ -e "$prefix/$version.partial/autopilot.dll" ] || rm -f "$prefix/$version.partial"/*.pdb
 mv "$prefix/$version.partial" "$prefix/$version"
 if [ -d "$prefix/app" ] && [ ! -L "$prefix/app" ]; then
   mv "$prefix/app" "$prefix/app-0-unversioned"     # a folder from an older install.sh
