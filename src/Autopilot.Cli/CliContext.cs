@@ -3,6 +3,7 @@ using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
 using Autopilot.Engine;
+using Autopilot.Hosting;
 using Autopilot.Logging;
 using Autopilot.Monitoring;
 using Autopilot.Processes;
@@ -52,11 +53,7 @@ public sealed class CliContext : IDisposable
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
         StartupClock.Mark("command line");
-        var loaded = ConfigLoader.Load(new ConfigRequest
-        {
-            ConfigPath = parse.GetValue(GlobalOptions.Config),
-            Overrides = parse.GetValue(GlobalOptions.Set) ?? [],
-        });
+        var loaded = CliSupport.LoadConfig(parse);
         var problems = StartProblems(loaded, requirePools);
         if (problems.Count > 0)
         {
@@ -116,9 +113,7 @@ public sealed class CliContext : IDisposable
 
         if (requirePools && loaded.Options.Pools.Count == 0)
         {
-            return [loaded.Path is null
-                ? $"no configuration file found (searched: {string.Join(", ", loaded.Searched)}); pass --config or run `autopilot demo`"
-                : $"{loaded.Path}: no [[pool]] defined"];
+            return [CliSupport.NoPoolsMessage(loaded)];
         }
 
         return [.. TrustedFiles.Check(loaded).Select(e => e.ToString())];
@@ -128,7 +123,7 @@ public sealed class CliContext : IDisposable
 
     /// <summary>The real parts for <paramref name="options"/> (default: the loaded ones): alerts from its [alerts], metrics when given.</summary>
     public TickComponents Components(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
-        Production(Runner(), Loggers, Time, (options ?? Options).Alerts, metrics);
+        Composition.Production(Runner(), Loggers, Time, (options ?? Options).Alerts, metrics);
 
     public TickEngine Engine(AutopilotOptions? options = null, AutopilotMetrics? metrics = null) =>
         new(options ?? Options, Components(options, metrics), Time, Loggers.CreateLogger<TickEngine>());
@@ -157,38 +152,13 @@ public sealed class CliContext : IDisposable
         return metrics;
     }
 
-    /// <summary>
-    /// The real parts: the factories, the template renderer, the SQLite state store (sending the
-    /// events it records to the alert command and webhook when [alerts] sets one), scheduler commands
-    /// timed into <paramref name="metrics"/> when given.
-    /// </summary>
-    public static TickComponents Production(IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, AlertOptions? alerts = null, AutopilotMetrics? metrics = null)
-    {
-        var schedulerRunner = metrics is null ? runner : new TimedProcessRunner(runner, metrics);
-        return new(
-            (scheduler, stateDir) => SchedulerFactory.Create(scheduler, schedulerRunner, stateDir, loggers, time),
-            pool => DemandSourceFactory.Create(pool.Demand, runner, loggers, time),
-            PilotScripts.Write,
-            async (stateDir, ct) => await OpenStoreAsync(stateDir, alerts, runner, loggers, time, ct).ConfigureAwait(false),
-            metrics);
-    }
-
-    /// <summary>The state store, with alerts when [alerts] sets a command or webhook.</summary>
-    public static async Task<IStateStore> OpenStoreAsync(string stateDir, AlertOptions? alerts, IProcessRunner runner, ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
-    {
-        var store = await SqliteStateStore.OpenAsync(stateDir, ct, loggers.CreateLogger<SqliteStateStore>(), time).ConfigureAwait(false);
-        return alerts is { Enabled: true }
-            ? new AlertingStateStore(store, new AlertSender(alerts, stateDir, runner, loggers.CreateLogger("Autopilot.Alerts"), time))
-            : store;
-    }
-
     /// <summary>The state store, for the commands that read or change it outside a tick.</summary>
     public Task<SqliteStateStore> OpenStoreAsync(CancellationToken cancellationToken) =>
         SqliteStateStore.OpenAsync(StateDir, cancellationToken, Loggers.CreateLogger<SqliteStateStore>(), Time);
 
     /// <summary>The state store for a command that records events (pause, resume, drain, ...): alerts sent as in a tick.</summary>
     public Task<IStateStore> OpenRecordingStoreAsync(CancellationToken cancellationToken) =>
-        OpenStoreAsync(StateDir, Options.Alerts, Runner(), Loggers, Time, cancellationToken);
+        Composition.OpenStoreAsync(StateDir, Options.Alerts, Runner(), Loggers, Time, cancellationToken);
 
     public void Dispose() => Loggers.Dispose();
 }

@@ -52,6 +52,6 @@ public class HyperShellDemandBenchmarks
             new HyperShellTaskBatch(Cancelled, 10 * scale) { Group = 0 },
             new HyperShellTaskBatch(Running, 10 * scale) { Group = 1 },
             new HyperShellTaskBatch(Pending, 100 * scale) { Group = 1 });
-        return new HyperShellDemandSource(new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = path, MaxRetries = 2 });
+        return new HyperShellDemandSource(new HyperShellOptions { Backend = "sqlite", Path = path, MaxRetries = 2 });
     }
 }

@@ -16,26 +16,6 @@ internal static class CheckCommand
     public const int ExitValid = 0;
     public const int ExitInvalid = 2;
 
-    /// <summary>
-    /// Every command each scheduler kind runs: the required ones must be found; an optional one that is
-    /// missing only costs what its note says. With scheduler.bin_dir set, the adapter runs
-    /// bin_dir/command and nothing else, so only bin_dir is searched.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, SchedulerCommand[]> SchedulerCommands = new Dictionary<string, SchedulerCommand[]>
-    {
-        ["slurm"] =
-        [
-            new("sbatch"), new("squeue"), new("scancel"),
-            new("sacct", "pilot outcomes cannot be read, so the crash-loop detector is blind"),
-            new("scontrol", "a jobcomp/filetxt completion log is read through `sacct -c` instead of directly (array ids are lost)"),
-        ],
-        ["pbs"] = [new("qsub"), new("qstat"), new("qdel")],
-        ["torque"] = [new("qsub"), new("qstat"), new("qdel")],
-        ["lsf"] = [new("bsub"), new("bjobs"), new("bkill")],
-        ["sge"] = [new("qsub"), new("qstat"), new("qdel"), new("qacct", "pilot outcomes cannot be read, so the crash-loop detector is blind")],
-        ["local"] = [],
-    };
-
     public static Command Build()
     {
         var connect = new Option<bool>("--connect")
@@ -112,121 +92,9 @@ internal static class CheckCommand
             var schedulerKindBad = config.Errors.Any(e => e.Key.Equals(key + ":scheduler:kind", StringComparison.OrdinalIgnoreCase));
             var demandKindBad = config.Errors.Any(e => e.Key.Equals(key + ":demand:kind", StringComparison.OrdinalIgnoreCase));
 
-            // Scheduler: the adapter's own rules, then its commands on PATH.
-            try
-            {
-                if (schedulerKindBad)
-                {
-                    throw new SkipCheck();
-                }
-
-                var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, options.StateDir, loggers, TimeProvider.System);
-                foreach (var message in scheduler.ValidateSettings(pool.Scheduler, jobName))
-                {
-                    var (settingKey, text) = SchedulerRule(key, message);
-                    if (config.Errors.Any(e => e.Key.Equals(settingKey, StringComparison.OrdinalIgnoreCase)))
-                    {
-                        continue; // Loading already refused this setting (extra_args rules): once is enough.
-                    }
-
-                    problems.Add(new ConfigError(Where(settingKey), settingKey, $"{pool.Scheduler.Kind}: {text}"));
-                }
-            }
-            catch (SkipCheck)
-            {
-            }
-            catch (Exception ex) when (ex is ArgumentException or NotImplementedException or NotSupportedException or InvalidOperationException)
-            {
-                problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
-                    $"scheduler '{pool.Scheduler.Kind}' is not available: {Plain(ex)}"));
-            }
-
-            var commandText = "";
-            if (!schedulerKindBad && SchedulerCommands.TryGetValue(pool.Scheduler.Kind, out var commands))
-            {
-                var found = new List<string>();
-                foreach (var command in commands)
-                {
-                    var path = FindCommand(command.Name, pool.Scheduler.BinDir, environmentPath);
-                    var where = pool.Scheduler.BinDir is null ? "on PATH" : $"in bin_dir {pool.Scheduler.BinDir}";
-                    if (path is not null)
-                    {
-                        found.Add(path);
-                    }
-                    else if (command.WithoutIt is null)
-                    {
-                        problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
-                            $"command '{command.Name}' (needed by the {pool.Scheduler.Kind} scheduler) is not {where}"));
-                    }
-                    else
-                    {
-                        warnings.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind", $"command '{command.Name}' is not {where}: {command.WithoutIt}"));
-                    }
-                }
-
-                commandText = found.Count > 0 ? $"; runs {string.Join(' ', found)}" : "";
-            }
-
-            // Template: found, and renders with this pool's values.
-            string? templatePath = null;
-            try
-            {
-                templatePath = TemplateRenderer.Resolve(pool.Template, options.TemplateDir);
-                TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool), options.TemplateDir);
-            }
-            catch (TemplateException ex)
-            {
-                var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":template");
-                var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
-                problems.Add(new ConfigError(location, key + ":template", message));
-            }
-
-            // Site wrapper (optional): found, and renders with this pool's values.
-            if (pool.Wrapper is not null)
-            {
-                try
-                {
-                    Wrappers.SiteWrapper.Render(options, pool);
-                }
-                catch (TemplateException ex)
-                {
-                    var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":wrapper");
-                    var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
-                    problems.Add(new ConfigError(location, key + ":wrapper", message));
-                }
-            }
-
-            // Demand source: the kind is available; with --connect, it answers.
-            string demandText = pool.Demand.Kind;
-            try
-            {
-                if (demandKindBad)
-                {
-                    throw new SkipCheck();
-                }
-
-                var source = DemandSourceFactory.Create(pool.Demand, runner, loggers, TimeProvider.System);
-                demandText = source.Describe();
-                if (connect)
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(pool.Demand.Timeout + TimeSpan.FromSeconds(5));
-                    var demand = await source.MeasureAsync(1, timeout.Token).ConfigureAwait(false);
-                    demandText += $" (answered: demand {demand.Tasks}{(demand.Saturated ? "+" : "")})";
-                }
-            }
-            catch (SkipCheck)
-            {
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                var what = ex is ArgumentException or NotImplementedException or NotSupportedException
-                    ? $"demand source '{pool.Demand.Kind}' is not available: {Plain(ex)}"
-                    : ex is OperationCanceledException
-                        ? $"demand source did not answer within {ConfigValues.FormatDuration(pool.Demand.Timeout + TimeSpan.FromSeconds(5))}"
-                        : $"demand source did not answer: {ex.Message}";
-                problems.Add(new ConfigError(Where(key + ":demand:kind"), key + ":demand:kind", what));
-            }
+            var commandText = CheckScheduler(config, pool, key, jobName, schedulerKindBad, runner, loggers, environmentPath, problems, warnings);
+            var templatePath = CheckTemplates(config, pool, key, problems);
+            var demandText = await CheckDemandAsync(config, pool, key, demandKindBad, connect, runner, loggers, problems, cancellationToken).ConfigureAwait(false);
 
             var submitTestLine = "";
             if (submitTest is not null && !schedulerKindBad && templatePath is not null
@@ -245,26 +113,181 @@ internal static class CheckCommand
                 }
             }
 
-            if (pool.IdleTimeout < pool.Policy.MinPilotRuntime)
-            {
-                var idleKey = key + ":idle_timeout";
-                warnings.Add(new ConfigError(Where(idleKey), idleKey,
-                    $"idle_timeout ({ConfigValues.FormatDuration(pool.IdleTimeout)}) is shorter than policy.min_pilot_runtime ({ConfigValues.FormatDuration(pool.Policy.MinPilotRuntime)}): "
-                    + "pilots that find no work leave sooner than the crash-loop detector's idea of a short run; lower min_pilot_runtime or raise idle_timeout"));
-            }
-
-            var s = pool.Scheduler;
-            summaries.Add(
-                $"  pool {pool.Name}{(pool.Enabled ? "" : " (disabled)")}: {s.Kind} scheduler" +
-                (s.Queue is null ? "" : $" queue {s.Queue}") +
-                $", job name {jobName}, walltime {ConfigValues.FormatWalltime(s.Walltime)}, {s.Cpus} cpu(s)" +
-                (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
-                $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
-                $"; demand {demandText}; template {templatePath ?? pool.Template}{submitTestLine}{commandText}");
+            CheckIdleTimeout(config, pool, key, warnings);
+            summaries.Add(Summary(pool, jobName, demandText, templatePath, submitTestLine, commandText));
         }
 
         CheckAlerts(config, problems, environmentPath);
 
+        return Report(output, config, problems, warnings, summaries);
+    }
+
+    /// <summary>The pool's scheduler: the adapter's rules for its settings, then its commands; returns the "; runs ..." part of its summary.</summary>
+    private static string CheckScheduler(
+        LoadedConfig config, PoolOptions pool, string key, string jobName, bool schedulerKindBad, ProcessRunner runner, ILoggerFactory loggers,
+        string environmentPath, List<ConfigError> problems, List<ConfigError> warnings)
+    {
+        var options = config.Options;
+        string Where(string k) => LocationOf(config, k);
+        // Scheduler: the adapter's own rules, then its commands on PATH.
+        try
+        {
+            if (schedulerKindBad)
+            {
+                throw new SkipCheck();
+            }
+
+            var scheduler = SchedulerFactory.Create(pool.Scheduler, runner, options.StateDir, loggers, TimeProvider.System);
+            foreach (var problem in scheduler.ValidateSettings(pool.Scheduler, jobName))
+            {
+                var settingKey = problem.ConfigKey(key);
+                if (config.Errors.Any(e => e.Key.Equals(settingKey, StringComparison.OrdinalIgnoreCase)))
+                {
+                    continue; // Loading already refused this setting (extra_args rules): once is enough.
+                }
+
+                problems.Add(new ConfigError(Where(settingKey), settingKey, $"{pool.Scheduler.Kind}: {problem.Message}"));
+            }
+        }
+        catch (SkipCheck)
+        {
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotImplementedException or NotSupportedException or InvalidOperationException)
+        {
+            problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
+                $"scheduler '{pool.Scheduler.Kind}' is not available: {Plain(ex)}"));
+        }
+
+        var commandText = "";
+        if (!schedulerKindBad && SchedulerKinds.Find(pool.Scheduler.Kind) is { Commands: var commands })
+        {
+            var found = new List<string>();
+            foreach (var command in commands)
+            {
+                var path = FindCommand(command.Name, pool.Scheduler.BinDir, environmentPath);
+                var where = pool.Scheduler.BinDir is null ? "on PATH" : $"in bin_dir {pool.Scheduler.BinDir}";
+                if (path is not null)
+                {
+                    found.Add(path);
+                }
+                else if (command.WithoutIt is null)
+                {
+                    problems.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind",
+                        $"command '{command.Name}' (needed by the {pool.Scheduler.Kind} scheduler) is not {where}"));
+                }
+                else
+                {
+                    warnings.Add(new ConfigError(Where(key + ":scheduler:kind"), key + ":scheduler:kind", $"command '{command.Name}' is not {where}: {command.WithoutIt}"));
+                }
+            }
+
+            commandText = found.Count > 0 ? $"; runs {string.Join(' ', found)}" : "";
+        }
+        return commandText;
+    }
+
+    /// <summary>The pool's template and site wrapper; returns the template's path, or null when it is not found.</summary>
+    private static string? CheckTemplates(LoadedConfig config, PoolOptions pool, string key, List<ConfigError> problems)
+    {
+        var options = config.Options;
+        string Where(string k) => LocationOf(config, k);
+        // Template: found, and renders with this pool's values.
+        string? templatePath = null;
+        try
+        {
+            templatePath = TemplateRenderer.Resolve(pool.Template, options.TemplateDir);
+            TemplateRenderer.Render(templatePath, TemplateValues.For(options, pool), options.TemplateDir);
+        }
+        catch (TemplateException ex)
+        {
+            var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":template");
+            var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
+            problems.Add(new ConfigError(location, key + ":template", message));
+        }
+
+        // Site wrapper (optional): found, and renders with this pool's values.
+        if (pool.Wrapper is not null)
+        {
+            try
+            {
+                Wrappers.SiteWrapper.Render(options, pool);
+            }
+            catch (TemplateException ex)
+            {
+                var location = ex.Line > 0 ? $"{ex.Path}:{ex.Line}:{ex.Column}" : Where(key + ":wrapper");
+                var message = ex.Line > 0 && ex.Message.StartsWith(location + ": ", StringComparison.Ordinal) ? ex.Message[(location.Length + 2)..] : ex.Message;
+                problems.Add(new ConfigError(location, key + ":wrapper", message));
+            }
+        }
+        return templatePath;
+    }
+
+    /// <summary>The pool's demand source: its kind is available; with --connect, it answers. Returns its description.</summary>
+    private static async Task<string> CheckDemandAsync(
+        LoadedConfig config, PoolOptions pool, string key, bool demandKindBad, bool connect, ProcessRunner runner, ILoggerFactory loggers,
+        List<ConfigError> problems, CancellationToken cancellationToken)
+    {
+        string Where(string k) => LocationOf(config, k);
+        // Demand source: the kind is available; with --connect, it answers.
+        string demandText = pool.Demand.Kind;
+        try
+        {
+            if (demandKindBad)
+            {
+                throw new SkipCheck();
+            }
+
+            var source = DemandSourceFactory.Create(pool.Demand, runner, loggers, TimeProvider.System);
+            demandText = source.Describe();
+            if (connect)
+            {
+                var demand = await DemandKind.ProbeAsync(source, pool.Demand, cancellationToken).ConfigureAwait(false);
+                demandText += $" (answered: demand {demand.Tasks}{(demand.Saturated ? "+" : "")})";
+            }
+        }
+        catch (SkipCheck)
+        {
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var what = ex is ArgumentException or NotImplementedException or NotSupportedException
+                ? $"demand source '{pool.Demand.Kind}' is not available: {Plain(ex)}"
+                : ex is OperationCanceledException
+                    ? $"demand source did not answer within {ConfigValues.FormatDuration(pool.Demand.Timeout + DemandKind.ProbeGrace)}"
+                    : $"demand source did not answer: {ex.Message}";
+            problems.Add(new ConfigError(Where(key + ":demand:kind"), key + ":demand:kind", what));
+        }
+        return demandText;
+    }
+
+    private static void CheckIdleTimeout(LoadedConfig config, PoolOptions pool, string key, List<ConfigError> warnings)
+    {
+        string Where(string k) => LocationOf(config, k);
+        if (pool.IdleTimeout < pool.Policy.MinPilotRuntime)
+        {
+            var idleKey = key + ":idle_timeout";
+            warnings.Add(new ConfigError(Where(idleKey), idleKey,
+                $"idle_timeout ({ConfigValues.FormatDuration(pool.IdleTimeout)}) is shorter than policy.min_pilot_runtime ({ConfigValues.FormatDuration(pool.Policy.MinPilotRuntime)}): "
+                + "pilots that find no work leave sooner than the crash-loop detector's idea of a short run; lower min_pilot_runtime or raise idle_timeout"));
+        }
+    }
+
+    private static string Summary(PoolOptions pool, string jobName, string demandText, string? templatePath, string submitTestLine, string commandText)
+    {
+        var s = pool.Scheduler;
+        return
+            $"  pool {pool.Name}{(pool.Enabled ? "" : " (disabled)")}: {s.Kind} scheduler" +
+            (s.Queue is null ? "" : $" queue {s.Queue}") +
+            $", job name {jobName}, walltime {ConfigValues.FormatWalltime(s.Walltime)}, {s.Cpus} cpu(s)" +
+            (s.MemoryMb > 0 ? $", {s.MemoryMb} MiB" : "") +
+            $"; pilots {pool.Limits.MinPilots}..{pool.Limits.MaxPilots}, {pool.Limits.TasksPerPilot} task(s) per pilot, max {pool.Limits.MaxQueued} queued" +
+            $"; demand {demandText}; template {templatePath ?? pool.Template}{submitTestLine}{commandText}";
+    }
+
+    /// <summary>Prints the warnings, then the problems or the summary; the exit code.</summary>
+    private static int Report(TextWriter output, LoadedConfig config, List<ConfigError> problems, List<ConfigError> warnings, List<string> summaries)
+    {
+        var options = config.Options;
         // Warnings do not change the exit code: the pool works, but not as its owner may think.
         foreach (var warning in warnings)
         {
@@ -371,41 +394,4 @@ internal static class CheckCommand
     }
 
     private static string LocationOf(LoadedConfig config, string key) => config.LocationOf(key);
-
-    /// <summary>
-    /// Maps one of an adapter's ValidateSettings messages to the configuration key it is about and
-    /// the rule text. Adapters start a message with the setting (<c>scheduler.queue: ...</c>,
-    /// <c>scheduler.queue 'a b': ...</c>, <c>scheduler.extra_args[0]: ...</c>) or with the job name
-    /// (<c>job name 'x': ...</c>, <c>job_prefix: job name 'x' ...</c>); a job name is
-    /// <c>&lt;job_prefix&gt;-&lt;pool name&gt;</c>, so its rules are reported at the pool's name.
-    /// </summary>
-    internal static (string Key, string Message) SchedulerRule(string poolKey, string message)
-    {
-        if (message.StartsWith("scheduler.", StringComparison.Ordinal))
-        {
-            var end = message.AsSpan().IndexOfAny(' ', ':', '[');
-            var token = end < 0 ? message : message[..end];
-            var rest = end < 0 ? "" : message[end..];
-            var setting = token["scheduler.".Length..];
-            var text = rest.StartsWith(": ", StringComparison.Ordinal) ? rest[2..]
-                : rest.StartsWith('[') ? setting + rest
-                : rest.TrimStart();
-            return ($"{poolKey}:scheduler:{setting}", text.Length == 0 ? message : text);
-        }
-
-        if (message.StartsWith("job_prefix: ", StringComparison.Ordinal))
-        {
-            return ($"{poolKey}:name", message["job_prefix: ".Length..]);
-        }
-
-        if (message.StartsWith("job name", StringComparison.Ordinal))
-        {
-            return ($"{poolKey}:name", message);
-        }
-
-        return ($"{poolKey}:scheduler", message);
-    }
 }
-
-/// <summary>A command a scheduler adapter runs; <paramref name="WithoutIt"/> (null: required) says what is lost when it is missing.</summary>
-internal sealed record SchedulerCommand(string Name, string? WithoutIt = null);

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Autopilot.Cli.Commands;
 
-/// <summary>What every command does with the global options: load the configuration, set up logging.</summary>
+/// <summary>
+/// What every command does with the global options: load the configuration (the one way: commands
+/// that run pools go through <see cref="CliContext.Load"/>, which calls this), set up logging.
+/// </summary>
 internal static class CliSupport
 {
     public static LoadedConfig LoadConfig(ParseResult parseResult, bool checkSecrets = false) =>
@@ -34,6 +37,6 @@ internal static class CliSupport
 
     /// <summary>For commands that need pools: why there are none.</summary>
     public static string NoPoolsMessage(LoadedConfig config) => config.Path is null
-        ? $"no configuration file found (looked at: {string.Join(", ", config.Searched)}); create one from autopilot.toml.example, or pass --config FILE"
-        : $"{config.Path}: no [[pool]] is configured";
+        ? $"no configuration file found (searched: {string.Join(", ", config.Searched)}); create one from autopilot.toml.example, pass --config FILE, or run `autopilot demo`"
+        : $"{config.Path}: no [[pool]] defined";
 }

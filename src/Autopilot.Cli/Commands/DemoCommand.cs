@@ -8,6 +8,7 @@ using Autopilot.Engine;
 using Autopilot.Logging;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Autopilot.Hosting;
 
 namespace Autopilot.Cli.Commands;
 
@@ -45,7 +46,7 @@ public static class DemoCommand
             var options = DemoOptions(dir, db, parse.GetValue(taskSeconds));
             using var loggers = AutopilotLogging.Create(options.Log, options.StateDir, parse.GetValue(GlobalOptions.Verbose), quiet: true);
             var time = TimeProvider.System;
-            var engine = new TickEngine(options, CliContext.Production(new Processes.ProcessRunner(loggers.CreateLogger<Processes.ProcessRunner>()), loggers, time), time, loggers.CreateLogger<TickEngine>());
+            var engine = new TickEngine(options, Composition.Production(new Processes.ProcessRunner(loggers.CreateLogger<Processes.ProcessRunner>()), loggers, time), time, loggers.CreateLogger<TickEngine>());
 
             output.WriteLine($"demo: {parse.GetValue(tasks)} tasks in {db}; local pilots, {options.Pools[0].Limits.TasksPerPilot} tasks per pilot, at most {options.Pools[0].Limits.MaxPilots} pilots");
             var clock = Stopwatch.StartNew();
@@ -125,8 +126,8 @@ public static class DemoCommand
                     ["autopilot"] = Path.Combine(AppContext.BaseDirectory, "autopilot"),
                     ["task_seconds"] = taskSeconds.ToString(CultureInfo.InvariantCulture),
                 },
-                Demand = new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = db },
-                Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromMinutes(30), DrainLead = TimeSpan.FromMinutes(1) },
+                Demand = new HyperShellOptions { Backend = "sqlite", Path = db },
+                Scheduler = new SchedulerOptions { Kind = Schedulers.SchedulerKinds.Local.Name, Walltime = TimeSpan.FromMinutes(30), DrainLead = TimeSpan.FromMinutes(1) },
                 Limits = new LimitOptions
                 {
                     MinPilots = 0,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autopilot.Configuration;
+using Autopilot.DemandSources.PiCaS;
 using Autopilot.Engine;
 using Autopilot.State;
 using Microsoft.Extensions.Logging;
@@ -50,7 +51,7 @@ public static class PicasCommand
             }
 
             var name = parse.GetValue(pool);
-            var pools = ctx.Options.Pools.Where(p => p.Demand.Kind == "picas" && (name is null || p.Name == name)).ToList();
+            var pools = ctx.Options.Pools.Where(p => p.Demand is PiCaSOptions && (name is null || p.Name == name)).ToList();
             if (pools.Count == 0)
             {
                 ctx.Err.WriteLine(name is null ? "no pool reads a picas demand source" : $"no picas pool named '{name}'");
@@ -72,27 +73,30 @@ public static class PicasCommand
                 reports = await stale.RunAsync(pools, null, limit, false, store, ct);
             }
 
-            if (parse.GetValue(json))
-            {
-                ctx.Out.WriteLine(Json.Serialize(reports, Json.Context.IReadOnlyListStaleLockReport));
-            }
-            else
-            {
-                foreach (var report in reports)
-                {
-                    ctx.Out.WriteLine($"pool {report.Pool} ({report.Database}): " + (report.Error ?? $"{report.Judged.Count} locked token(s) past the limit, {report.Judged.Count(t => t.Stale)} stale"));
-                    foreach (var token in report.Judged)
-                    {
-                        var outcome = report.Resets.FirstOrDefault(r => r.Token.Id == token.Id)?.Outcome
-                            ?? (token.Stale ? (dry ? "would reset to todo" : "not reset") : "kept");
-                        ctx.Out.WriteLine($"  token {token.Id}: {token.Why}: {outcome}");
-                    }
-                }
-            }
-
+            Print(ctx.Out, reports, parse.GetValue(json), dry);
             return reports.Any(r => r.Failed) ? 1 : 0;
         });
 
         return new Command("picas", "PiCaS token maintenance.\n\nExample: autopilot picas reset-stale --dry-run") { resetStale };
+    }
+
+    private static void Print(TextWriter output, IReadOnlyList<StaleLockReport> reports, bool json, bool dry)
+    {
+        if (json)
+        {
+            output.WriteLine(Json.Serialize(reports, Json.Context.IReadOnlyListStaleLockReport));
+            return;
+        }
+
+        foreach (var report in reports)
+        {
+            output.WriteLine($"pool {report.Pool} ({report.Database}): " + (report.Error ?? $"{report.Judged.Count} locked token(s) past the limit, {report.Judged.Count(t => t.Stale)} stale"));
+            foreach (var token in report.Judged)
+            {
+                var outcome = report.Resets.FirstOrDefault(r => r.Token.Id == token.Id)?.Outcome
+                    ?? (token.Stale ? (dry ? "would reset to todo" : "not reset") : "kept");
+                output.WriteLine($"  token {token.Id}: {token.Why}: {outcome}");
+            }
+        }
     }
 }

@@ -82,7 +82,7 @@ public static class RunCommand
         try
         {
             var alerts = (reload.Options ?? ctx.Options).Alerts;
-            await using var store = await CliContext.OpenStoreAsync(ctx.StateDir, alerts, ctx.Runner(), ctx.Loggers, ctx.Time, ct);
+            await using var store = await Composition.OpenStoreAsync(ctx.StateDir, alerts, ctx.Runner(), ctx.Loggers, ctx.Time, ct);
             await store.AppendEventAsync(new PoolEvent(ctx.Time.GetUtcNow(), "", kind, [], reason), ct);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)

@@ -1,3 +1,5 @@
+using Autopilot.DemandSources;
+
 namespace Autopilot.Configuration;
 
 // The typed model of autopilot.toml. Every property maps to a snake_case TOML key
@@ -147,21 +149,6 @@ public sealed record SecretOptions
     public string? PasswordEnv { get; init; }
 }
 
-public sealed record PostgresOptions
-{
-    public string Host { get; init; } = "localhost";
-    public int Port { get; init; } = 5432;
-    public string? Database { get; init; }
-    public string? User { get; init; }
-    public string? PasswordFile { get; init; }
-    public string? PasswordEnv { get; init; }
-    public string Schema { get; init; } = "public";
-    /// <summary>disable, allow, prefer, require, verify-ca, verify-full.</summary>
-    public string SslMode { get; init; } = "prefer";
-    public TimeSpan StatementTimeout { get; init; } = TimeSpan.FromSeconds(10);
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
-}
-
 /// <summary>One scaling unit: a demand source, a scheduler, a template, limits.</summary>
 public sealed record PoolOptions
 {
@@ -180,7 +167,7 @@ public sealed record PoolOptions
     /// <summary>Extra placeholder values for the template.</summary>
     public IReadOnlyDictionary<string, string> TemplateVars { get; init; } = new Dictionary<string, string>();
 
-    public DemandOptions Demand { get; init; } = new();
+    public DemandOptions Demand { get; init; } = new DemandSources.HyperShell.HyperShellOptions();
     public SchedulerOptions Scheduler { get; init; } = new();
     public LimitOptions Limits { get; init; } = new();
     public PolicyOptions Policy { get; init; } = new();
@@ -202,70 +189,11 @@ public sealed record ShareOptions
     public TimeSpan OverflowAfter { get; init; } = TimeSpan.FromMinutes(10);
 }
 
-/// <summary>Where a pool's demand is read.</summary>
-public sealed record DemandOptions
-{
-    /// <summary>hypershell, picas, hyperqueue, sql, command.</summary>
-    public string Kind { get; init; } = "hypershell";
-
-    /// <summary>sqlite or postgres (hypershell, sql).</summary>
-    public string Backend { get; init; } = "sqlite";
-
-    /// <summary>SQLite file (hypershell, sql). Hypershell default: HYPERSHELL_DATABASE_FILE, $HYPERSHELL_SITE/lib/main.db, ~/.hypershell/lib/main.db.</summary>
-    public string? Path { get; init; }
-
-    public PostgresOptions Postgres { get; init; } = new();
-
-    /// <summary>SQLite busy timeout / general query timeout.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>HyperShell tag filter: "key" or "key = value".</summary>
-    public string? Tag { get; init; }
-
-    /// <summary>HyperShell: count failed tasks that will be retried (server's max_retries, 0: off).</summary>
-    public int MaxRetries { get; init; }
-
-    // --- picas (CouchDB) ---
-    public string? Url { get; init; }
-    public string? Database { get; init; }
-    public string? User { get; init; }
-    public string? PasswordFile { get; init; }
-    public string? PasswordEnv { get; init; }
-    public string DesignDoc { get; init; } = "Monitor";
-    /// <summary>View giving todo tokens (total_rows with limit=0), or a reduce view by state when <see cref="Reduce"/>.</summary>
-    public string View { get; init; } = "todo";
-    public string LockedView { get; init; } = "locked";
-    public bool Reduce { get; init; }
-    public bool IncludeLocked { get; init; }
-    public bool TlsVerify { get; init; } = true;
-
-    /// <summary>PiCaS: a token locked this long whose pilot is no longer in the queue is stale (`picas reset-stale`); null: no reset.</summary>
-    public TimeSpan? StaleLockAfter { get; init; }
-
-    /// <summary>PiCaS: also reset stale tokens that record no pilot, by their age alone.</summary>
-    public bool StaleLockByAge { get; init; }
-
-    /// <summary>PiCaS: reset stale locks at every tick, before the demand is read.</summary>
-    public bool ResetStaleLocks { get; init; }
-
-    // --- hyperqueue ---
-    public string? ServerDir { get; init; }
-    public string Hq { get; init; } = "hq";
-
-    // --- sql ---
-    public string? Query { get; init; }
-    /// <summary>Below this many tasks the pool scales to zero (KEDA's activation threshold).</summary>
-    public long ActivationThreshold { get; init; }
-
-    // --- command ---
-    public IReadOnlyList<string> Command { get; init; } = [];
-}
-
 /// <summary>The pool's neutral submission settings, translated by each scheduler adapter.</summary>
 public sealed record SchedulerOptions
 {
     /// <summary>slurm, pbs, torque, lsf, sge, local.</summary>
-    public string Kind { get; init; } = "local";
+    public string Kind { get; init; } = Schedulers.SchedulerKinds.Local.Name;
 
     /// <summary>Partition (Slurm) or queue (PBS, LSF, Grid Engine).</summary>
     public string? Queue { get; init; }

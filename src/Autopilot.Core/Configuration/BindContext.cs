@@ -7,6 +7,9 @@ namespace Autopilot.Configuration;
 internal sealed class BindContext(ConfigNode root, string? path, string workingDirectory)
 {
     public List<ConfigError> Errors { get; } = [];
+
+    /// <summary>The same configuration with an error list of its own.</summary>
+    public BindContext Fork() => new(root, path, workingDirectory);
     public string? FilePath => path;
 
     /// <summary>Where <paramref name="key"/> (or the nearest table above it) was written; the file, or "default".</summary>
@@ -62,6 +65,15 @@ internal sealed class SectionReader(BindContext ctx, string prefix)
     public string Key(string name) => prefix.Length == 0 ? name : prefix + ":" + name;
 
     public void Error(string name, string message) => ctx.Error(Key(name), message);
+
+    /// <summary>The keys read so far.</summary>
+    public IReadOnlyCollection<string> Known => _known;
+
+    /// <summary>Takes <paramref name="names"/> as known without reading them.</summary>
+    public void Accept(IEnumerable<string> names) => _known.UnionWith(names);
+
+    /// <summary>A reader of the same table whose errors go to a list of their own.</summary>
+    public SectionReader Fork() => new(ctx.Fork(), prefix);
 
     public bool Has(string name)
     {

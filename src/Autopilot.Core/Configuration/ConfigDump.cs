@@ -291,6 +291,15 @@ public static class ConfigDump
     }
 }
 
-/// <summary>The shape of the configuration model for <see cref="ConfigDump"/>: property names as declared, settable ones only.</summary>
+/// <summary>
+/// The shape of the configuration model for <see cref="ConfigDump"/>: property names as declared,
+/// settable ones only. A pool's demand options are one record per kind behind the abstract
+/// <see cref="DemandSources.DemandOptions"/>: each is listed (ConfigDumpShapeTests fails on one missing).
+/// </summary>
 [JsonSerializable(typeof(AutopilotOptions))]
+[JsonSerializable(typeof(DemandSources.Command.CommandOptions))]
+[JsonSerializable(typeof(DemandSources.HyperQueue.HyperQueueOptions))]
+[JsonSerializable(typeof(DemandSources.HyperShell.HyperShellOptions))]
+[JsonSerializable(typeof(DemandSources.PiCaS.PiCaSOptions))]
+[JsonSerializable(typeof(DemandSources.Sql.SqlOptions))]
 internal sealed partial class OptionsShapeContext : JsonSerializerContext;

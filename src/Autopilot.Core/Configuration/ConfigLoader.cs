@@ -38,45 +38,8 @@ public static class ConfigLoader
             }
         }
 
-        // Sorted names, not LINQ over the pairs: ordering KeyValuePair<string, string> is generic code
-        // over a struct that ReadyToRun leaves to the JIT at every start.
-        var names = new List<string>();
-        foreach (var name in env.Keys)
-        {
-            if (name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && name.Length > EnvironmentPrefix.Length)
-            {
-                names.Add(name);
-            }
-        }
-
-        names.Sort(StringComparer.Ordinal);
-        foreach (var name in names)
-        {
-            var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal).ToLowerInvariant();
-            root.Override(key, env[name], new ConfigOrigin(ConfigOriginKind.Environment, "env " + name));
-        }
-
-        foreach (var item in request.Overrides)
-        {
-            var eq = item.IndexOf('=');
-            if (eq <= 0)
-            {
-                errors.Add(new ConfigError($"--set {item}", "", "expected key=value (e.g. --set pool.main.limits.max_pilots=5)"));
-                continue;
-            }
-
-            var written = item[..eq].Trim();
-            // Dots separate keys unless the key already uses ':' (then a pool name may hold dots).
-            var key = (written.Contains(':') ? written : written.Replace('.', ':')).ToLowerInvariant();
-            key = ResolvePoolName(key, root, out var problem);
-            if (problem is not null)
-            {
-                errors.Add(new ConfigError($"--set {written}", written, problem));
-                continue;
-            }
-
-            root.Override(key, item[(eq + 1)..], new ConfigOrigin(ConfigOriginKind.CommandLine, $"--set {written}"));
-        }
+        ApplyEnvironment(root, env);
+        ApplyOverrides(root, request.Overrides, errors);
 
         var ctx = new BindContext(root, path, cwd);
         var options = OptionsBinder.Bind(ctx);
@@ -198,9 +161,58 @@ public static class ConfigLoader
         Check("leader:postgres", options.Leader.Postgres.PasswordFile, options.Leader.Postgres.PasswordEnv);
         for (var i = 0; i < options.Pools.Count; i++)
         {
-            var demand = options.Pools[i].Demand;
-            Check($"pool:{i}:demand", demand.PasswordFile, demand.PasswordEnv);
-            Check($"pool:{i}:demand:postgres", demand.Postgres.PasswordFile, demand.Postgres.PasswordEnv);
+            foreach (var (table, file, variable) in options.Pools[i].Demand.Passwords)
+            {
+                Check(table.Length == 0 ? $"pool:{i}:demand" : $"pool:{i}:demand:{table}", file, variable);
+            }
+        }
+    }
+
+    /// <summary>AUTOPILOT__* variables: each replaces the node at its key path.</summary>
+    private static void ApplyEnvironment(ConfigNode root, IReadOnlyDictionary<string, string> env)
+    {
+        // Sorted names, not LINQ over the pairs: ordering KeyValuePair<string, string> is generic code
+        // over a struct that ReadyToRun leaves to the JIT at every start.
+        var names = new List<string>();
+        foreach (var name in env.Keys)
+        {
+            if (name.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && name.Length > EnvironmentPrefix.Length)
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal).ToLowerInvariant();
+            root.Override(key, env[name], new ConfigOrigin(ConfigOriginKind.Environment, "env " + name));
+        }
+    }
+
+    /// <summary>--set key=value: each replaces the node at its key path (a pool may be named).</summary>
+    private static void ApplyOverrides(ConfigNode root, IEnumerable<string> overrides, List<ConfigError> errors)
+    {
+        foreach (var item in overrides)
+        {
+            var eq = item.IndexOf('=');
+            if (eq <= 0)
+            {
+                errors.Add(new ConfigError($"--set {item}", "", "expected key=value (e.g. --set pool.main.limits.max_pilots=5)"));
+                continue;
+            }
+
+            var written = item[..eq].Trim();
+            // Dots separate keys unless the key already uses ':' (then a pool name may hold dots).
+            var key = (written.Contains(':') ? written : written.Replace('.', ':')).ToLowerInvariant();
+            key = ResolvePoolName(key, root, out var problem);
+            if (problem is not null)
+            {
+                errors.Add(new ConfigError($"--set {written}", written, problem));
+                continue;
+            }
+
+            root.Override(key, item[(eq + 1)..], new ConfigOrigin(ConfigOriginKind.CommandLine, $"--set {written}"));
         }
     }
 
@@ -211,8 +223,10 @@ public static class ConfigLoader
         yield return options.Leader.Postgres.PasswordEnv;
         foreach (var pool in options.Pools)
         {
-            yield return pool.Demand.PasswordEnv;
-            yield return pool.Demand.Postgres.PasswordEnv;
+            foreach (var password in pool.Demand.Passwords)
+            {
+                yield return password.Env;
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using Autopilot.DemandSources;
+using Autopilot.DemandSources.Command;
 namespace Autopilot.Configuration;
 
 // [pool.share]: docs/policy.md, "Sharing and overflow".
@@ -67,5 +69,7 @@ internal static partial class OptionsBinder
 
     // Record equality compares the command list by reference: compare it by content apart.
     private static bool SameDemand(DemandOptions a, DemandOptions b) =>
-        a with { Command = NoCommand } == b with { Command = NoCommand } && a.Command.SequenceEqual(b.Command, StringComparer.Ordinal);
+        a is CommandOptions ca && b is CommandOptions cb
+            ? ca with { Command = NoCommand } == cb with { Command = NoCommand } && ca.Command.SequenceEqual(cb.Command, StringComparer.Ordinal)
+            : a == b;
 }

@@ -13,8 +13,6 @@ namespace Autopilot.Configuration;
 internal static partial class OptionsBinder
 {
     public static readonly IReadOnlyList<string> LogLevels = ["verbose", "debug", "information", "warning", "error", "fatal"];
-    public static readonly IReadOnlyList<string> Backends = ["sqlite", "postgres"];
-    public static readonly IReadOnlyList<string> SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
     public static readonly IReadOnlyList<string> PbsFlavors = ["auto", "pbspro", "torque"];
 
     public static AutopilotOptions Bind(BindContext ctx)
@@ -69,7 +67,7 @@ internal static partial class OptionsBinder
         {
             Enabled = r.Bool("enabled", d.Enabled),
             Name = r.String("name", d.Name),
-            Postgres = BindPostgres(r.Child("postgres")),
+            Postgres = PostgresOptions.Bind(r.Child("postgres")),
         };
         if (options.Enabled && options.Postgres.Database is null)
         {
@@ -161,27 +159,6 @@ internal static partial class OptionsBinder
             r.Error("address", $"'{options.Address}' is not an IP address (127.0.0.1, ::1, 0.0.0.0), localhost or *");
         }
 
-        r.Finish();
-        return options;
-    }
-
-    private static PostgresOptions BindPostgres(SectionReader r)
-    {
-        var d = new PostgresOptions();
-        var options = new PostgresOptions
-        {
-            Host = r.String("host", d.Host),
-            Port = r.Int("port", d.Port, min: 1, max: 65535),
-            Database = r.OptionalString("database"),
-            User = r.OptionalString("user"),
-            PasswordFile = r.OptionalPath("password_file"),
-            PasswordEnv = r.OptionalString("password_env"),
-            Schema = r.String("schema", d.Schema),
-            SslMode = r.Choice("ssl_mode", d.SslMode, SslModes, "ssl_mode"),
-            StatementTimeout = r.Duration("statement_timeout", d.StatementTimeout, positive: true),
-            ConnectTimeout = r.Duration("connect_timeout", d.ConnectTimeout, positive: true),
-        };
-        CheckSecretKeys(r, options.PasswordFile, options.PasswordEnv);
         r.Finish();
         return options;
     }
@@ -292,87 +269,23 @@ internal static partial class OptionsBinder
 
     private static DemandOptions BindDemand(SectionReader r)
     {
-        var d = new DemandOptions();
-        var options = new DemandOptions
+        var errors = r.Context.Errors.Count;
+        var kind = DemandKinds.Find(r.Choice("kind", DemandKinds.Default.Name, DemandKinds.Names, "demand kind"));
+        if (kind is null || r.Context.Errors.Count > errors)
         {
-            Kind = r.Choice("kind", d.Kind, DemandSourceFactory.Kinds, "demand kind"),
-            Backend = r.Choice("backend", d.Backend, Backends, "backend"),
-            Path = r.OptionalPath("path"),
-            Postgres = BindPostgres(r.Child("postgres")),
-            Timeout = r.Duration("timeout", d.Timeout, positive: true),
-            Tag = r.OptionalString("tag"),
-            MaxRetries = r.Int("max_retries", d.MaxRetries, min: 0),
-            Url = r.OptionalString("url"),
-            Database = r.OptionalString("database"),
-            User = r.OptionalString("user"),
-            PasswordFile = r.OptionalPath("password_file"),
-            PasswordEnv = r.OptionalString("password_env"),
-            DesignDoc = r.String("design_doc", d.DesignDoc),
-            View = r.String("view", d.View),
-            LockedView = r.String("locked_view", d.LockedView),
-            Reduce = r.Bool("reduce", d.Reduce),
-            IncludeLocked = r.Bool("include_locked", d.IncludeLocked),
-            TlsVerify = r.Bool("tls_verify", d.TlsVerify),
-            StaleLockAfter = r.Has("stale_lock_after") ? r.Duration("stale_lock_after", TimeSpan.Zero, positive: true) : null,
-            StaleLockByAge = r.Bool("stale_lock_by_age", d.StaleLockByAge),
-            ResetStaleLocks = r.Bool("reset_stale_locks", d.ResetStaleLocks),
-            ServerDir = r.OptionalPath("server_dir"),
-            Hq = r.String("hq", d.Hq),
-            Query = r.OptionalString("query"),
-            ActivationThreshold = r.Long("activation_threshold", d.ActivationThreshold, min: 0),
-            Command = r.StringList("command", d.Command),
-        };
-        CheckSecretKeys(r, options.PasswordFile, options.PasswordEnv);
-        if (options.Url is not null)
-        {
-            if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-            {
-                r.Error("url", $"'{options.Url}' is not an http(s) URL");
-            }
-            else if (uri.UserInfo.Length > 0)
-            {
-                r.Error("url", "credentials in the URL are not accepted: set user, and password_file or password_env");
-            }
+            // An unknown kind is the one error worth reading: the other keys belong to a kind we cannot tell.
+            return new PoolOptions { Name = "" }.Demand;
         }
 
-        switch (options.Kind)
+        var options = kind.Bind(r, chosen: true);
+        // One [pool.demand] table may also carry the keys of other kinds (the example file lists them
+        // all): they are not used, but a bad value is still reported.
+        foreach (var other in DemandKinds.All.Where(k => k != kind))
         {
-            case "picas":
-                if (options.Url is null)
-                {
-                    r.Error("url", "the picas demand source needs the CouchDB url");
-                }
-
-                if (options.Database is null)
-                {
-                    r.Error("database", "the picas demand source needs the CouchDB database name");
-                }
-
-                if (options.ResetStaleLocks && options.StaleLockAfter is null)
-                {
-                    r.Error("reset_stale_locks", "needs stale_lock_after: how long a token may stay locked before its lock is judged");
-                }
-
-                break;
-            case "sql":
-                if (options.Query is null)
-                {
-                    r.Error("query", "the sql demand source needs a query returning one number");
-                }
-
-                break;
-            case "command":
-                if (options.Command.Count == 0)
-                {
-                    r.Error("command", "the command demand source needs a command (an array: program and arguments)");
-                }
-
-                break;
-        }
-
-        if (options.Tag is not null && !TagFilter().IsMatch(options.Tag))
-        {
-            r.Error("tag", $"bad tag filter '{options.Tag}' (write \"key\" or \"key = value\")");
+            var fork = r.Fork();
+            other.Bind(fork, chosen: false);
+            r.Accept(fork.Known);
+            r.Context.Errors.AddRange(fork.Context.Errors.Where(e => !r.Context.Errors.Contains(e)));
         }
 
         r.Finish();
@@ -384,7 +297,7 @@ internal static partial class OptionsBinder
         var d = new SchedulerOptions();
         var options = new SchedulerOptions
         {
-            Kind = r.Choice("kind", d.Kind, SchedulerFactory.Kinds, "scheduler kind"),
+            Kind = r.Choice("kind", d.Kind, SchedulerKinds.Names, "scheduler kind"),
             Queue = r.OptionalString("queue"),
             Account = r.OptionalString("account"),
             Walltime = r.Walltime("walltime", d.Walltime),
@@ -400,9 +313,9 @@ internal static partial class OptionsBinder
             BinDir = r.OptionalPath("bin_dir"),
         };
         // Refused at load, not only by `check`: such a pool would never see its own pilots.
-        foreach (var problem in Schedulers.ExtraArgRules.For(options.Kind)?.Check(options.ExtraArgs) ?? [])
+        foreach (var problem in SchedulerKinds.Find(options.Kind)?.ExtraArgs?.Check(options.ExtraArgs) ?? [])
         {
-            r.Error("extra_args", problem["scheduler.".Length..]);
+            r.Error("extra_args", problem.Message);
         }
 
         if (options.DrainLead >= options.Walltime)
@@ -493,7 +406,7 @@ internal static partial class OptionsBinder
         return options;
     }
 
-    private static void CheckSecretKeys(SectionReader r, string? passwordFile, string? passwordEnv)
+    internal static void CheckSecretKeys(SectionReader r, string? passwordFile, string? passwordEnv)
     {
         if (passwordFile is not null && passwordEnv is not null)
         {
@@ -521,6 +434,4 @@ internal static partial class OptionsBinder
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    [GeneratedRegex(@"^\s*[^=\s][^=]*?\s*(=\s*.*)?$")]
-    private static partial Regex TagFilter();
 }

@@ -16,7 +16,7 @@ public static class RecordedIds
     public const string ForeignReason = "id not recorded by this state folder: a look-alike, or submitted before the upgrade";
 
     /// <summary>The schedulers whose pilots are told from look-alikes by a recorded id.</summary>
-    public static bool Applies(string kind) => kind is "pbs" or "torque" or "lsf";
+    public static bool Applies(string kind) => SchedulerKinds.Find(kind)?.TellsPilotsByRecordedIds == true;
 
     /// <summary>The recorded keys of the pools that need them (one query), or an empty set when none does.</summary>
     public static async Task<IReadOnlySet<string>> KeysFor(ISubmittedJobStore store, IReadOnlyList<PoolOptions> pools, CancellationToken cancellationToken)

@@ -48,15 +48,20 @@ public sealed class StaleLocks(AutopilotOptions options, TickEngine engine, ILog
             .ToHashSet(StringComparer.Ordinal);
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pool in pools.Where(p => p.Demand.Kind == "picas"))
+        foreach (var (pool, picas) in pools.Select(p => (p, p.Demand as PiCaSOptions)))
         {
-            var database = $"{pool.Demand.Url?.TrimEnd('/')}/{pool.Demand.Database}";
+            if (picas is null)
+            {
+                continue;
+            }
+
+            var database = $"{picas.Url?.TrimEnd('/')}/{picas.Database}";
             if (!seen.Add(database))
             {
                 continue;
             }
 
-            var limit = olderThan ?? pool.Demand.StaleLockAfter;
+            var limit = olderThan ?? picas.StaleLockAfter;
             if (limit is null)
             {
                 reports.Add(new StaleLockReport(pool.Name, database, [], [], "demand.stale_lock_after is not set (or pass --older-than)"));
@@ -70,7 +75,7 @@ public sealed class StaleLocks(AutopilotOptions options, TickEngine engine, ILog
                 continue;
             }
 
-            reports.Add(await PassAsync(pool, database, liveJobs, limit.Value, dryRun, store, cancellationToken).ConfigureAwait(false));
+            reports.Add(await PassAsync(pool, picas, database, liveJobs, limit.Value, dryRun, store, cancellationToken).ConfigureAwait(false));
         }
 
         foreach (var report in reports.Where(r => r.Error is not null))
@@ -82,13 +87,13 @@ public sealed class StaleLocks(AutopilotOptions options, TickEngine engine, ILog
     }
 
     private async Task<StaleLockReport> PassAsync(
-        PoolOptions pool, string database, IReadOnlySet<string> liveJobs, TimeSpan limit, bool dryRun, IStateStore? store, CancellationToken cancellationToken)
+        PoolOptions pool, PiCaSOptions picas, string database, IReadOnlySet<string> liveJobs, TimeSpan limit, bool dryRun, IStateStore? store, CancellationToken cancellationToken)
     {
         try
         {
-            var locks = new PiCaSStaleLocks(pool.Demand, logger, time);
+            var locks = new PiCaSStaleLocks(picas, logger, time);
             database = locks.DisplayUrl;
-            var judged = await locks.FindAsync(liveJobs, limit, pool.Demand.StaleLockByAge, cancellationToken).ConfigureAwait(false);
+            var judged = await locks.FindAsync(liveJobs, limit, picas.StaleLockByAge, cancellationToken).ConfigureAwait(false);
             if (dryRun)
             {
                 foreach (var t in judged.Where(t => t.Stale))

@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.DemandSources;
+using Autopilot.DemandSources.PiCaS;
 using Autopilot.Domain;
 using Autopilot.Policy;
 using Autopilot.Schedulers;
@@ -62,19 +63,12 @@ public sealed class TickEngine
             await RecordedIds.SeenAsync(recorded, listings, now, cancellationToken).ConfigureAwait(false);
         }
 
-        // The global cap counts every active pilot of every pool, including pools not selected.
-        var globalActive = 0;
-        foreach (var listing in listings.Values)
-        {
-            globalActive += listing.Pilots?.Count(p => p.IsActive && !p.Foreign) ?? 0;
-        }
-
-        int? globalRoom = _options.MaxPilots > 0 ? Math.Max(0, _options.MaxPilots - globalActive) : null;
+        var globalRoom = GlobalRoom(listings);
         var listed = clock.Elapsed;
         var cpuListed = Environment.CpuUsage.TotalTime;
 
         // Tokens of gone pilots go back to todo before the demand is read, so this tick sees them.
-        var resetPools = pools.Where(p => p.Demand.Kind == "picas" && p.Demand.ResetStaleLocks).ToList();
+        var resetPools = pools.Where(p => p.Demand is PiCaSOptions { ResetStaleLocks: true }).ToList();
         if (resetPools.Count > 0)
         {
             await new StaleLocks(_options, this, _logger, _time).RunAsync(resetPools, listings, null, request.DryRun, store, cancellationToken).ConfigureAwait(false);
@@ -113,6 +107,10 @@ public sealed class TickEngine
 
         return report;
     }
+
+    /// <summary>Room under the global max_pilots (null: no global cap). It counts every active pilot of every pool, including pools not selected.</summary>
+    private int? GlobalRoom(Dictionary<string, Listing> listings) =>
+        _options.MaxPilots > 0 ? Math.Max(0, _options.MaxPilots - listings.Values.Sum(l => l.Pilots?.Count(p => p.IsActive && !p.Foreign) ?? 0)) : null;
 
     /// <summary>Metrics and the textfile; a textfile that cannot be written is a warning, never a failed tick.</summary>
     private async Task ObserveAsync(Autopilot.Monitoring.AutopilotMetrics metrics, TickReport report, TimeSpan duration)
@@ -206,175 +204,219 @@ public sealed class TickEngine
         return groups;
     }
 
+    /// <summary>
+    /// One pool's tick in four steps: <see cref="MeasureAsync"/> (memory, demand, pilots, outcomes,
+    /// budget), <see cref="Decide"/> (the pure policy), <see cref="ActAsync"/> (cancel, submit) and
+    /// <see cref="RecordAsync"/> (memory, events, the tick line and record). Fail closed: when the
+    /// demand or the pilot list cannot be read, nothing is decided or done (<see cref="RecordUnreadableAsync"/>).
+    /// </summary>
     private async Task<PoolTickResult> TickPoolAsync(
         PoolOptions pool, Listing listing, int? globalRoom, IStateStore store, bool dryRun, DateTimeOffset now, CancellationToken cancellationToken, SharedDemands shares)
     {
-        var jobName = JobName(_options, pool);
-        var (memory, clockNotes) = ClockGuard.Sanitize(await store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, now);
+        var tick = new PoolTick(pool, JobName(_options, pool), store, dryRun, now);
+        var measured = await MeasureAsync(tick, listing, shares, cancellationToken).ConfigureAwait(false);
+        if (measured.Error is not null)
+        {
+            return await RecordUnreadableAsync(tick, measured, cancellationToken).ConfigureAwait(false);
+        }
+
+        var plan = Decide(tick, measured, globalRoom);
+        var acted = dryRun
+            ? new Acted([], [], null, false, plan.Memory with { AwaitingOutcome = measured.Awaiting })
+            : await ActAsync(tick, measured, plan, cancellationToken).ConfigureAwait(false);
+        return await RecordAsync(tick, measured, plan, acted).ConfigureAwait(false);
+    }
+
+    /// <summary>The fixed facts of one pool's tick.</summary>
+    private sealed record PoolTick(PoolOptions Pool, string JobName, IStateStore Store, bool DryRun, DateTimeOffset Now)
+    {
+        public string Name => Pool.Name;
+
+        public Task EventAsync(EventKind kind, IReadOnlyList<string> ids, string message, CancellationToken cancellationToken) =>
+            Store.AppendEventAsync(new PoolEvent(Now, Pool.Name, kind, ids, message), cancellationToken);
+    }
+
+    /// <summary>What the measure step read. <see cref="Error"/> set: the demand or the pilots are unknown, and nothing past it was read.</summary>
+    private sealed record Measured(
+        PoolMemory Memory, Listing Listing, Demand? Demand, string? DemandError, string? Error,
+        IReadOnlyList<Pilot> Pilots, IReadOnlyList<PilotOutcome>? Outcomes, IReadOnlyDictionary<string, DateTimeOffset> Awaiting, string? OutcomeNote,
+        IAccountingStore? Books, BudgetState? Budget, System.Diagnostics.Stopwatch Clock);
+
+    /// <summary>What the act step did: the ids it submitted and cancelled, its error, the memory to keep.</summary>
+    private sealed record Acted(IReadOnlyList<string> Submitted, IReadOnlyList<string> Cancelled, string? Error, bool SubmitFailed, PoolMemory Memory);
+
+    /// <summary>Step 1, measure: the pool's memory (clock-checked), its demand, its pilots and how ended ones ended, its budget.</summary>
+    private async Task<Measured> MeasureAsync(PoolTick tick, Listing listing, SharedDemands shares, CancellationToken cancellationToken)
+    {
+        var pool = tick.Pool;
+        var (memory, clockNotes) = ClockGuard.Sanitize(await tick.Store.LoadMemoryAsync(pool.Name, cancellationToken).ConfigureAwait(false), pool.Policy, tick.Now);
         foreach (var note in clockNotes)
         {
             _logger.LogWarning("pool {Pool}: {Note}", pool.Name, note);
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Demand? demand = null;
-        string? demandError = null;
+        var (demand, demandError) = await ReadDemandAsync(pool, shares, cancellationToken).ConfigureAwait(false);
+        var error = listing.Error is not null && demandError is not null ? $"{listing.Error}; {demandError}" : listing.Error ?? demandError;
+        if (error is not null)
+        {
+            return new Measured(memory, listing, demand, demandError, error, [], null, new Dictionary<string, DateTimeOffset>(), null, null, null, clock);
+        }
+
+        // A look-alike (a pilot's name without Autopilot's mark) is listed, never counted or cancelled.
+        var pilots = listing.Pilots!.Where(p => p.State != PilotState.Finished && !p.Foreign).ToList();
+        var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, tick.Now, cancellationToken).ConfigureAwait(false);
+        var books = tick.Store as IAccountingStore;
+        var budget = books is null ? null : await Accounting.Budgets.StateAsync(_options, pool, books, tick.Now, cancellationToken).ConfigureAwait(false);
+        return new Measured(memory, listing, demand, null, null, pilots, outcomes, awaiting, outcomeNote, books, budget, clock);
+    }
+
+    /// <summary>The pool's demand: its share of a group's demand, or its own source's count; a source that cannot be read gives an error, never zero.</summary>
+    private async Task<(Demand? Demand, string? Error)> ReadDemandAsync(PoolOptions pool, SharedDemands shares, CancellationToken cancellationToken)
+    {
         if (shares.TryGet(pool.Name, out var shared, out var sharedError))
         {
-            (demand, demandError) = (shared, sharedError);
+            return (shared, sharedError);
         }
-        else try
+
+        try
         {
             var source = _components.CreateDemandSource(pool);
             var saturation = (long)Math.Max(1, pool.Limits.MaxPilots) * Math.Max(1, pool.Limits.TasksPerPilot);
-            demand = await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false);
+            return (await source.MeasureAsync(saturation, cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception ex) when (ex is DemandException or SecretException or ArgumentException or NotSupportedException)
         {
-            demandError = $"cannot read demand: {ex.Message}";
+            return (null, $"cannot read demand: {ex.Message}");
         }
+    }
 
-        var error = listing.Error ?? demandError;
-        if (listing.Error is not null && demandError is not null)
-        {
-            error = $"{listing.Error}; {demandError}";
-        }
-
-        if (error is not null)
-        {
-            var summary = $"pool {pool.Name}: nothing done: {error}";
-            _logger.LogError("{Summary}", summary);
-            if (!dryRun)
-            {
-                var last = await store.LastTickAsync(pool.Name, cancellationToken).ConfigureAwait(false);
-                var failures = last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1;
-                if (listing.Error is not null)
-                {
-                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.PilotsUnreadable, [], listing.Error), cancellationToken).ConfigureAwait(false);
-                }
-
-                if (demandError is not null)
-                {
-                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.DemandUnreadable, [], demandError), cancellationToken).ConfigureAwait(false);
-                }
-
-                // The pause state is carried through a failing tick: a failure is not a recovery from it.
-                await store.SaveTickAsync(new PoolTickRecord(pool.Name, now, false, summary, null, demand?.Tasks, 0, 0, 0, failures, PausedBy(memory)), cancellationToken).ConfigureAwait(false);
-            }
-
-            return new PoolTickResult(pool.Name, jobName, demand, listing.Pilots, null, [], [], error, summary, PausedBy(memory));
-        }
-
-        var listed = listing.Pilots!;
-        // A look-alike (a pilot's name without Autopilot's mark) is listed, never counted or cancelled.
-        var pilots = listed.Where(p => p.State != PilotState.Finished && !p.Foreign).ToList();
-        var (outcomes, awaiting, outcomeNote) = await EndedPilotsAsync(pool, listing.Scheduler!, memory, pilots, now, cancellationToken).ConfigureAwait(false);
-        var books = store as IAccountingStore;
-        var budget = books is null ? null : await Accounting.Budgets.StateAsync(_options, pool, books, now, cancellationToken).ConfigureAwait(false);
-        var measured = clock.Elapsed;
-        var input = new PolicyInput(pool.Name, demand, pilots, pool.Limits, pool.Policy, pool.Scheduler, memory, now, globalRoom, outcomes, budget);
+    /// <summary>Step 2, decide: the pure policy (Policy/ScalingPolicy.cs) turns what was measured into a plan.</summary>
+    private Plan Decide(PoolTick tick, Measured m, int? globalRoom)
+    {
+        var pool = tick.Pool;
+        var measured = m.Clock.Elapsed;
+        var input = new PolicyInput(pool.Name, m.Demand, m.Pilots, pool.Limits, pool.Policy, pool.Scheduler, m.Memory, tick.Now, globalRoom, m.Outcomes, m.Budget);
         var plan = ScalingPolicy.Decide(input);
         _logger.LogDebug("pool {Pool}: memory and demand read, outcomes checked in {Measure:0.0} ms; policy decided in {Policy:0.000} ms",
-            pool.Name, measured.TotalMilliseconds, (clock.Elapsed - measured).TotalMilliseconds);
-        if (outcomeNote is not null)
-        {
-            plan = plan with { Notes = [.. plan.Notes, outcomeNote] };
-        }
+            pool.Name, measured.TotalMilliseconds, (m.Clock.Elapsed - measured).TotalMilliseconds);
+        return m.OutcomeNote is null ? plan : plan with { Notes = [.. plan.Notes, m.OutcomeNote] };
+    }
 
-        var nextMemory = plan.Memory with { AwaitingOutcome = awaiting };
-        var submitted = new List<string>();
+    /// <summary>Step 3, act: cancel, then submit, as the plan says (never in a dry run).</summary>
+    private async Task<Acted> ActAsync(PoolTick tick, Measured m, Plan plan, CancellationToken cancellationToken)
+    {
+        var scheduler = m.Listing.Scheduler!;
         var cancelled = new List<string>();
-        string? actionError = null;
-        var submitFailed = false;
-
-        if (!dryRun)
+        string? error = null;
+        if (plan.Cancel.Count > 0)
         {
-            var scheduler = listing.Scheduler!;
-            if (plan.Cancel.Count > 0)
+            var ids = plan.Cancel.Select(c => c.PilotId).ToList();
+            try
             {
-                var ids = plan.Cancel.Select(c => c.PilotId).ToList();
-                try
-                {
-                    await scheduler.CancelAsync(ids, cancellationToken).ConfigureAwait(false);
-                    cancelled.AddRange(ids);
-                    var reasons = string.Join("; ", plan.Cancel.Select(c => c.Reason).Distinct());
-                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Cancelled, ids, reasons), CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (SchedulerException ex)
-                {
-                    actionError = $"cancel failed: {ex.Message}";
-                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.CancelFailed, ids, ex.Message), CancellationToken.None).ConfigureAwait(false);
-                }
+                await scheduler.CancelAsync(ids, cancellationToken).ConfigureAwait(false);
+                cancelled.AddRange(ids);
+                await tick.EventAsync(EventKind.Cancelled, ids, string.Join("; ", plan.Cancel.Select(c => c.Reason).Distinct()), CancellationToken.None).ConfigureAwait(false);
             }
-
-            if (plan.Submit > 0 && !cancellationToken.IsCancellationRequested)
+            catch (SchedulerException ex)
             {
-                try
-                {
-                    var script = _components.WriteScript(_options, pool, StateDir);
-                    var logDir = Path.Combine(StateDirectory.PilotLogs(StateDir), pool.Name);
-                    StateDirectory.Ensure(StateDirectory.PilotLogs(StateDir));
-                    StateDirectory.Ensure(logDir);
-                    var request = new SubmitRequest(pool.Name, jobName, script, plan.Submit, pool.Scheduler, logDir, pool.Scheduler.UseArrays);
-
-                    // Once started, a submission runs to its own timeout: stopping half-way would leave
-                    // pilots in the queue that this tick never recorded.
-                    var submission = await scheduler.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
-                    await RecordedIds.RecordAsync(store, pool.Name, submission, _time.GetUtcNow()).ConfigureAwait(false);
-                    submitted.AddRange(submission.JobIds);
-                    nextMemory = Backoff.Succeeded(nextMemory);
-                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Submitted, submission.JobIds, plan.Reason), CancellationToken.None).ConfigureAwait(false);
-                    if (memory.ConsecutiveSubmitFailures > 0)
-                    {
-                        await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.BackoffEnded, submission.JobIds,
-                            $"a submission succeeded after {memory.ConsecutiveSubmitFailures} failed in a row"), CancellationToken.None).ConfigureAwait(false);
-                    }
-                }
-                catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
-                {
-                    if (ex is SchedulerException { SubmittedIds.Count: > 0 } partial)
-                    {
-                        // Some went in before the failure: they are pilots like any other, and the line,
-                        // the events and --json all say so (with the error of the rest below).
-                        await RecordedIds.RecordAsync(store, pool.Name, new SubmitResult(partial.SubmittedIds), _time.GetUtcNow()).ConfigureAwait(false);
-                        submitted.AddRange(partial.SubmittedIds);
-                        await store.AppendEventAsync(
-                            new PoolEvent(now, pool.Name, EventKind.Submitted, partial.SubmittedIds, $"{plan.Reason} ({partial.SubmittedIds.Count} of {plan.Submit}; the rest failed)"),
-                            CancellationToken.None).ConfigureAwait(false);
-                    }
-
-                    nextMemory = Backoff.Failed(nextMemory, pool.Policy, now);
-                    submitFailed = true;
-                    var wait = nextMemory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
-                    actionError = (actionError is null ? "" : actionError + "; ") + $"submit failed ({nextMemory.ConsecutiveSubmitFailures} in a row{wait}): {ex.Message}";
-                    await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.SubmitFailed, [], ex.Message), CancellationToken.None).ConfigureAwait(false);
-                    if (memory.ConsecutiveSubmitFailures == 0 && nextMemory.SubmitNotBefore is { } until)
-                    {
-                        await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.BackoffStarted, [],
-                            $"no submission before {until:yyyy-MM-dd HH:mm:ss}Z after a failed submission"), CancellationToken.None).ConfigureAwait(false);
-                    }
-                }
+                error = $"cancel failed: {ex.Message}";
+                await tick.EventAsync(EventKind.CancelFailed, ids, ex.Message, CancellationToken.None).ConfigureAwait(false);
             }
-
-            if (books is not null)
-            {
-                await Accounting.AccountingRecorder.RecordAsync(books, _options.Accounting, pool, pilots, submitted, memory.SeenPilots, outcomes, demand!.Tasks, now, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            await RecordPoolChangesAsync(pool.Name, memory, nextMemory, outcomeNote, store, now).ConfigureAwait(false);
-
-            nextMemory = nextMemory with
-            {
-                SeenPilots = [.. pilots.Where(p => p.IsActive).Select(p => p.Id), .. submitted],
-            };
-            await store.SaveMemoryAsync(pool.Name, nextMemory, CancellationToken.None).ConfigureAwait(false);
         }
 
-
-        var line = Summarise(pool.Name, demand!, pilots, plan, submitted, cancelled, dryRun);
-        if (actionError is not null)
+        var memory = plan.Memory with { AwaitingOutcome = m.Awaiting };
+        if (plan.Submit == 0 || cancellationToken.IsCancellationRequested)
         {
-            line += $"; {actionError}";
+            return new Acted([], cancelled, error, false, memory);
+        }
+
+        var submitted = await SubmitAsync(tick, m, plan, scheduler).ConfigureAwait(false);
+        return submitted.Error is null
+            ? new Acted(submitted.Ids, cancelled, error, false, Backoff.Succeeded(memory))
+            : await SubmitFailedAsync(tick, m, memory, submitted, cancelled, error).ConfigureAwait(false);
+    }
+
+    /// <summary>Submits the plan's pilots and records their ids; the ids that went in before a failure count too.</summary>
+    private async Task<(IReadOnlyList<string> Ids, Exception? Error)> SubmitAsync(PoolTick tick, Measured m, Plan plan, IScheduler scheduler)
+    {
+        var pool = tick.Pool;
+        try
+        {
+            var script = _components.WriteScript(_options, pool, StateDir);
+            var logDir = Path.Combine(StateDirectory.PilotLogs(StateDir), pool.Name);
+            StateDirectory.Ensure(StateDirectory.PilotLogs(StateDir));
+            StateDirectory.Ensure(logDir);
+            var request = new SubmitRequest(pool.Name, tick.JobName, script, plan.Submit, pool.Scheduler, logDir, pool.Scheduler.UseArrays);
+
+            // Once started, a submission runs to its own timeout: stopping half-way would leave
+            // pilots in the queue that this tick never recorded.
+            var submission = await scheduler.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
+            await RecordedIds.RecordAsync(tick.Store, pool.Name, submission, _time.GetUtcNow()).ConfigureAwait(false);
+            await tick.EventAsync(EventKind.Submitted, submission.JobIds, plan.Reason, CancellationToken.None).ConfigureAwait(false);
+            if (m.Memory.ConsecutiveSubmitFailures > 0)
+            {
+                await tick.EventAsync(EventKind.BackoffEnded, submission.JobIds,
+                    $"a submission succeeded after {m.Memory.ConsecutiveSubmitFailures} failed in a row", CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return (submission.JobIds, null);
+        }
+        catch (Exception ex) when (ex is SchedulerException or TemplateException or IOException)
+        {
+            if (ex is SchedulerException { SubmittedIds.Count: > 0 } partial)
+            {
+                // Some went in before the failure: they are pilots like any other, and the line,
+                // the events and --json all say so (with the error of the rest below).
+                await RecordedIds.RecordAsync(tick.Store, pool.Name, new SubmitResult(partial.SubmittedIds), _time.GetUtcNow()).ConfigureAwait(false);
+                await tick.EventAsync(EventKind.Submitted, partial.SubmittedIds,
+                    $"{plan.Reason} ({partial.SubmittedIds.Count} of {plan.Submit}; the rest failed)", CancellationToken.None).ConfigureAwait(false);
+                return (partial.SubmittedIds, ex);
+            }
+
+            return ([], ex);
+        }
+    }
+
+    /// <summary>A failed submission: back off, say until when, and record it.</summary>
+    private async Task<Acted> SubmitFailedAsync(
+        PoolTick tick, Measured m, PoolMemory memory, (IReadOnlyList<string> Ids, Exception? Error) submitted, IReadOnlyList<string> cancelled, string? cancelError)
+    {
+        var message = submitted.Error!.Message;
+        memory = Backoff.Failed(memory, tick.Pool.Policy, tick.Now);
+        var wait = memory.SubmitNotBefore is { } notBefore ? $", next try after {notBefore:HH:mm:ss}Z" : "";
+        var error = (cancelError is null ? "" : cancelError + "; ") + $"submit failed ({memory.ConsecutiveSubmitFailures} in a row{wait}): {message}";
+        await tick.EventAsync(EventKind.SubmitFailed, [], message, CancellationToken.None).ConfigureAwait(false);
+        if (m.Memory.ConsecutiveSubmitFailures == 0 && memory.SubmitNotBefore is { } until)
+        {
+            await tick.EventAsync(EventKind.BackoffStarted, [],
+                $"no submission before {until:yyyy-MM-dd HH:mm:ss}Z after a failed submission", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new Acted(submitted.Ids, cancelled, error, true, memory);
+    }
+
+    /// <summary>Step 4, record: accounting, memory and events (not in a dry run), the tick's line, budget and recovery notices, the tick record.</summary>
+    private async Task<PoolTickResult> RecordAsync(PoolTick tick, Measured m, Plan plan, Acted acted)
+    {
+        var (pool, store, now) = (tick.Pool, tick.Store, tick.Now);
+        var memory = acted.Memory;
+        if (!tick.DryRun)
+        {
+            if (m.Books is not null)
+            {
+                await Accounting.AccountingRecorder.RecordAsync(m.Books, _options.Accounting, pool, m.Pilots, acted.Submitted, m.Memory.SeenPilots, m.Outcomes, m.Demand!.Tasks, now, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await RecordPoolChangesAsync(pool.Name, m.Memory, memory, m.OutcomeNote, store, now).ConfigureAwait(false);
+            memory = memory with { SeenPilots = [.. m.Pilots.Where(p => p.IsActive).Select(p => p.Id), .. acted.Submitted] };
+            await store.SaveMemoryAsync(pool.Name, memory, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var line = Summarise(pool.Name, m.Demand!, m.Pilots, plan, acted.Submitted, acted.Cancelled, tick.DryRun);
+        if (acted.Error is not null)
+        {
+            line += $"; {acted.Error}";
             _logger.LogError("{Summary}", line);
         }
         else
@@ -382,45 +424,82 @@ public sealed class TickEngine
             _logger.LogInformation("{Summary}", line);
         }
 
-        var pausedBy = PausedBy(nextMemory) ?? (budget is { Over: true } ? EventKinds.BudgetPause : null);
-        var lastTick = dryRun ? null : await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
-        if (budget is { Over: true })
+        var pausedBy = PausedBy(memory) ?? (m.Budget is { Over: true } ? EventKinds.BudgetPause : null);
+        var lastTick = tick.DryRun ? null : await store.LastTickAsync(pool.Name, CancellationToken.None).ConfigureAwait(false);
+        await NoticeBudgetAsync(tick, m.Budget, pausedBy, lastTick).ConfigureAwait(false);
+        if (!tick.DryRun)
         {
-            // A warning once, when the pool goes over (the last tick record remembers), so `tick -q`
-            // under cron mails once; every tick after that says it at information level.
-            var overLevel = dryRun || lastTick?.PausedBy == EventKinds.BudgetPause ? LogLevel.Information : LogLevel.Warning;
-            _logger.Log(overLevel, "pool {Pool}: over budget: {Budget}", pool.Name, Policy.BudgetPacing.Explain(budget, now));
-            if (!dryRun && pausedBy == EventKinds.BudgetPause && lastTick?.PausedBy != EventKinds.BudgetPause)
-            {
-                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Paused, [], "over budget: " + Policy.BudgetPacing.Explain(budget, now)), CancellationToken.None).ConfigureAwait(false);
-            }
+            await SaveTickAsync(tick, m.Pilots, plan, m.Demand!, acted.Error, line, pausedBy, lastTick).ConfigureAwait(false);
         }
 
-        if (!dryRun)
-        {
-            var last = lastTick;
-            var failures = actionError is null ? 0 : (last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1);
-            if (actionError is null && !EventKinds.IsSelfPause(pausedBy) && last is not null && (!last.Ok || EventKinds.IsSelfPause(last.PausedBy)))
-            {
-                // Once per transition (the last tick record remembers), so `tick -q` under cron mails once.
-                var was = !last.Ok ? $"failing for {last.ConsecutiveFailures} tick(s)"
-                    : last.PausedBy == EventKinds.BudgetPause ? "over budget" : "paused by the crash-loop rule";
-                _logger.LogWarning("pool {Pool}: recovered: {Was} until now", pool.Name, was);
-                await store.AppendEventAsync(new PoolEvent(now, pool.Name, EventKind.Recovered, [], $"ticks normally again after {was}"), CancellationToken.None).ConfigureAwait(false);
-            }
+        return new PoolTickResult(pool.Name, tick.JobName, m.Demand, m.Listing.Pilots, plan, acted.Submitted, acted.Cancelled, acted.Error, line, pausedBy, acted.SubmitFailed);
+    }
 
-            await store.SaveTickAsync(
-                new PoolTickRecord(
-                    pool.Name, now, actionError is null, line, plan.Rule.ToString(), demand!.Tasks,
-                    pilots.Count(p => p.State == PilotState.Queued),
-                    pilots.Count(p => p.State is PilotState.Running or PilotState.Completing),
-                    pilots.Count(p => p.State == PilotState.Held),
-                    failures,
-                    pausedBy),
-                CancellationToken.None).ConfigureAwait(false);
+    /// <summary>Over budget: a warning once, when the pool goes over (the last tick record remembers), so `tick -q` under cron mails once; information after that.</summary>
+    private async Task NoticeBudgetAsync(PoolTick tick, BudgetState? budget, string? pausedBy, PoolTickRecord? lastTick)
+    {
+        if (budget is not { Over: true })
+        {
+            return;
         }
 
-        return new PoolTickResult(pool.Name, jobName, demand, listed, plan, submitted, cancelled, actionError, line, pausedBy, submitFailed);
+        var overLevel = tick.DryRun || lastTick?.PausedBy == EventKinds.BudgetPause ? LogLevel.Information : LogLevel.Warning;
+        _logger.Log(overLevel, "pool {Pool}: over budget: {Budget}", tick.Name, Policy.BudgetPacing.Explain(budget, tick.Now));
+        if (!tick.DryRun && pausedBy == EventKinds.BudgetPause && lastTick?.PausedBy != EventKinds.BudgetPause)
+        {
+            await tick.EventAsync(EventKind.Paused, [], "over budget: " + Policy.BudgetPacing.Explain(budget, tick.Now), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The tick record (with the failure count), and a recovery notice once per transition.</summary>
+    private async Task SaveTickAsync(
+        PoolTick tick, IReadOnlyList<Pilot> pilots, Plan plan, Demand demand, string? actionError, string line, string? pausedBy, PoolTickRecord? last)
+    {
+        var failures = actionError is null ? 0 : (last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1);
+        if (actionError is null && !EventKinds.IsSelfPause(pausedBy) && last is not null && (!last.Ok || EventKinds.IsSelfPause(last.PausedBy)))
+        {
+            // Once per transition (the last tick record remembers), so `tick -q` under cron mails once.
+            var was = !last.Ok ? $"failing for {last.ConsecutiveFailures} tick(s)"
+                : last.PausedBy == EventKinds.BudgetPause ? "over budget" : "paused by the crash-loop rule";
+            _logger.LogWarning("pool {Pool}: recovered: {Was} until now", tick.Name, was);
+            await tick.EventAsync(EventKind.Recovered, [], $"ticks normally again after {was}", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await tick.Store.SaveTickAsync(
+            new PoolTickRecord(
+                tick.Name, tick.Now, actionError is null, line, plan.Rule.ToString(), demand.Tasks,
+                pilots.Count(p => p.State == PilotState.Queued),
+                pilots.Count(p => p.State is PilotState.Running or PilotState.Completing),
+                pilots.Count(p => p.State == PilotState.Held),
+                failures,
+                pausedBy),
+            CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Fail closed: the demand or the pilots could not be read, so nothing is decided or done; the failure is logged and recorded.</summary>
+    private async Task<PoolTickResult> RecordUnreadableAsync(PoolTick tick, Measured m, CancellationToken cancellationToken)
+    {
+        var summary = $"pool {tick.Name}: nothing done: {m.Error}";
+        _logger.LogError("{Summary}", summary);
+        if (!tick.DryRun)
+        {
+            var last = await tick.Store.LastTickAsync(tick.Name, cancellationToken).ConfigureAwait(false);
+            var failures = last is { Ok: false } ? last.ConsecutiveFailures + 1 : 1;
+            if (m.Listing.Error is not null)
+            {
+                await tick.EventAsync(EventKind.PilotsUnreadable, [], m.Listing.Error, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (m.DemandError is not null)
+            {
+                await tick.EventAsync(EventKind.DemandUnreadable, [], m.DemandError, cancellationToken).ConfigureAwait(false);
+            }
+
+            // The pause state is carried through a failing tick: a failure is not a recovery from it.
+            await tick.Store.SaveTickAsync(new PoolTickRecord(tick.Name, tick.Now, false, summary, null, m.Demand?.Tasks, 0, 0, 0, failures, PausedBy(m.Memory)), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new PoolTickResult(tick.Name, tick.JobName, m.Demand, m.Listing.Pilots, null, [], [], m.Error, summary, PausedBy(m.Memory));
     }
 
     /// <summary>Why the pool's submissions are paused after this tick, as metrics and exit codes name it; null when they are not.</summary>

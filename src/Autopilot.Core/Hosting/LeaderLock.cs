@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Autopilot.Configuration;
+using Autopilot.Postgres;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -70,7 +71,7 @@ public sealed class LeaderLock : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             return false;
         }
-        catch (Exception ex) when (ex is NpgsqlException or SecretException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is NpgsqlException or SecretException or InvalidOperationException or IOException or ArgumentException)
         {
             _logger.LogWarning("leader: cannot check the lock on {Host}:{Port}: {Message}", _options.Postgres.Host, _options.Postgres.Port, ex.Message);
             Problem = $"{_options.Postgres.Host}:{_options.Postgres.Port}: {ex.Message}";
@@ -104,23 +105,8 @@ public sealed class LeaderLock : IAsyncDisposable
 
     internal static string ConnectionString(PostgresOptions pg)
     {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = pg.Host,
-            Port = pg.Port,
-            Database = pg.Database,
-            Username = pg.User,
-            Password = Secrets.Read(pg.PasswordFile, pg.PasswordEnv, "leader.postgres.password"),
-            Pooling = false,
-            Timeout = (int)Math.Max(1, pg.ConnectTimeout.TotalSeconds),
-            ApplicationName = "autopilot-leader",
-            KeepAlive = 10,
-        };
-        if (Enum.TryParse<SslMode>(pg.SslMode.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var ssl))
-        {
-            builder.SslMode = ssl;
-        }
-
+        var builder = PostgresConnection.Builder(pg, Secrets.Read(pg.PasswordFile, pg.PasswordEnv, "leader.postgres.password"), "autopilot-leader");
+        builder.KeepAlive = 10;
         return builder.ToString();
     }
 }

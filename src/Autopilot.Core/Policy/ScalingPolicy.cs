@@ -69,9 +69,7 @@ public static class ScalingPolicy
 
     private static Decision Choose(PolicyInput input, Situation s, PoolMemory next, DateTimeOffset? quietSince)
     {
-        var limits = input.Limits;
         var policy = input.Policy;
-        var scheduler = input.Scheduler;
         var now = input.Now;
         var memory = next;
         var need = $"demand {s.DemandText} needs {PolicyText.Count(s.Desired, "pilot")}";
@@ -97,7 +95,37 @@ public static class ScalingPolicy
 
         var stale = s.StaleToCancel.Select(p => new Cancellation(p.Id,
             $"queued for {PolicyText.Duration(now - p.SubmitTime!.Value)}, longer than max_queue_age {PolicyText.Duration(policy.MaxQueueAge)}")).ToList();
+        if (Quiet(input, s, stale, quietSince) is { } quiet)
+        {
+            return quiet;
+        }
 
+        if (s.Surplus > 0)
+        {
+            return ScaleIn(input, s, memory, stale, need, have);
+        }
+
+        var shortfall = s.Desired - s.Supply;
+        if (shortfall <= 0)
+        {
+            if (stale.Count > 0)
+            {
+                return StaleDecision(stale, policy, "");
+            }
+
+            return Decision.Nothing(PlanRule.Steady, $"{need}; {have} cover it"
+                + (s.Draining.Count > 0 ? $" ({s.Draining.Count} more draining before walltime)" : "") + ".");
+        }
+
+        var missing = $"{Capitalize(need)}, {have}" + (s.Draining.Count > 0 ? $" ({s.Draining.Count} draining before walltime, not counted)" : "")
+            + $": {shortfall} missing";
+        return ScaleOut(input, s, memory, stale, missing, shortfall);
+    }
+
+    /// <summary>No demand: scale to zero once it has lasted scale_to_zero_after, keep queued pilots until then; null when the demand is not zero or nothing applies.</summary>
+    private static Decision? Quiet(PolicyInput input, Situation s, List<Cancellation> stale, DateTimeOffset? quietSince)
+    {
+        var (limits, policy, now) = (input.Limits, input.Policy, input.Now);
         if (s.Demand == 0 && quietSince is { } since)
         {
             var quiet = now - since;
@@ -128,57 +156,52 @@ public static class ScalingPolicy
             }
         }
 
-        if (s.Surplus > 0)
-        {
-            if (s.UsefulQueued.Count == 0)
-            {
-                if (stale.Count > 0)
-                {
-                    return StaleDecision(stale, policy, "");
-                }
+        return null;
+    }
 
-                return Decision.Nothing(PlanRule.Steady,
-                    $"{need}; " + (s.Surplus == 1
-                        ? "1 running pilot above that is never cancelled: it exits by its idle timeout."
-                        : $"{s.Surplus} running pilots above that are never cancelled: they exit by their idle timeout."));
-            }
-
-            var surplusFor = now - (memory.SurplusSince ?? now);
-            if (surplusFor < policy.ScaleInAfter)
-            {
-                if (stale.Count > 0)
-                {
-                    return StaleDecision(stale, policy, "");
-                }
-
-                return Decision.Nothing(PlanRule.Cooldown,
-                    $"{Capitalize(need)} but {have} are there; scale-in waits until the surplus has lasted scale_in_after {PolicyText.Duration(policy.ScaleInAfter)} ({PolicyText.Time(memory.SurplusSince!.Value + policy.ScaleInAfter)}).");
-            }
-
-            var take = Math.Min(s.Surplus, s.UsefulQueued.Count);
-            var cancel = stale.Concat(Newest(s.UsefulQueued).Take(take).Select(p => new Cancellation(p.Id,
-                $"surplus: {need}, supply {s.Supply} for {PolicyText.Duration(surplusFor)}"))).ToList();
-            return new Decision(PlanRule.ScaleIn,
-                $"Scale in: {need}, {have} for {PolicyText.Duration(surplusFor)} (scale_in_after {PolicyText.Duration(policy.ScaleInAfter)}); cancelling {PolicyText.Count(take, "queued pilot")}, newest first"
-                + (stale.Count > 0 ? $", and {PolicyText.Count(stale.Count, "stale queued pilot")}" : "")
-                + (take < s.Surplus ? $"; {PolicyText.Count(s.Surplus - take, "running pilot")} above that exit by idle timeout" : "") + ".",
-                0, cancel);
-        }
-
-        var shortfall = s.Desired - s.Supply;
-        if (shortfall <= 0)
+    /// <summary>More supply than demand: cancel the newest queued pilots once the surplus has lasted scale_in_after; running ones exit by idle timeout.</summary>
+    private static Decision ScaleIn(PolicyInput input, Situation s, PoolMemory memory, List<Cancellation> stale, string need, string have)
+    {
+        var (policy, now) = (input.Policy, input.Now);
+        if (s.UsefulQueued.Count == 0)
         {
             if (stale.Count > 0)
             {
                 return StaleDecision(stale, policy, "");
             }
 
-            return Decision.Nothing(PlanRule.Steady, $"{need}; {have} cover it"
-                + (s.Draining.Count > 0 ? $" ({s.Draining.Count} more draining before walltime)" : "") + ".");
+            return Decision.Nothing(PlanRule.Steady,
+                $"{need}; " + (s.Surplus == 1
+                    ? "1 running pilot above that is never cancelled: it exits by its idle timeout."
+                    : $"{s.Surplus} running pilots above that are never cancelled: they exit by their idle timeout."));
         }
 
-        var missing = $"{Capitalize(need)}, {have}" + (s.Draining.Count > 0 ? $" ({s.Draining.Count} draining before walltime, not counted)" : "")
-            + $": {shortfall} missing";
+        var surplusFor = now - (memory.SurplusSince ?? now);
+        if (surplusFor < policy.ScaleInAfter)
+        {
+            if (stale.Count > 0)
+            {
+                return StaleDecision(stale, policy, "");
+            }
+
+            return Decision.Nothing(PlanRule.Cooldown,
+                $"{Capitalize(need)} but {have} are there; scale-in waits until the surplus has lasted scale_in_after {PolicyText.Duration(policy.ScaleInAfter)} ({PolicyText.Time(memory.SurplusSince!.Value + policy.ScaleInAfter)}).");
+        }
+
+        var take = Math.Min(s.Surplus, s.UsefulQueued.Count);
+        var cancel = stale.Concat(Newest(s.UsefulQueued).Take(take).Select(p => new Cancellation(p.Id,
+            $"surplus: {need}, supply {s.Supply} for {PolicyText.Duration(surplusFor)}"))).ToList();
+        return new Decision(PlanRule.ScaleIn,
+            $"Scale in: {need}, {have} for {PolicyText.Duration(surplusFor)} (scale_in_after {PolicyText.Duration(policy.ScaleInAfter)}); cancelling {PolicyText.Count(take, "queued pilot")}, newest first"
+            + (stale.Count > 0 ? $", and {PolicyText.Count(stale.Count, "stale queued pilot")}" : "")
+            + (take < s.Surplus ? $"; {PolicyText.Count(s.Surplus - take, "running pilot")} above that exit by idle timeout" : "") + ".",
+            0, cancel);
+    }
+
+    /// <summary>Less supply than demand: submit, unless a rule holds submissions or a limit leaves no room.</summary>
+    private static Decision ScaleOut(PolicyInput input, Situation s, PoolMemory memory, List<Cancellation> stale, string missing, int shortfall)
+    {
+        var (policy, scheduler, now) = (input.Policy, input.Scheduler, input.Now);
 
         // One direction per plan: cancel stale pilots now, replace them next tick.
         if (stale.Count > 0)

@@ -34,10 +34,10 @@ public interface IScheduler
 
     /// <summary>
     /// Pure check of a pool's settings against this scheduler's rules (job-name length, walltime
-    /// format, characters that would break the command line). Returns one message per problem,
-    /// each naming the key (e.g. "scheduler.queue: ..."); empty when all is well. Used by `check`.
+    /// format, characters that would break the command line). Returns one problem per broken rule,
+    /// each with the setting it is about; empty when all is well. Used by `check` and before a submission.
     /// </summary>
-    IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName);
+    IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName);
 
     /// <summary>
     /// Asks the scheduler to validate one submission of <paramref name="request"/> without running it
@@ -45,6 +45,20 @@ public interface IScheduler
     /// queue exists) and says so in <see cref="SubmitTest.DryRun"/>.
     /// </summary>
     Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>A pool setting a scheduler refuses.</summary>
+/// <param name="Key">The setting, relative to the pool: <c>scheduler.queue</c>, <c>scheduler.extra_args</c>, or <see cref="JobName"/>.</param>
+/// <param name="Message">The rule that is broken, without the key.</param>
+public sealed record SettingProblem(string Key, string Message)
+{
+    /// <summary>The job name, <c>&lt;job_prefix&gt;-&lt;pool name&gt;</c>: reported at the pool's name.</summary>
+    public const string JobName = "name";
+
+    /// <summary>The configuration key under <paramref name="poolKey"/> (<c>pool:0</c>) that this problem is about.</summary>
+    public string ConfigKey(string poolKey) => $"{poolKey}:{Key.Replace('.', ':')}";
+
+    public override string ToString() => Key == JobName ? Message : $"{Key}: {Message}";
 }
 
 /// <summary>What a scheduler said about a submission it was asked to validate, not run.</summary>

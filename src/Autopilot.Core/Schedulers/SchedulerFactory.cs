@@ -4,22 +4,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Autopilot.Schedulers;
 
-/// <summary>Creates the adapter for a pool's scheduler kind. One line per kind.</summary>
+/// <summary>Creates the adapter for a pool's scheduler kind, as registered in <see cref="SchedulerKinds"/>.</summary>
 public static class SchedulerFactory
 {
-    public static readonly IReadOnlyList<string> Kinds = ["slurm", "pbs", "torque", "lsf", "sge", "local"];
-
     /// <param name="options">The pool's scheduler settings: kind, and the command folder and timeout every call uses.</param>
     /// <param name="stateDir">The state directory (the local scheduler keeps pid files under it).</param>
-    public static IScheduler Create(SchedulerOptions options, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time) =>
-        options.Kind switch
-        {
-            "slurm" => new Slurm.SlurmScheduler(runner, loggers.CreateLogger<Slurm.SlurmScheduler>(), time, options, marker: PilotMarker.For(stateDir)),
-            "pbs" => new Pbs.PbsScheduler("pbs", runner, loggers.CreateLogger<Pbs.PbsScheduler>(), options),
-            "torque" => new Pbs.PbsScheduler("torque", runner, loggers.CreateLogger<Pbs.PbsScheduler>(), options),
-            "lsf" => new Lsf.LsfScheduler(runner, time, loggers.CreateLogger<Lsf.LsfScheduler>(), options),
-            "local" => new Local.LocalScheduler(stateDir, loggers.CreateLogger<Local.LocalScheduler>(), time, setsid: options.BinDir is { Length: > 0 } dir ? Path.Combine(dir, "setsid") : "/usr/bin/setsid"),
-            "sge" => new GridEngine.GridEngineScheduler(runner, options, loggers.CreateLogger<GridEngine.GridEngineScheduler>(), time, PilotMarker.For(stateDir)),
-            _ => throw new ArgumentException($"unknown scheduler kind '{options.Kind}' (expected one of: {string.Join(", ", Kinds)})", nameof(options)),
-        };
+    public static IScheduler Create(SchedulerOptions options, IProcessRunner runner, string stateDir, ILoggerFactory loggers, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var kind = SchedulerKinds.Find(options.Kind)
+            ?? throw new ArgumentException($"unknown scheduler kind '{options.Kind}' (expected one of: {string.Join(", ", SchedulerKinds.Names)})", nameof(options));
+        return kind.Create(new SchedulerSetup(options, runner, stateDir, loggers, time));
+    }
 }

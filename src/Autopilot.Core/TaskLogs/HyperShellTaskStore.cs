@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Autopilot.Configuration;
+using Autopilot.Postgres;
 using Autopilot.DemandSources.HyperShell;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -22,23 +23,18 @@ public sealed partial class HyperShellTaskStore
     private const string Columns =
         "id, args, command, submit_time, schedule_time, start_time, completion_time, exit_status, attempt, client_host, outpath, errpath, waited, duration";
 
-    private readonly DemandOptions options;
+    private readonly HyperShellOptions options;
     private readonly bool postgres;
     private readonly HyperShellTagFilter? tag;
     private readonly TimeZoneInfo sqliteZone;
 
     /// <param name="sqliteZone">The zone HyperShell's SQLite times were written in (its clock time, no offset); default the local zone.</param>
-    public HyperShellTaskStore(DemandOptions options, TimeZoneInfo? sqliteZone = null)
+    public HyperShellTaskStore(HyperShellOptions options, TimeZoneInfo? sqliteZone = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.sqliteZone = sqliteZone ?? TimeZoneInfo.Local;
-        postgres = options.Backend.ToLowerInvariant() switch
-        {
-            "sqlite" => false,
-            "postgres" or "postgresql" => true,
-            _ => throw new ArgumentException($"demand.backend '{options.Backend}' is not one HyperShell uses (expected sqlite or postgres)"),
-        };
+        postgres = HyperShellConnection.IsPostgres(options);
         tag = HyperShellTagFilter.Parse(options.Tag);
     }
 
@@ -99,9 +95,9 @@ public sealed partial class HyperShellTaskStore
     {
         var path = HyperShellPaths.ResolveDatabaseFile(options.Path);
         var where = $"hypershell sqlite {path}";
-        if (!File.Exists(path))
+        if (HyperShellConnection.MissingFile(path, options) is { } missing)
         {
-            throw new TaskLogException($"{where}: database file {RegularFile.Missing(path)}" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
+            throw new TaskLogException(missing);
         }
 
         var timeout = HyperShellConnection.Effective(options.Timeout);
@@ -119,7 +115,7 @@ public sealed partial class HyperShellTaskStore
         }
         catch (SqliteException ex)
         {
-            throw new TaskLogException($"{where}: {HyperShellDemandSource.DescribeSqliteError(ex, timeout)}", ex);
+            throw new TaskLogException($"{where}: {HyperShellConnection.DescribeSqliteError(ex, timeout)}", ex);
         }
     }
 
@@ -145,7 +141,7 @@ public sealed partial class HyperShellTaskStore
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(ct).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM {HyperShellDemandSource.QuoteIdentifier(pg.Schema)}.task {tail}";
+            command.CommandText = $"SELECT {Columns} FROM {PostgresConnection.QuoteIdentifier(pg.Schema)}.task {tail}";
             foreach (var (name, value) in parameters)
             {
                 command.Parameters.AddWithValue(name, value);
@@ -155,8 +151,8 @@ public sealed partial class HyperShellTaskStore
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
         {
-            var message = HyperShellDemandSource.DescribePostgresError(ex, HyperShellConnection.Effective(pg.StatementTimeout), HyperShellConnection.Effective(pg.ConnectTimeout), Stopwatch.GetElapsedTime(started));
-            throw new TaskLogException($"{where}: {HyperShellDemandSource.Scrub(message, password)}", ex);
+            var message = PostgresConnection.Describe(ex, HyperShellConnection.Effective(pg.StatementTimeout), HyperShellConnection.Effective(pg.ConnectTimeout), Stopwatch.GetElapsedTime(started));
+            throw new TaskLogException($"{where}: {PostgresConnection.Scrub(message, password)}", ex);
         }
     }
 

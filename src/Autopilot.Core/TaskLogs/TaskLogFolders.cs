@@ -21,9 +21,9 @@ public static class TaskLogFolders
     {
         ArgumentNullException.ThrowIfNull(pool);
         var folders = new List<string>();
-        if (pool.Demand.Kind == "hypershell" && pool.Demand.Backend == "sqlite")
+        if (pool.Demand is HyperShellOptions { Backend: "sqlite" } hypershell)
         {
-            var db = HyperShellPaths.ResolveDatabaseFile(pool.Demand.Path);
+            var db = HyperShellPaths.ResolveDatabaseFile(hypershell.Path);
             if (Path.GetDirectoryName(Path.GetFullPath(db)) is { } lib)
             {
                 folders.Add(Path.Combine(lib, "task"));

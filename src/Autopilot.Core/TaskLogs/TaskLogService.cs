@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Autopilot.Configuration;
+using Autopilot.DemandSources.HyperShell;
 using Autopilot.Processes;
 
 namespace Autopilot.TaskLogs;
@@ -40,12 +41,12 @@ public sealed class TaskLogService(AutopilotOptions options, IProcessRunner runn
         {
             var found = options.Pools.FirstOrDefault(p => p.Name == pool)
                 ?? throw new ArgumentException($"no pool named '{pool}' (pools: {string.Join(", ", options.Pools.Select(p => p.Name))})");
-            return found.Demand.Kind == "hypershell"
+            return found.Demand is HyperShellOptions
                 ? [found]
                 : throw new ArgumentException($"pool '{pool}' reads demand from {found.Demand.Kind}, not HyperShell: it has no task logs");
         }
 
-        var pools = options.Pools.Where(p => p.Demand.Kind == "hypershell").ToList();
+        var pools = options.Pools.Where(p => p.Demand is HyperShellOptions).ToList();
         return pools.Count > 0 ? pools : throw new ArgumentException("no pool reads a HyperShell database, so there are no task logs to show");
     }
 
@@ -60,7 +61,7 @@ public sealed class TaskLogService(AutopilotOptions options, IProcessRunner runn
         var matches = new List<PoolTask>();
         foreach (var p in Pools(pool))
         {
-            var tasks = await new HyperShellTaskStore(p.Demand).FindAsync(idOrPrefix, MaxCandidates + 1, cancellationToken).ConfigureAwait(false);
+            var tasks = await new HyperShellTaskStore((HyperShellOptions)p.Demand).FindAsync(idOrPrefix, MaxCandidates + 1, cancellationToken).ConfigureAwait(false);
             matches.AddRange(tasks.Select(t => new PoolTask(p.Name, t)));
         }
 
@@ -71,7 +72,7 @@ public sealed class TaskLogService(AutopilotOptions options, IProcessRunner runn
     public async Task<HyperShellTask?> RefreshAsync(PoolTask task, CancellationToken cancellationToken)
     {
         var p = Pools(task.Pool)[0];
-        var tasks = await new HyperShellTaskStore(p.Demand).FindAsync(task.Task.Id, 1, cancellationToken).ConfigureAwait(false);
+        var tasks = await new HyperShellTaskStore((HyperShellOptions)p.Demand).FindAsync(task.Task.Id, 1, cancellationToken).ConfigureAwait(false);
         return tasks.Count == 1 ? tasks[0] : null;
     }
 
@@ -99,7 +100,7 @@ public sealed class TaskLogService(AutopilotOptions options, IProcessRunner runn
         var all = new List<PoolTask>();
         foreach (var p in Pools(pool))
         {
-            var store = new HyperShellTaskStore(p.Demand);
+            var store = new HyperShellTaskStore((HyperShellOptions)p.Demand);
             var kept = 0;
             for (var offset = 0; kept < limit && offset < (grep is null ? limit : MaxScanned); offset += Page)
             {

@@ -20,7 +20,6 @@ public static class TemplateValues
         ArgumentNullException.ThrowIfNull(pool);
         var s = pool.Scheduler;
         var demand = pool.Demand;
-        var postgres = demand.Kind == "hypershell" || demand.Kind == "sql" ? demand.Backend == "postgres" : false;
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in pool.TemplateVars)
         {
@@ -46,14 +45,7 @@ public static class TemplateValues
         values["idle_timeout"] = Seconds(pool.IdleTimeout);
         values["scheduler_kind"] = s.Kind;
         values["demand_kind"] = demand.Kind;
-        values["db_backend"] = demand.Kind is "hypershell" or "sql" ? demand.Backend : "";
-        values["db_file"] = !postgres && demand.Kind is "hypershell" or "sql" ? PathExpander.Expand(demand.Path ?? "") : "";
-        values["db_url"] = demand.Url ?? "";
-        values["db_host"] = postgres ? demand.Postgres.Host : "";
-        values["db_port"] = postgres ? demand.Postgres.Port.ToString(CultureInfo.InvariantCulture) : "";
-        values["db_name"] = postgres ? demand.Postgres.Database ?? "" : demand.Database ?? "";
-        values["db_user"] = postgres ? demand.Postgres.User ?? "" : demand.User ?? "";
-        values["db_schema"] = postgres ? demand.Postgres.Schema : "";
+        demand.AddTemplateValues(values);
         return values;
     }
 

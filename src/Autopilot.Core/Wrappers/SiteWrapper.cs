@@ -1,4 +1,5 @@
 using Autopilot.Configuration;
+using Autopilot.DemandSources;
 using Autopilot.DemandSources.HyperShell;
 using Autopilot.Templates;
 
@@ -22,11 +23,12 @@ public static class SiteWrapper
     {
         ArgumentNullException.ThrowIfNull(pool);
         var values = new Dictionary<string, string>(TemplateValues.For(options, pool), StringComparer.Ordinal);
-        var postgres = pool.Demand.Backend is "postgres" or "postgresql";
+        var database = pool.Demand as DatabaseDemandOptions;
+        var postgres = database?.IsPostgres == true;
         values["db_provider"] = postgres ? "postgres" : "sqlite";
-        values["db_file"] = postgres ? "" : HyperShellPaths.ResolveDatabaseFile(pool.Demand.Path);
-        values["db_password_file"] = postgres ? PathExpander.Expand(pool.Demand.Postgres.PasswordFile ?? "") : "";
-        values["db_password_env"] = postgres ? pool.Demand.Postgres.PasswordEnv ?? "" : "";
+        values["db_file"] = postgres ? "" : HyperShellPaths.ResolveDatabaseFile(database?.Path);
+        values["db_password_file"] = postgres ? PathExpander.Expand(database!.Postgres.PasswordFile ?? "") : "";
+        values["db_password_env"] = postgres ? database!.Postgres.PasswordEnv ?? "" : "";
         return values;
     }
 

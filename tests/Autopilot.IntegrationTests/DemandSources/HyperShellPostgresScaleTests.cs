@@ -161,7 +161,7 @@ public sealed class HyperShellPostgresScaleTests(ITestOutputHelper output)
     }
 
     private static HyperShellDemandSource Source(string schema) =>
-        new(new DemandOptions { Kind = "hypershell", Backend = "postgres", Postgres = HyperShellPg.Options(schema) });
+        new(new HyperShellOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema) });
 
     private static async Task<double> TimeAsync(Func<Task> action)
     {

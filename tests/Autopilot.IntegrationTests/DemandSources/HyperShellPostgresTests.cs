@@ -39,9 +39,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
     }
 
     private static HyperShellDemandSource Source(string schema, string? tag = null, int maxRetries = 0, Func<PostgresOptions, PostgresOptions>? change = null) =>
-        new(new DemandOptions
-        {
-            Kind = "hypershell",
+        new(new HyperShellOptions {
             Backend = "postgres",
             Postgres = (change ?? (o => o))(HyperShellPg.Options(schema)),
             Tag = tag,
@@ -137,9 +135,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
     {
         var c = HyperShellGroupCases.Get(name);
         var schema = await NewSchemaAsync(HyperShellSchemaVersion.Grouped, c.Batches);
-        var source = new HyperShellDemandSource(new DemandOptions
-        {
-            Kind = "hypershell",
+        var source = new HyperShellDemandSource(new HyperShellOptions {
             Backend = "postgres",
             Postgres = HyperShellPg.Options(schema),
             Tag = c.Tag,
@@ -172,12 +168,12 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
             new HyperShellTaskBatch(Succeeded, 3000) { Group = 1 },
             new HyperShellTaskBatch(Running, 10) { Group = 1 },
             new HyperShellTaskBatch(Pending, 2000) { Group = 2 });
-        await using (var analyze = new NpgsqlCommand($"ANALYZE {HyperShellDemandSource.QuoteIdentifier(schema)}.task", admin))
+        await using (var analyze = new NpgsqlCommand($"ANALYZE {Autopilot.Postgres.PostgresConnection.QuoteIdentifier(schema)}.task", admin))
         {
             await analyze.ExecuteNonQueryAsync();
         }
 
-        var query = new HyperShellQuery(HyperShellDialect.Postgres, $"{HyperShellDemandSource.QuoteIdentifier(schema)}.task", null, maxRetries: 1);
+        var query = new HyperShellQuery(HyperShellDialect.Postgres, $"{Autopilot.Postgres.PostgresConnection.QuoteIdentifier(schema)}.task", null, maxRetries: 1);
         await using var connection = await HyperShellPg.OpenAsync();
         await using (var settings = new NpgsqlCommand("SET enable_seqscan = off; SET enable_bitmapscan = off; SET jit = off; SET max_parallel_workers_per_gather = 0", connection))
         {
@@ -222,7 +218,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
                 new HyperShellTaskBatch(Failed, 1) { Group = 1, Attempt = 2 },
                 new HyperShellTaskBatch(Running, 5) { Group = 1 },
                 new HyperShellTaskBatch(Pending, 50) { Group = 2 });
-            var query = new HyperShellQuery(HyperShellDialect.Postgres, $"{HyperShellDemandSource.QuoteIdentifier(schema)}.task", null, maxRetries: 1);
+            var query = new HyperShellQuery(HyperShellDialect.Postgres, $"{Autopilot.Postgres.PostgresConnection.QuoteIdentifier(schema)}.task", null, maxRetries: 1);
             await using var connection = await HyperShellPg.OpenAsync();
             await using (var settings = new NpgsqlCommand("SET enable_seqscan = off; SET enable_bitmapscan = off; SET jit = off; SET max_parallel_workers_per_gather = 0", connection))
             {
@@ -331,7 +327,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
         var schema = await NewSchemaAsync(HyperShellSchemaVersion.Classic, B(Pending, 2));
         await using var locker = await HyperShellPg.OpenAsync();
         await using var transaction = await locker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand($"LOCK TABLE {HyperShellDemandSource.QuoteIdentifier(schema)}.task IN ACCESS EXCLUSIVE MODE", locker, transaction))
+        await using (var lockTable = new NpgsqlCommand($"LOCK TABLE {Autopilot.Postgres.PostgresConnection.QuoteIdentifier(schema)}.task IN ACCESS EXCLUSIVE MODE", locker, transaction))
         {
             await lockTable.ExecuteNonQueryAsync();
         }
@@ -351,7 +347,7 @@ public sealed class HyperShellPostgresTests : IAsyncLifetime
     {
         var schema = await NewSchemaAsync(HyperShellSchemaVersion.Classic, B(Pending, 5), B(Running, 5), B(Succeeded, 50));
         var name = $"autopilot-leak-{Guid.NewGuid():N}"[..30];
-        var source = new HyperShellDemandSource(new DemandOptions { Kind = "hypershell", Backend = "postgres", Postgres = HyperShellPg.Options(schema) })
+        var source = new HyperShellDemandSource(new HyperShellOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema) })
         {
             ApplicationName = name,
         };

@@ -27,9 +27,8 @@ public sealed class PiCaSDemandSourceTests(PiCaSDatabaseFixture db) : IClassFixt
 
     private static string Password => File.ReadAllText(TestServices.CouchDbPasswordFile).Trim();
 
-    private DemandOptions Options(string? url = null, string? passwordFile = null) => new()
+    private PiCaSOptions Options(string? url = null, string? passwordFile = null) => new()
     {
-        Kind = "picas",
         Url = url ?? TestServices.CouchDbUrl.ToString(),
         Database = db.Database,
         User = TestServices.CouchDbUser,
@@ -37,12 +36,12 @@ public sealed class PiCaSDemandSourceTests(PiCaSDatabaseFixture db) : IClassFixt
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    private static IDemandSource Create(DemandOptions options) =>
+    private static IDemandSource Create(PiCaSOptions options) =>
         DemandSourceFactory.Create(options, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
-    private static Task<Demand> Measure(DemandOptions options) => Create(options).MeasureAsync(long.MaxValue, CancellationToken.None);
+    private static Task<Demand> Measure(PiCaSOptions options) => Create(options).MeasureAsync(long.MaxValue, CancellationToken.None);
 
-    private async Task<DemandException> Fails(DemandOptions options)
+    private async Task<DemandException> Fails(PiCaSOptions options)
     {
         var ex = await Assert.ThrowsAsync<DemandException>(() => Measure(options));
         Assert.DoesNotContain(Password, ex.ToString());

@@ -18,9 +18,8 @@ public sealed class PiCaSStaleLockTests(PiCaSDatabaseFixture db) : IClassFixture
 {
     private static readonly TimeSpan Limit = TimeSpan.FromHours(1);
 
-    private DemandOptions Options => new()
+    private PiCaSOptions Options => new()
     {
-        Kind = "picas",
         Url = TestServices.CouchDbUrl.ToString(),
         Database = db.Database,
         User = TestServices.CouchDbUser,

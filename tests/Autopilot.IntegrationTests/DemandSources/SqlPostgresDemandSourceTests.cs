@@ -5,6 +5,7 @@ using Autopilot.IntegrationTests.Infrastructure;
 using Autopilot.Processes;
 using Npgsql;
 using Microsoft.Extensions.Logging.Abstractions;
+using Autopilot.DemandSources.Sql;
 
 namespace Autopilot.IntegrationTests.DemandSources;
 
@@ -46,9 +47,8 @@ public sealed class SqlPostgresDemandSourceTests(SqlQueueTableFixture table) : I
 {
     private static string Password => File.ReadAllText(TestServices.PgPasswordFile).Trim();
 
-    private DemandOptions Options(string query, long threshold = 0, double timeoutSeconds = 10, string? passwordFile = null) => new()
+    private SqlOptions Options(string query, long threshold = 0, double timeoutSeconds = 10, string? passwordFile = null) => new()
     {
-        Kind = "sql",
         Backend = "postgres",
         Query = query,
         ActivationThreshold = threshold,
@@ -64,11 +64,11 @@ public sealed class SqlPostgresDemandSourceTests(SqlQueueTableFixture table) : I
         },
     };
 
-    private static Task<Demand> Measure(DemandOptions options) =>
+    private static Task<Demand> Measure(SqlOptions options) =>
         DemandSourceFactory.Create(options, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System)
             .MeasureAsync(long.MaxValue, CancellationToken.None);
 
-    private static async Task<DemandException> Fails(DemandOptions options)
+    private static async Task<DemandException> Fails(SqlOptions options)
     {
         var ex = await Assert.ThrowsAsync<DemandException>(() => Measure(options));
         Assert.DoesNotContain(Password, ex.ToString());

@@ -4,6 +4,7 @@ using Autopilot.Domain;
 using Autopilot.Processes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Autopilot.DemandSources.Sql;
 
 namespace Autopilot.IntegrationTests.DemandSources;
 
@@ -28,9 +29,8 @@ public sealed class SqlSqliteDemandSourceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private DemandOptions Options(string query, long threshold = 0, double timeoutSeconds = 10, string? path = null) => new()
+    private SqlOptions Options(string query, long threshold = 0, double timeoutSeconds = 10, string? path = null) => new()
     {
-        Kind = "sql",
         Backend = "sqlite",
         Path = path ?? _file,
         Query = query,
@@ -38,7 +38,7 @@ public sealed class SqlSqliteDemandSourceTests : IDisposable
         Timeout = TimeSpan.FromSeconds(timeoutSeconds),
     };
 
-    private static Task<Demand> Measure(DemandOptions options) =>
+    private static Task<Demand> Measure(SqlOptions options) =>
         DemandSourceFactory.Create(options, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System)
             .MeasureAsync(long.MaxValue, CancellationToken.None);
 

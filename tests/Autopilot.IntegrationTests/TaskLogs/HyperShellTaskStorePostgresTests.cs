@@ -32,7 +32,7 @@ public sealed class HyperShellTaskStorePostgresTests : IAsyncLifetime
         await admin.DisposeAsync();
     }
 
-    private HyperShellTaskStore Store() => new(new DemandOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema) });
+    private HyperShellTaskStore Store() => new(new HyperShellOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema) });
 
     [Fact]
     public async Task Full_id_prefix_and_ambiguous_prefix()
@@ -67,13 +67,13 @@ public sealed class HyperShellTaskStorePostgresTests : IAsyncLifetime
     public async Task The_pools_tag_filter_limits_lookups_and_lists()
     {
         // Issue 17: a pool filtered to site = a never shows site b's tasks.
-        var store = new HyperShellTaskStore(new DemandOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema), Tag = "site = a" });
+        var store = new HyperShellTaskStore(new HyperShellOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema), Tag = "site = a" });
 
         Assert.Empty(await store.FindAsync("aaaa2222", 5, CancellationToken.None));
         Assert.Equal(["aaaa1111-0000-4000-8000-000000000001"], (await store.RecentAsync(10, 0, failedOnly: false, CancellationToken.None)).Select(t => t.Id));
         Assert.Empty(await store.RecentAsync(10, 0, failedOnly: true, CancellationToken.None));
 
-        var anySite = new HyperShellTaskStore(new DemandOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema), Tag = "site" });
+        var anySite = new HyperShellTaskStore(new HyperShellOptions { Backend = "postgres", Postgres = HyperShellPg.Options(schema), Tag = "site" });
         Assert.Equal(2, (await anySite.RecentAsync(10, 0, failedOnly: false, CancellationToken.None)).Count);
     }
 }

@@ -1,4 +1,6 @@
 using Autopilot.Configuration;
+using Autopilot.DemandSources.HyperShell;
+using Autopilot.DemandSources.PiCaS;
 
 namespace Autopilot.Tests.Configuration;
 
@@ -44,7 +46,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal("main", pool.Name);
         Assert.Equal("local", pool.Scheduler.Kind);
         Assert.Equal("hypershell", pool.Demand.Kind);
-        Assert.Equal("sqlite", pool.Demand.Backend);
+        Assert.Equal("sqlite", ((HyperShellOptions)pool.Demand).Backend);
         Assert.Equal(TimeSpan.FromHours(1), pool.Scheduler.Walltime);
         Assert.Equal("localhost", pool.TemplateVars["server_host"]);
     }
@@ -58,7 +60,7 @@ public sealed class ConfigLoaderTests
         var defaults = new AutopilotOptions { StateDir = fromExample.StateDir, Pools = [new PoolOptions { Name = "main" }] };
         var exampleDump = ConfigDump.ToToml(fromExample with
         {
-            Pools = [fromExample.Pools[0] with { TemplateVars = new Dictionary<string, string>(), Demand = fromExample.Pools[0].Demand with { Path = null } }],
+            Pools = [fromExample.Pools[0] with { TemplateVars = new Dictionary<string, string>(), Demand = (HyperShellOptions)fromExample.Pools[0].Demand with { Path = null } }],
         });
 
         Assert.Equal(ConfigDump.ToToml(defaults), exampleDump);
@@ -277,11 +279,11 @@ public sealed class ConfigLoaderTests
 
         var config = ConfigTestSupport.Load(path);
 
-        var a = config.Options.Pools[0].Demand;
+        var a = (PiCaSOptions)config.Options.Pools[0].Demand;
         Assert.Equal(TimeSpan.FromHours(6), a.StaleLockAfter);
         Assert.True(a.StaleLockByAge);
         Assert.True(a.ResetStaleLocks);
-        Assert.Null(config.Options.Pools[1].Demand.StaleLockAfter);
+        Assert.Null(((PiCaSOptions)config.Options.Pools[1].Demand).StaleLockAfter);
         var error = Assert.Single(config.Errors);
         Assert.Equal($"{path}:17:1: pool:1:demand:reset_stale_locks: needs stale_lock_after: how long a token may stay locked before its lock is judged", error.ToString());
     }
@@ -381,7 +383,7 @@ public sealed class ConfigLoaderTests
         var config = ConfigTestSupport.Load(path, cwd: "/");
 
         Assert.Equal(Path.Combine(dir, "state"), config.Options.StateDir);
-        Assert.Equal(Environment.GetEnvironmentVariable("HOME") + "/tasks.db", config.Options.Pools[0].Demand.Path);
+        Assert.Equal(Environment.GetEnvironmentVariable("HOME") + "/tasks.db", ((HyperShellOptions)config.Options.Pools[0].Demand).Path);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class CommandDemandSourceTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private static CommandDemandSource Source(TimeSpan? timeout, params string[] command) =>
-        new(new DemandOptions { Kind = "command", Command = command, Timeout = timeout ?? TimeSpan.FromSeconds(10) }, new ProcessRunner(), NullLogger.Instance);
+        new(new CommandOptions { Command = command, Timeout = timeout ?? TimeSpan.FromSeconds(10) }, new ProcessRunner(), NullLogger.Instance);
 
     [Fact]
     public async Task The_number_printed_is_the_demand()
@@ -138,7 +138,7 @@ public sealed class CommandDemandSourceTests : IDisposable
     public void Factory_builds_it_and_describe_shows_the_command()
     {
         var source = DemandSourceFactory.Create(
-            new DemandOptions { Kind = "command", Command = ["/opt/site/queue-length", "--queue", "main"] },
+            new CommandOptions { Command = ["/opt/site/queue-length", "--queue", "main"] },
             new ProcessRunner(),
             NullLoggerFactory.Instance,
             TimeProvider.System);

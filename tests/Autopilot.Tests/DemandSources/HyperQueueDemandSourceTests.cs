@@ -20,7 +20,7 @@ public sealed class HyperQueueDemandSourceTests : IDisposable
 
     private HyperQueueDemandSource Source(TimeSpan? timeout = null) =>
         new(
-            new DemandOptions { Kind = "hyperqueue", Hq = SourcesTestPaths.FakeHq, ServerDir = ServerDir, Timeout = timeout ?? TimeSpan.FromSeconds(10) },
+            new HyperQueueOptions { Hq = SourcesTestPaths.FakeHq, ServerDir = ServerDir, Timeout = timeout ?? TimeSpan.FromSeconds(10) },
             new ProcessRunner(),
             NullLogger.Instance);
 
@@ -117,7 +117,7 @@ public sealed class HyperQueueDemandSourceTests : IDisposable
     public async Task A_missing_hq_executable_is_an_error()
     {
         var source = new HyperQueueDemandSource(
-            new DemandOptions { Kind = "hyperqueue", Hq = Path.Combine(_dir.Path, "no-such-hq"), ServerDir = ServerDir },
+            new HyperQueueOptions { Hq = Path.Combine(_dir.Path, "no-such-hq"), ServerDir = ServerDir },
             new ProcessRunner(),
             NullLogger.Instance);
 
@@ -131,7 +131,7 @@ public sealed class HyperQueueDemandSourceTests : IDisposable
     public void Factory_builds_it_and_describe_names_the_server_dir()
     {
         var source = DemandSourceFactory.Create(
-            new DemandOptions { Kind = "hyperqueue", ServerDir = "/scratch/hq" }, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+            new HyperQueueOptions { ServerDir = "/scratch/hq" }, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
         Assert.IsType<HyperQueueDemandSource>(source);
         Assert.Equal("hyperqueue hq --server-dir /scratch/hq", source.Describe());

@@ -1,4 +1,3 @@
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Processes;
@@ -6,6 +5,8 @@ using Autopilot.Schedulers;
 using Autopilot.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Autopilot.DemandSources.Command;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Engine;
 
@@ -17,7 +18,7 @@ public sealed class ManualControlTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("autopilot-manual-").FullName;
     private readonly AutopilotOptions _options;
-    private readonly TickComponents _components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+    private readonly TickComponents _components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
     public ManualControlTests()
     {
@@ -27,7 +28,7 @@ public sealed class ManualControlTests : IAsyncLifetime
         {
             Name = "main",
             Template = template,
-            Demand = new DemandOptions { Kind = "command", Command = ["echo", "0"] },
+            Demand = new CommandOptions { Command = ["echo", "0"] },
             Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromHours(1), DrainLead = TimeSpan.FromMinutes(1) },
             Limits = new LimitOptions { MaxPilots = 2, TasksPerPilot = 1, MaxQueued = 4, MaxSubmitPerTick = 4 },
         };

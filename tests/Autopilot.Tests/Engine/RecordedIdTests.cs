@@ -1,11 +1,13 @@
 using Autopilot.Cli;
 using Autopilot.Cli.Commands;
 using Autopilot.Configuration;
+using Autopilot.Hosting;
 using Autopilot.Engine;
 using Autopilot.Processes;
 using Autopilot.State;
 using Autopilot.Tests.Schedulers.Pbs;
 using Microsoft.Extensions.Logging.Abstractions;
+using Autopilot.DemandSources.Command;
 
 namespace Autopilot.Tests.Engine;
 
@@ -63,7 +65,7 @@ public sealed class RecordedIdTests : IDisposable
         {
             Name = "p",
             Template = template,
-            Demand = new DemandOptions { Kind = "command", Command = ["echo", demand.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
+            Demand = new CommandOptions { Command = ["echo", demand.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
             Scheduler = new SchedulerOptions
             {
                 Kind = kind, BinDir = bin.Dir, Flavor = kind == "pbs" ? "pbspro" : "auto",
@@ -76,7 +78,7 @@ public sealed class RecordedIdTests : IDisposable
     }
 
     private static TickEngine Engine(AutopilotOptions options) =>
-        new(options, CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System), TimeProvider.System, NullLogger<TickEngine>.Instance);
+        new(options, Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System), TimeProvider.System, NullLogger<TickEngine>.Instance);
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -139,7 +141,7 @@ public sealed class RecordedIdTests : IDisposable
         var stateDir = Path.Combine(_dir, "state");
         var alerts = new AlertOptions { Command = ["true"] };
         Assert.True(alerts.Enabled);
-        await using (var store = await CliContext.OpenStoreAsync(stateDir, alerts, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
+        await using (var store = await Composition.OpenStoreAsync(stateDir, alerts, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
         {
             var recorded = Assert.IsAssignableFrom<ISubmittedJobStore>(store);
             await recorded.RecordSubmittedAsync("p", ["101[].srv"], DateTimeOffset.UtcNow, CancellationToken.None);
@@ -156,7 +158,7 @@ public sealed class RecordedIdTests : IDisposable
         var stateDir = Path.Combine(_dir, "state");
         var alerts = new AlertOptions { Command = ["true"] };
         var now = DateTimeOffset.UtcNow;
-        await using (var store = await CliContext.OpenStoreAsync(stateDir, alerts, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
+        await using (var store = await Composition.OpenStoreAsync(stateDir, alerts, new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
         {
             var books = Assert.IsAssignableFrom<IAccountingStore>(store);
             await books.AddSampleAsync(new PoolSample(now, "p", 5, 1, 2), TimeSpan.FromDays(90), CancellationToken.None);
@@ -176,7 +178,7 @@ public sealed class RecordedIdTests : IDisposable
             .Respond("qstat", stdout: Listing("pbs", "ap-p", ["101.srv", "202.srv"]))
             .Respond("qdel", stdout: "");
         var options = Options(bin, "pbs", 0);
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         var manual = new ManualControl(options, components, Engine(options), TimeProvider.System);
         Assert.Equal(["101.srv"], (await manual.SubmitAsync("p", 1, force: false, "alice", CancellationToken.None)).Submitted);
 

@@ -1,10 +1,11 @@
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Processes;
 using Autopilot.Schedulers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Autopilot.DemandSources.PiCaS;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Engine;
 
@@ -23,7 +24,7 @@ public sealed class StaleLocksTests
             new PoolOptions
             {
                 Name = "tokens",
-                Demand = new DemandOptions { Kind = "picas", Url = "http://127.0.0.1:9", Database = "tokens", StaleLockAfter = TimeSpan.FromHours(1) },
+                Demand = new PiCaSOptions { Url = "http://127.0.0.1:9", Database = "tokens", StaleLockAfter = TimeSpan.FromHours(1) },
                 Scheduler = new SchedulerOptions { Kind = "slurm" },
             },
         ],
@@ -31,7 +32,7 @@ public sealed class StaleLocksTests
 
     private static StaleLocks Create(IScheduler scheduler)
     {
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with { CreateScheduler = (_, _) => scheduler };
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with { CreateScheduler = (_, _) => scheduler };
         var engine = new TickEngine(Options, components, TimeProvider.System, NullLogger<TickEngine>.Instance);
         return new StaleLocks(Options, engine, NullLogger.Instance, TimeProvider.System);
     }
@@ -56,7 +57,7 @@ public sealed class StaleLocksTests
     {
         var scheduler = new Mock<IScheduler>(MockBehavior.Strict);
         scheduler.Setup(s => s.ListAsync(It.IsAny<Autopilot.Schedulers.PilotQuery>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
-        var pool = Options.Pools[0] with { Demand = Options.Pools[0].Demand with { StaleLockAfter = null } };
+        var pool = Options.Pools[0] with { Demand = (PiCaSOptions)Options.Pools[0].Demand with { StaleLockAfter = null } };
 
         var report = Assert.Single(await Create(scheduler.Object).RunAsync([pool], null, null, dryRun: true, store: null, CancellationToken.None));
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.DemandSources.HyperShell;
 using Autopilot.Domain;
@@ -9,6 +8,7 @@ using Autopilot.Schedulers;
 using Autopilot.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Engine;
 
@@ -61,7 +61,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     {
         Name = name,
         Template = SleepTemplate(),
-        Demand = new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = db },
+        Demand = new HyperShellOptions { Backend = "sqlite", Path = db },
         Scheduler = new SchedulerOptions { Kind = "local", Walltime = TimeSpan.FromHours(1), DrainLead = TimeSpan.FromMinutes(1) },
         Limits = new LimitOptions { MaxPilots = maxPilots, TasksPerPilot = 10, MaxQueued = 4, MaxSubmitPerTick = 4 },
     };
@@ -85,7 +85,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     {
         var options = Options(0, Pool("a", Database("a", 25)), Pool("b", Database("b", 5)));
         CountingScheduler? counter = null;
-        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var production = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         var components = production with { CreateScheduler = (o, s) => counter = new CountingScheduler(production.CreateScheduler(o, s)) };
 
         var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
@@ -105,7 +105,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     public async Task A_pool_whose_demand_cannot_be_read_does_nothing_and_the_tick_fails_but_other_pools_act()
     {
         var options = Options(0, Pool("broken", Path.Combine(_dir, "missing.db")), Pool("fine", Database("fine", 10)));
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
         var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
 
@@ -129,7 +129,7 @@ public sealed class TickEngineTests : IAsyncLifetime
         var scheduler = new Mock<IScheduler>(MockBehavior.Strict);
         scheduler.Setup(s => s.ListAsync(It.IsAny<PilotQuery>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new SchedulerException("`squeue ...` exited with 1: slurm_load_jobs error: Unable to contact slurm controller"));
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System) with
         {
             CreateScheduler = (_, _) => scheduler.Object,
         };
@@ -145,7 +145,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     public async Task The_global_max_pilots_caps_submissions_across_pools()
     {
         var options = Options(3, Pool("a", Database("a", 40)), Pool("b", Database("b", 40)));
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
         var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
 
@@ -156,7 +156,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     public async Task A_dry_run_changes_nothing()
     {
         var options = Options(0, Pool("main", Database("main", 40)));
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
 
         var report = await Engine(options, components).RunAsync(new TickRequest(DryRun: true), CancellationToken.None);
 
@@ -172,7 +172,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     public async Task A_held_tick_lock_means_another_tick_does_nothing_and_exits_0()
     {
         var options = Options(0, Pool("main", Database("main", 40)));
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         using var held = TickLock.TryAcquire(StateDirectory.LockFile(StateDir));
         Assert.NotNull(held);
 
@@ -187,7 +187,7 @@ public sealed class TickEngineTests : IAsyncLifetime
     public async Task A_failed_submission_backs_off_and_is_recorded()
     {
         var options = Options(0, Pool("main", Database("main", 40)));
-        var real = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var real = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         var components = real with
         {
             CreateScheduler = (o, s) => new FailingSubmit(real.CreateScheduler(o, s)),
@@ -209,7 +209,7 @@ public sealed class TickEngineTests : IAsyncLifetime
         var group = (string name, int order) => Pool(name, db, maxPilots: 2) with { Share = new ShareOptions { Group = "g", Order = order } };
         var options = Options(0, group("second", 2), group("first", 1));
         var reads = 0;
-        var production = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var production = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         var components = production with { CreateDemandSource = p => { reads++; return production.CreateDemandSource(p); } };
 
         var report = await Engine(options, components).RunAsync(new TickRequest(), CancellationToken.None);
@@ -239,7 +239,7 @@ public sealed class TickEngineTests : IAsyncLifetime
         var options = Options(0, pool);
         var console = new StringWriter();
         using var loggers = Autopilot.Logging.AutopilotLogging.Create(new LogOptions { File = false }, null, verbose: false, quiet: true, console, journal: false);
-        var components = CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var components = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
         async Task<TickReport> Tick() =>
             await new TickEngine(options, components, TimeProvider.System, loggers.CreateLogger<TickEngine>()).RunAsync(new TickRequest(), CancellationToken.None);
 
@@ -309,7 +309,7 @@ public sealed class TickEngineTests : IAsyncLifetime
 
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
 
-        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+        public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
 
         public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.TestSubmitAsync(request, cancellationToken);
     }
@@ -328,7 +328,7 @@ public sealed class TickEngineTests : IAsyncLifetime
 
         public Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken) => inner.OutcomesAsync(query, cancellationToken);
 
-        public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
+        public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName) => inner.ValidateSettings(options, jobName);
 
         public Task<SubmitTest> TestSubmitAsync(SubmitRequest request, CancellationToken cancellationToken) => inner.TestSubmitAsync(request, cancellationToken);
     }

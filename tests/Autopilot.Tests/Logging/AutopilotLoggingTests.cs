@@ -4,6 +4,7 @@ using Autopilot.Processes;
 using Autopilot.Tests.Configuration;
 using Microsoft.Extensions.Logging;
 using Serilog.Events;
+using Autopilot.DemandSources;
 
 namespace Autopilot.Tests.Logging;
 
@@ -124,7 +125,7 @@ public sealed class AutopilotLoggingTests
             }
 
             // A command that carries the secret: the runner logs it at debug, redacted.
-            var read = Secrets.Read(config.Options.Pools[0].Demand.Postgres.PasswordFile, null, "test");
+            var read = Secrets.Read(((DatabaseDemandOptions)config.Options.Pools[0].Demand).Postgres.PasswordFile, null, "test");
             Assert.Equal(password, read);
             var runner = new ProcessRunner(factory.CreateLogger<ProcessRunner>());
             var result = await runner.RunAsync(

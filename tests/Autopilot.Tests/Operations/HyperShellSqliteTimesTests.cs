@@ -1,6 +1,7 @@
 using Autopilot.Configuration;
 using Autopilot.TaskLogs;
 using static Autopilot.Tests.Operations.OpsTestSupport;
+using Autopilot.DemandSources.HyperShell;
 
 namespace Autopilot.Tests.Operations;
 
@@ -22,7 +23,7 @@ public sealed class HyperShellSqliteTimesTests
         // Exactly what `TZ=Asia/Tokyo hs submit 'echo hi'` stored at 17:40:13.158671Z on 2026-12-06.
         Execute(db, $"UPDATE task SET submit_time = '2026-12-07 02:40:13.158671', schedule_time = '2026-12-07 02:40:14', completion_time = NULL WHERE id = '{Id}'");
 
-        var store = new HyperShellTaskStore(new DemandOptions { Path = db }, Tokyo);
+        var store = new HyperShellTaskStore(new HyperShellOptions { Path = db }, Tokyo);
         var task = Assert.Single(await store.FindAsync(Id, 5, CancellationToken.None));
 
         Assert.Equal(new DateTimeOffset(2026, 12, 6, 17, 40, 13, TimeSpan.Zero).AddTicks(1_586_710), task.SubmitTime);

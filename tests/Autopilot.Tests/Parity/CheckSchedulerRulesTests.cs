@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Autopilot.Cli;
 using Autopilot.Cli.Commands;
+using Autopilot.Schedulers;
 using Autopilot.Tests.Configuration;
 
 namespace Autopilot.Tests.Parity;
@@ -106,15 +107,11 @@ public sealed class CheckSchedulerRulesTests
     }
 
     [Theory]
-    [InlineData("scheduler.queue: partition 'a b' bad", "pool:3:scheduler:queue", "partition 'a b' bad")]
-    [InlineData("scheduler.queue 'a b': use a queue name", "pool:3:scheduler:queue", "'a b': use a queue name")]
-    [InlineData("scheduler.extra_args[2]: empty", "pool:3:scheduler:extra_args", "extra_args[2]: empty")]
-    [InlineData("scheduler.cpus 0: must be at least 1", "pool:3:scheduler:cpus", "0: must be at least 1")]
-    [InlineData("job_prefix: job name 'x' is long", "pool:3:name", "job name 'x' is long")]
-    [InlineData("job name 'x': bad", "pool:3:name", "job name 'x': bad")]
-    [InlineData("something else", "pool:3:scheduler", "something else")]
-    public void Adapter_messages_map_to_the_setting_they_are_about(string message, string key, string text)
+    [InlineData("scheduler.queue", "pool:3:scheduler:queue")]
+    [InlineData("scheduler.extra_args", "pool:3:scheduler:extra_args")]
+    [InlineData(SettingProblem.JobName, "pool:3:name")]
+    public void A_problem_names_the_configuration_key_it_is_about(string key, string configKey)
     {
-        Assert.Equal((key, text), CheckCommand.SchedulerRule("pool:3", message));
+        Assert.Equal(configKey, new SettingProblem(key, "bad").ConfigKey("pool:3"));
     }
 }

@@ -1,4 +1,5 @@
 using Autopilot.Schedulers;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Tests.Schedulers;
 

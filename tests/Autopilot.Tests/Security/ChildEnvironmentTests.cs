@@ -2,6 +2,8 @@ using System.Collections;
 using Autopilot.Configuration;
 using Autopilot.Processes;
 using Autopilot.Tests.Configuration;
+using Autopilot.DemandSources.HyperShell;
+using Autopilot.DemandSources.PiCaS;
 
 namespace Autopilot.Tests.Security;
 
@@ -114,8 +116,8 @@ public sealed class ChildEnvironmentTests
             Leader = new LeaderOptions { Postgres = new PostgresOptions { PasswordEnv = "LEADER_PW" } },
             Pools =
             [
-                new PoolOptions { Name = "a", Demand = new DemandOptions { PasswordEnv = "PICAS_PW" } },
-                new PoolOptions { Name = "b", Demand = new DemandOptions { Postgres = new PostgresOptions { PasswordEnv = "HS_PW" } } },
+                new PoolOptions { Name = "a", Demand = new PiCaSOptions { PasswordEnv = "PICAS_PW" } },
+                new PoolOptions { Name = "b", Demand = new HyperShellOptions { Postgres = new PostgresOptions { PasswordEnv = "HS_PW" } } },
             ],
         };
 

@@ -1,4 +1,3 @@
-using Autopilot.Cli;
 using Autopilot.Configuration;
 using Autopilot.Engine;
 using Autopilot.Policy;
@@ -8,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Autopilot.Tests.Security.SecurityTestSupport;
+using Autopilot.DemandSources.Command;
+using Autopilot.Hosting;
 
 namespace Autopilot.Tests.Security;
 
@@ -35,7 +36,7 @@ public sealed class ClockStepTests : IDisposable
                     Name = "main",
                     Template = Path.Combine(_dir, "missing.sh"),
                     Scheduler = new SchedulerOptions { Kind = "local" },
-                    Demand = new DemandOptions { Kind = "command", Command = ["/bin/echo", "1"] },
+                    Demand = new CommandOptions { Command = ["/bin/echo", "1"] },
                     Limits = new LimitOptions { MaxPilots = 1, TasksPerPilot = 1 },
                     Policy = new PolicyOptions { Backoff = [TimeSpan.FromMinutes(1)] },
                 },
@@ -86,7 +87,7 @@ public sealed class ClockStepTests : IDisposable
     private static async Task<PoolTickResult> Tick(AutopilotOptions options, TimeProvider time, List<string> log)
     {
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new ListLoggerProvider(log)));
-        var engine = new TickEngine(options, CliContext.Production(new ProcessRunner(), NullLoggerFactory.Instance, time), time, loggers.CreateLogger<TickEngine>());
+        var engine = new TickEngine(options, Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, time), time, loggers.CreateLogger<TickEngine>());
         var report = await engine.RunAsync(new TickRequest(false, null), CancellationToken.None);
         return Assert.Single(report.Pools);
     }

@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.Schedulers;
+using Autopilot.Schedulers.Common;
 using Autopilot.Schedulers.GridEngine;
 using Autopilot.Schedulers.Lsf;
 using Autopilot.Schedulers.Pbs;
@@ -105,11 +106,12 @@ public sealed class ExtraArgRulesTests
     public void Extra_args_that_set_what_Autopilot_owns_are_refused(string kind, string args, bool refused)
     {
         var list = args.Split('|');
-        var problems = ExtraArgRules.For(kind)!.Check(list);
+        var problems = SchedulerKinds.Find(kind)!.ExtraArgs!.Check(list);
         Assert.True(refused == (problems.Count > 0), $"{kind} {string.Join(' ', list)}: {string.Join("; ", problems)}");
         if (refused)
         {
-            Assert.StartsWith("scheduler.extra_args[0]: '" + list[0] + "' would set ", problems[0], StringComparison.Ordinal);
+            Assert.Equal("scheduler.extra_args", problems[0].Key);
+            Assert.StartsWith("extra_args[0]: '" + list[0] + "' would set ", problems[0].Message, StringComparison.Ordinal);
         }
 
         // Every adapter's own check (used by `check` and before every submission) says the same.
@@ -121,7 +123,7 @@ public sealed class ExtraArgRulesTests
             _ => new PbsScheduler(kind, new Autopilot.Processes.ProcessRunner()),
         };
         var settings = scheduler.ValidateSettings(new SchedulerOptions { Kind = kind, Walltime = TimeSpan.FromHours(1), ExtraArgs = list }, "ap-main");
-        Assert.Equal(refused, settings.Any(p => p.StartsWith("scheduler.extra_args[", StringComparison.Ordinal)));
+        Assert.Equal(refused, settings.Any(p => p.Key == "scheduler.extra_args" && p.Message.StartsWith("extra_args[", StringComparison.Ordinal)));
     }
 
     [Theory]

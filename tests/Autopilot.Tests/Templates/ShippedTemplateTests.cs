@@ -2,6 +2,8 @@ using Autopilot.Configuration;
 using Autopilot.Processes;
 using Autopilot.Templates;
 using Autopilot.Tests.Configuration;
+using Autopilot.DemandSources.HyperShell;
+using Autopilot.DemandSources.PiCaS;
 
 namespace Autopilot.Tests.Templates;
 
@@ -50,8 +52,8 @@ public sealed class ShippedTemplateTests
             TemplateVars = vars,
             Scheduler = new SchedulerOptions { Kind = kind, Cpus = 2 },
             Demand = template.Contains("picas", StringComparison.Ordinal)
-                ? new DemandOptions { Kind = "picas", Url = "http://couch.example:5984", Database = "tokens", User = "alice" }
-                : new DemandOptions(),
+                ? new PiCaSOptions { Url = "http://couch.example:5984", Database = "tokens", User = "alice" }
+                : new HyperShellOptions(),
         };
         return TemplateValues.For(new AutopilotOptions { StateDir = stateDir }, pool);
     }

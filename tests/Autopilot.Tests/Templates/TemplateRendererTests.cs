@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Autopilot.Configuration;
 using Autopilot.Templates;
 using Autopilot.Tests.Configuration;
+using Autopilot.DemandSources.HyperShell;
 
 namespace Autopilot.Tests.Templates;
 
@@ -107,7 +108,7 @@ public sealed class TemplateRendererTests
             IdleTimeout = TimeSpan.FromMinutes(3),
             TemplateVars = new Dictionary<string, string> { ["server_host"] = "login1" },
             Scheduler = new SchedulerOptions { Kind = "slurm", Queue = "gpu", Walltime = TimeSpan.FromHours(26), Cpus = 8, MemoryMb = 4096, DrainLead = TimeSpan.FromMinutes(10) },
-            Demand = new DemandOptions { Backend = "postgres", Postgres = new PostgresOptions { Host = "db1", Database = "hs", User = "reader" } },
+            Demand = new HyperShellOptions { Backend = "postgres", Postgres = new PostgresOptions { Host = "db1", Database = "hs", User = "reader" } },
         };
 
         var values = TemplateValues.For(options, pool);

@@ -12,11 +12,11 @@ namespace Autopilot.DemandSources.Command;
 /// </summary>
 public sealed class CommandDemandSource : IDemandSource
 {
-    private readonly DemandOptions _options;
+    private readonly CommandOptions _options;
     private readonly IProcessRunner _runner;
     private readonly ILogger _logger;
 
-    public CommandDemandSource(DemandOptions options, IProcessRunner runner, ILogger logger)
+    public CommandDemandSource(CommandOptions options, IProcessRunner runner, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Command.Count == 0 || string.IsNullOrWhiteSpace(options.Command[0]))
@@ -34,15 +34,7 @@ public sealed class CommandDemandSource : IDemandSource
     public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
     {
         var spec = Spec();
-        ProcessResult result;
-        try
-        {
-            result = await _runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new DemandException($"command: {ex.Message}", ex);
-        }
+        var result = await DemandCommand.RunAsync(_runner, spec, DemandKinds.Command.Name, "", cancellationToken).ConfigureAwait(false);
 
         if (!result.Succeeded)
         {

@@ -11,9 +11,9 @@ namespace Autopilot.DemandSources.HyperQueue;
 /// Running tasks count because their workers live in our pilots; dropping them would cancel
 /// the pilots doing the work.
 /// </summary>
-public sealed class HyperQueueDemandSource(DemandOptions options, IProcessRunner runner, ILogger logger) : IDemandSource
+public sealed class HyperQueueDemandSource(HyperQueueOptions options, IProcessRunner runner, ILogger logger) : IDemandSource
 {
-    private readonly DemandOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+    private readonly HyperQueueOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
     public string Describe() =>
         _options.ServerDir is { Length: > 0 } dir ? $"hyperqueue {_options.Hq} --server-dir {dir}" : $"hyperqueue {_options.Hq}";
@@ -37,15 +37,7 @@ public sealed class HyperQueueDemandSource(DemandOptions options, IProcessRunner
     public async Task<Demand> MeasureAsync(long saturation, CancellationToken cancellationToken)
     {
         var spec = Command();
-        ProcessResult result;
-        try
-        {
-            result = await runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new DemandException($"hyperqueue: {ex.Message} (set demand.hq to the hq executable)", ex);
-        }
+        var result = await DemandCommand.RunAsync(runner, spec, DemandKinds.HyperQueue.Name, " (set demand.hq to the hq executable)", cancellationToken).ConfigureAwait(false);
 
         if (result.TimedOut)
         {

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Autopilot.Configuration;
+using Autopilot.Postgres;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -11,10 +13,45 @@ namespace Autopilot.DemandSources.HyperShell;
 /// </summary>
 public static class HyperShellConnection
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>The timeout to use: the configured one, or 10 s when it is not positive.</summary>
-    public static TimeSpan Effective(TimeSpan timeout) => timeout > TimeSpan.Zero ? timeout : DefaultTimeout;
+    public static TimeSpan Effective(TimeSpan timeout) => PostgresConnection.Effective(timeout);
+
+    /// <summary>True for the postgres backend, false for sqlite.</summary>
+    /// <exception cref="ArgumentException">A backend HyperShell does not use.</exception>
+    public static bool IsPostgres(HyperShellOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Backend.ToLowerInvariant() switch
+        {
+            "sqlite" => false,
+            "postgres" or "postgresql" => true,
+            _ => throw new ArgumentException($"demand.backend '{options.Backend}' is not one HyperShell uses (expected sqlite or postgres)", nameof(options)),
+        };
+    }
+
+    /// <summary>Why the SQLite file at <paramref name="path"/> cannot be read, or null when it exists.</summary>
+    public static string? MissingFile(string path, HyperShellOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return File.Exists(path)
+            ? null
+            : $"hypershell sqlite {path}: database file {RegularFile.Missing(path)}"
+                + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : "");
+    }
+
+    /// <summary>A SQLite error of a HyperShell read, said in words.</summary>
+    public static string DescribeSqliteError(SqliteException ex, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return ex.SqliteErrorCode switch
+        {
+            5 or 6 => $"database is locked (a writer held it longer than the {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s timeout): {ex.Message}",
+            14 => $"cannot open the database file: {ex.Message}",
+            26 => $"not a SQLite database: {ex.Message}",
+            11 => $"database file is corrupt: {ex.Message}",
+            _ => ex.Message,
+        };
+    }
 
     /// <summary>
     /// Microsoft.Data.Sqlite retries a busy statement until the command timeout; busy_timeout already
@@ -74,24 +111,12 @@ public static class HyperShellConnection
     {
         ArgumentNullException.ThrowIfNull(pg);
         var statementTimeout = Effective(pg.StatementTimeout);
-        var connectTimeout = Effective(pg.ConnectTimeout);
         try
         {
-            return new NpgsqlConnectionStringBuilder
-            {
-                Host = pg.Host,
-                Port = pg.Port,
-                Database = pg.Database,
-                Username = pg.User,
-                Password = password,
-                SslMode = HyperShellDemandSource.ParseSslMode(pg.SslMode),
-                Timeout = (int)Math.Ceiling(connectTimeout.TotalSeconds),
-                CommandTimeout = PostgresCommandTimeout(pg),
-                // A physical connection per use, closed on dispose: nothing lingers between ticks.
-                Pooling = false,
-                ApplicationName = applicationName,
-                Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on{(settings.Length > 0 ? " " + settings : "")}",
-            }.ConnectionString;
+            var builder = PostgresConnection.Builder(pg, password, applicationName);
+            builder.CommandTimeout = PostgresCommandTimeout(pg);
+            builder.Options = $"-c statement_timeout={(long)statementTimeout.TotalMilliseconds} -c default_transaction_read_only=on{(settings.Length > 0 ? " " + settings : "")}";
+            return builder.ConnectionString;
         }
         catch (ArgumentException ex)
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using Autopilot.Configuration;
+using Autopilot.Postgres;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,25 +19,20 @@ namespace Autopilot.DemandSources.HyperShell;
 /// </summary>
 public sealed class HyperShellDemandSource : IDemandSource
 {
-    private readonly DemandOptions options;
+    private readonly HyperShellOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly HyperShellTagFilter? tag;
     private readonly bool postgres;
 
-    public HyperShellDemandSource(DemandOptions options, ILogger? logger = null, TimeProvider? time = null)
+    public HyperShellDemandSource(HyperShellOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         this.time = time ?? TimeProvider.System;
         tag = HyperShellTagFilter.Parse(options.Tag);
-        postgres = options.Backend.ToLowerInvariant() switch
-        {
-            "sqlite" => false,
-            "postgres" or "postgresql" => true,
-            _ => throw new ArgumentException($"demand.backend '{options.Backend}' is not one HyperShell uses (expected sqlite or postgres)", nameof(options)),
-        };
+        postgres = HyperShellConnection.IsPostgres(options);
         if (options.MaxRetries < 0)
         {
             throw new ArgumentException($"demand.max_retries must be 0 or more (got {options.MaxRetries})", nameof(options));
@@ -44,7 +40,7 @@ public sealed class HyperShellDemandSource : IDemandSource
 
         if (postgres)
         {
-            _ = ParseSslMode(options.Postgres.SslMode);
+            _ = PostgresConnection.ParseSslMode(options.Postgres.SslMode);
             if (string.IsNullOrWhiteSpace(options.Postgres.Database))
             {
                 throw new ArgumentException("demand.postgres.database is required for the hypershell postgres backend", nameof(options));
@@ -90,10 +86,10 @@ public sealed class HyperShellDemandSource : IDemandSource
     {
         var path = SqlitePath;
         var where = $"hypershell sqlite {path}";
-        if (!File.Exists(path))
+        if (HyperShellConnection.MissingFile(path, options) is { } missing)
         {
             // Mode=ReadOnly would refuse too, but with a vaguer message; never create the file.
-            throw new DemandException($"{where}: database file {RegularFile.Missing(path)}" + (string.IsNullOrWhiteSpace(options.Path) ? $" (HyperShell's default; set demand.path or {HyperShellPaths.DatabaseFileVariable})" : ""));
+            throw new DemandException(missing);
         }
 
         var timeout = HyperShellConnection.Effective(options.Timeout);
@@ -129,23 +125,13 @@ public sealed class HyperShellDemandSource : IDemandSource
         }
         catch (SqliteException ex)
         {
-            throw new DemandException($"{where}: {DescribeSqliteError(ex, timeout)}", ex);
+            throw new DemandException($"{where}: {HyperShellConnection.DescribeSqliteError(ex, timeout)}", ex);
         }
         catch (Exception ex) when (ex is InvalidOperationException or HyperShellContentException)
         {
             throw new DemandException($"{where}: {ex.Message}", ex);
         }
     }
-
-    internal static string DescribeSqliteError(SqliteException ex, TimeSpan timeout) =>
-        ex.SqliteErrorCode switch
-        {
-            5 or 6 => $"database is locked (a writer held it longer than the {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s timeout): {ex.Message}",
-            14 => $"cannot open the database file: {ex.Message}",
-            26 => $"not a SQLite database: {ex.Message}",
-            11 => $"database file is corrupt: {ex.Message}",
-            _ => ex.Message,
-        };
 
     // ---------------------------------------------------------------- PostgreSQL
 
@@ -199,7 +185,7 @@ public sealed class HyperShellDemandSource : IDemandSource
                 }
             }
 
-            var query = Query(HyperShellDialect.Postgres, QuoteIdentifier(pg.Schema) + ".task");
+            var query = Query(HyperShellDialect.Postgres, PostgresConnection.QuoteIdentifier(pg.Schema) + ".task");
             var (error, hasGroup) = query.CheckColumns(columns);
             if (error is not null)
             {
@@ -216,56 +202,7 @@ public sealed class HyperShellDemandSource : IDemandSource
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
         {
-            throw new DemandException($"{where}: {Scrub(DescribePostgresError(ex, statementTimeout, connectTimeout, Stopwatch.GetElapsedTime(started)), password)}", ex);
+            throw new DemandException($"{where}: {PostgresConnection.Scrub(PostgresConnection.Describe(ex, statementTimeout, connectTimeout, Stopwatch.GetElapsedTime(started)), password)}", ex);
         }
     }
-
-    internal static string DescribePostgresError(Exception ex, TimeSpan statementTimeout, TimeSpan connectTimeout, TimeSpan elapsed)
-    {
-        if (ex is PostgresException pg)
-        {
-            return pg.SqlState switch
-            {
-                "28P01" or "28000" => $"authentication failed ({pg.SqlState}: {pg.MessageText})",
-                "3D000" => $"database does not exist ({pg.MessageText})",
-                "57014" => $"query cancelled after the {statementTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s statement timeout",
-                "42501" => $"permission denied ({pg.MessageText})",
-                _ => $"{pg.SqlState}: {pg.MessageText}",
-            };
-        }
-
-        for (var inner = ex; inner is not null; inner = inner.InnerException)
-        {
-            switch (inner)
-            {
-                case SocketException socket:
-                    return $"cannot connect ({socket.SocketErrorCode}: {socket.Message})";
-                case TimeoutException:
-                    return elapsed >= connectTimeout
-                        ? $"timed out after {elapsed.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s (connect timeout {connectTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)"
-                        : $"timed out ({inner.Message})";
-            }
-        }
-
-        return ex.Message;
-    }
-
-    /// <summary>Belt and braces: whatever a driver message contains, the password never leaves here.</summary>
-    internal static string Scrub(string message, string? password) =>
-        string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
-
-    /// <summary>Quotes a PostgreSQL identifier (schema names come from configuration).</summary>
-    internal static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    internal static SslMode ParseSslMode(string value) =>
-        value.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch
-        {
-            "disable" => SslMode.Disable,
-            "allow" => SslMode.Allow,
-            "prefer" => SslMode.Prefer,
-            "require" => SslMode.Require,
-            "verifyca" => SslMode.VerifyCA,
-            "verifyfull" => SslMode.VerifyFull,
-            _ => throw new ArgumentException($"demand.postgres.ssl_mode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
-        };
 }

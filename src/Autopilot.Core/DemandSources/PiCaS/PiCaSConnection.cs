@@ -25,7 +25,7 @@ internal sealed class PiCaSConnection
 
     private readonly string _baseUrl;
 
-    public PiCaSConnection(DemandOptions options, ILogger logger)
+    public PiCaSConnection(PiCaSOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -70,7 +70,7 @@ internal sealed class PiCaSConnection
         }
     }
 
-    public DemandOptions Options { get; }
+    public PiCaSOptions Options { get; }
 
     public ILogger Logger { get; }
 

@@ -6,18 +6,18 @@ namespace Autopilot.DemandSources.PiCaS;
 
 /// <summary>
 /// Demand from PiCaS tokens in CouchDB: tokens in <c>todo</c> (lock == 0, done == 0), plus
-/// <c>locked</c> ones (lock &gt; 0, done == 0) when <see cref="DemandOptions.IncludeLocked"/> so
+/// <c>locked</c> ones (lock &gt; 0, done == 0) when <see cref="PiCaSOptions.IncludeLocked"/> so
 /// running work keeps its pilots. Reads either the map views (<c>?limit=0</c> → <c>total_rows</c>)
-/// or, with <see cref="DemandOptions.Reduce"/>, one reduce view grouped by state
+/// or, with <see cref="PiCaSOptions.Reduce"/>, one reduce view grouped by state
 /// (PiCaS' <c>overview_total?group=true</c>).
 /// </summary>
 public sealed class PiCaSDemandSource : IDemandSource
 {
-    private readonly DemandOptions _options;
+    private readonly PiCaSOptions _options;
     private readonly TimeProvider _time;
     private readonly PiCaSConnection _connection;
 
-    public PiCaSDemandSource(DemandOptions options, ILogger logger, TimeProvider time)
+    public PiCaSDemandSource(PiCaSOptions options, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;

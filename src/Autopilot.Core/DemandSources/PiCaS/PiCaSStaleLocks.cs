@@ -34,7 +34,7 @@ public sealed class PiCaSStaleLocks
     private readonly PiCaSConnection _connection;
     private readonly TimeProvider _time;
 
-    public PiCaSStaleLocks(DemandOptions options, ILogger logger, TimeProvider time)
+    public PiCaSStaleLocks(PiCaSOptions options, ILogger logger, TimeProvider time)
     {
         _connection = new PiCaSConnection(options, logger);
         _time = time;

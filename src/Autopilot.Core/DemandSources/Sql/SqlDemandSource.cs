@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Postgres;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -10,7 +11,7 @@ namespace Autopilot.DemandSources.Sql;
 
 /// <summary>
 /// Demand from any SQL query that returns one number (KEDA's PostgreSQL scaler, for PostgreSQL and
-/// SQLite). Below <see cref="DemandOptions.ActivationThreshold"/> the demand is zero, so a trickle
+/// SQLite). Below <see cref="SqlOptions.ActivationThreshold"/> the demand is zero, so a trickle
 /// of work does not wake the pool; the per-pilot target stays <c>limits.tasks_per_pilot</c>.
 /// The query runs read-only (a PostgreSQL READ ONLY transaction on a read-only session; SQLite
 /// opened read-only with query_only) and is cancelled after its time limit. A new connection per
@@ -21,12 +22,12 @@ public sealed class SqlDemandSource : IDemandSource
     /// <summary>The server-side limit fires first; this much later the client gives up too.</summary>
     private static readonly TimeSpan ClientGrace = TimeSpan.FromSeconds(5);
 
-    private readonly DemandOptions _options;
+    private readonly SqlOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly bool _postgres;
 
-    public SqlDemandSource(DemandOptions options, ILogger logger, TimeProvider time)
+    public SqlDemandSource(SqlOptions options, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -101,39 +102,12 @@ public sealed class SqlDemandSource : IDemandSource
         }
 
         var limit = Limit;
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = pg.Host,
-            Port = pg.Port,
-            Database = pg.Database,
-            Pooling = false,
-            Timeout = Seconds(pg.ConnectTimeout),
-            CommandTimeout = Seconds(limit + ClientGrace),
-            ApplicationName = "autopilot-demand",
-            SslMode = ParseSslMode(pg.SslMode),
-            // Every transaction of this session starts read-only, even one a COMMIT in the query opens.
-            Options = "-c default_transaction_read_only=on",
-        };
-        if (!string.IsNullOrEmpty(pg.User))
-        {
-            builder.Username = pg.User;
-        }
-
-        if (password is not null)
-        {
-            builder.Password = password;
-        }
-
-        if (!string.IsNullOrWhiteSpace(pg.Schema))
-        {
-            builder.SearchPath = pg.Schema;
-        }
-
+        var connectionString = PostgresConnectionString(pg, password, limit);
         using var backstop = new CancellationTokenSource(limit + ClientGrace, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backstop.Token);
         try
         {
-            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(linked.Token).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(linked.Token).ConfigureAwait(false);
             var ms = Math.Max(1, (long)limit.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
@@ -170,12 +144,12 @@ public sealed class SqlDemandSource : IDemandSource
                     $"database '{pg.Database}' does not exist ({ex.MessageText})",
                 _ => $"the query failed ({ex.SqlState}: {ex.MessageText})",
             };
-            throw new DemandException(Redact($"{Describe()}: {what}", password), ex);
+            throw new DemandException(PostgresConnection.Scrub($"{Describe()}: {what}", password), ex);
         }
         catch (NpgsqlException ex)
         {
             var detail = ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{ex.Message} ({inner.Message})" : ex.Message;
-            throw new DemandException(Redact($"{Describe()}: cannot query PostgreSQL: {detail}", password), ex);
+            throw new DemandException(PostgresConnection.Scrub($"{Describe()}: cannot query PostgreSQL: {detail}", password), ex);
         }
         catch (FormatException ex)
         {
@@ -197,7 +171,7 @@ public sealed class SqlDemandSource : IDemandSource
             DataSource = path,
             Mode = SqliteOpenMode.ReadOnly,
             Pooling = false,
-            DefaultTimeout = Seconds(limit),
+            DefaultTimeout = PostgresConnection.Seconds(limit),
         };
 
         using var deadline = new CancellationTokenSource(limit, _time);
@@ -215,7 +189,7 @@ public sealed class SqlDemandSource : IDemandSource
 
             using var command = connection.CreateCommand();
             command.CommandText = _options.Query;
-            command.CommandTimeout = Seconds(limit);
+            command.CommandTimeout = PostgresConnection.Seconds(limit);
 
             // Microsoft.Data.Sqlite runs "async" calls synchronously and does not stop a running
             // statement; sqlite3_interrupt does. Disposing the registration waits for a running
@@ -258,6 +232,30 @@ public sealed class SqlDemandSource : IDemandSource
         }
     }
 
+    /// <summary>A read-only session whose statements the server stops at <paramref name="limit"/>, the client a little later.</summary>
+    private static string PostgresConnectionString(PostgresOptions pg, string? password, TimeSpan limit)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = PostgresConnection.Builder(pg, password, "autopilot-demand");
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DemandException($"sql: demand.{ex.Message}");
+        }
+
+        builder.CommandTimeout = PostgresConnection.Seconds(limit + ClientGrace);
+        // Every transaction of this session starts read-only, even one a COMMIT in the query opens.
+        builder.Options = "-c default_transaction_read_only=on";
+        if (!string.IsNullOrWhiteSpace(pg.Schema))
+        {
+            builder.SearchPath = pg.Schema;
+        }
+
+        return builder.ConnectionString;
+    }
+
     /// <summary>Exactly one row of one column, and no further result set.</summary>
     private static async Task<long> ReadOneValueAsync(DbDataReader reader, CancellationToken cancellationToken)
     {
@@ -294,21 +292,5 @@ public sealed class SqlDemandSource : IDemandSource
         return tasks;
     }
 
-    private static SslMode ParseSslMode(string mode) => mode.ToLowerInvariant() switch
-    {
-        "disable" => SslMode.Disable,
-        "allow" => SslMode.Allow,
-        "prefer" => SslMode.Prefer,
-        "require" => SslMode.Require,
-        "verify-ca" => SslMode.VerifyCA,
-        "verify-full" => SslMode.VerifyFull,
-        _ => throw new DemandException($"sql: demand.postgres.ssl_mode is '{mode}'; expected disable, allow, prefer, require, verify-ca or verify-full"),
-    };
-
-    private static int Seconds(TimeSpan span) => (int)Math.Clamp(Math.Ceiling(span.TotalSeconds), 1, int.MaxValue);
-
     private static string Format(TimeSpan span) => $"{span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
-
-    private static string Redact(string message, string? password) =>
-        string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.GridEngine;
 
@@ -422,81 +423,6 @@ public static partial class GridEngineParser
     }
 
     // ------------------------------------------------------------------ qstat (text)
-
-    /// <summary>
-    /// Parses the plain <c>qstat</c> table (SGE and Univa with a <c>jclass</c> column). Names are cut
-    /// to 10 characters there, so this is a fallback for display, not for recognising pilots: the
-    /// name filter compares the 10-character prefix.
-    /// </summary>
-    public static IReadOnlyList<Pilot> ParseQstatText(string output, IReadOnlyCollection<string>? jobNames, TimeZoneInfo zone)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        if (output.Contains('\0'))
-        {
-            throw new FormatException("qstat output contains NUL bytes (binary data)");
-        }
-
-        var pilots = new List<Pilot>();
-        var lines = output.Split('\n');
-        var sawHeader = false;
-        foreach (var line in lines.Select(l => l.TrimEnd('\r')))
-        {
-            var trimmed = line.Trim();
-            if (trimmed.Length == 0 || trimmed.StartsWith("---", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (trimmed.StartsWith("job-ID", StringComparison.Ordinal))
-            {
-                sawHeader = true;
-                continue;
-            }
-
-            if (!sawHeader)
-            {
-                throw new FormatException($"qstat output has no job-ID header before: {Excerpt(trimmed)}");
-            }
-
-            var f = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < 8 || !IsDigits(f[0]))
-            {
-                throw new FormatException($"qstat row is not 'job-ID prior name user state date time ... slots': {Excerpt(trimmed)}");
-            }
-
-            var name = f[2];
-            if (jobNames is not null && !jobNames.Any(n => n == name || (name.Length == 10 && n.StartsWith(name, StringComparison.Ordinal))))
-            {
-                continue;
-            }
-
-            var (state, kind, reason) = MapState(f[4]);
-            DateTimeOffset? time = DateTime.TryParseExact(f[5] + " " + f[6], "MM/dd/yyyy HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
-                ? Local(local, zone)
-                : null;
-            var queued = state is PilotState.Queued or PilotState.Held;
-            // After the time: [queue] [jclass] slots [ja-task-ID]; slots is the first all-digit field.
-            var slotsAt = Array.FindIndex(f, 7, IsDigits);
-            if (slotsAt < 0)
-            {
-                throw new FormatException($"qstat row has no slots column: {Excerpt(trimmed)}");
-            }
-
-            var taskSpec = slotsAt + 1 < f.Length ? f[slotsAt + 1] : null;
-            if (taskSpec is null)
-            {
-                pilots.Add(new Pilot(f[0], name, state, f[4], reason, kind, queued ? time : null, queued ? null : time));
-                continue;
-            }
-
-            foreach (var task in ExpandTasks(taskSpec, MaxElements - pilots.Count))
-            {
-                pilots.Add(new Pilot($"{f[0]}.{task}", name, state, f[4], reason, kind, queued ? time : null, queued ? null : time, task, f[0]));
-            }
-        }
-
-        return pilots;
-    }
 
     // ------------------------------------------------------------------ qstat -j -xml
 

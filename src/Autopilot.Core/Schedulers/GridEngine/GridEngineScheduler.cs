@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,7 +22,7 @@ public sealed partial class GridEngineScheduler : IScheduler
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal) { "NONE", "ALL", "TEMPLATE" };
 
-    private readonly IProcessRunner _runner;
+    private readonly CommandRunner _commands;
     private readonly SchedulerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -35,13 +36,14 @@ public sealed partial class GridEngineScheduler : IScheduler
     public GridEngineScheduler(IProcessRunner runner, SchedulerOptions? options = null, ILogger<GridEngineScheduler>? logger = null, TimeProvider? time = null, string? marker = null)
     {
         _marker = marker ?? PilotMarker.Default;
-        _runner = runner ?? throw new ArgumentNullException(nameof(runner));
-        _options = options ?? new SchedulerOptions { Kind = "sge" };
+        ArgumentNullException.ThrowIfNull(runner);
+        _options = options ?? new SchedulerOptions { Kind = SchedulerKinds.GridEngine.Name };
+        _commands = new CommandRunner(runner, _options, (_, ex) => ex.Message + Hint());
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
     }
 
-    public string Kind => "sge";
+    public string Kind => SchedulerKinds.GridEngine.Name;
 
     public async Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
     {
@@ -54,8 +56,8 @@ public sealed partial class GridEngineScheduler : IScheduler
         // qstat shows only the caller's jobs by default on most installs, but a site sge_qstat file
         // can change that; -u makes it explicit. -r adds full_job_name and the h_rt request.
         var user = query.User ?? Environment.UserName;
-        var spec = Spec(_options, "qstat", ["-xml", "-r", "-u", user]) with { MaxOutputBytes = ListingMaxBytes };
-        var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        var spec = _commands.Spec(_options, "qstat", ["-xml", "-r", "-u", user]) with { MaxOutputBytes = ListingMaxBytes };
+        var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw Failure(result);
@@ -87,8 +89,8 @@ public sealed partial class GridEngineScheduler : IScheduler
     private async Task<IReadOnlyList<Pilot>> MarkForeignAsync(IReadOnlyList<Pilot> pilots, CancellationToken cancellationToken)
     {
         var jobs = pilots.Select(p => JobNumber(p.Id)).Distinct(StringComparer.Ordinal).ToList();
-        var spec = Spec(_options, "qstat", ["-j", string.Join(',', jobs), "-xml"]) with { MaxOutputBytes = ListingMaxBytes };
-        var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        var spec = _commands.Spec(_options, "qstat", ["-j", string.Join(',', jobs), "-xml"]) with { MaxOutputBytes = ListingMaxBytes };
+        var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded || result.OutputTruncated)
         {
             throw new SchedulerException($"cannot tell pilots from look-alike jobs: {result.Describe()}{Hint()}");
@@ -125,11 +127,7 @@ public sealed partial class GridEngineScheduler : IScheduler
             throw new ArgumentOutOfRangeException(nameof(request), request.Count, "count must be at least 1");
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"pool '{request.PoolName}' cannot be submitted to Grid Engine: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"pool '{request.PoolName}' cannot be submitted to Grid Engine");
 
         var asArray = request.Count > 1 && request.UseArray && request.Scheduler.UseArrays;
         if (asArray)
@@ -149,7 +147,7 @@ public sealed partial class GridEngineScheduler : IScheduler
     private async Task<GridEngineSubmission> SubmitOneAsync(SubmitRequest request, int arraySize, CancellationToken cancellationToken)
     {
         var args = BuildSubmitArguments(request, arraySize, _marker);
-        var spec = Spec(request.Scheduler, "qsub", args);
+        var spec = _commands.Spec(request.Scheduler, "qsub", args);
         if (request.Environment is { Count: > 0 } env)
         {
             // Values travel in qsub's own environment and are named with -v NAME, so they never
@@ -157,7 +155,7 @@ public sealed partial class GridEngineScheduler : IScheduler
             spec = spec with { Environment = env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value) };
         }
 
-        var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw Failure(result);
@@ -236,7 +234,7 @@ public sealed partial class GridEngineScheduler : IScheduler
         ArgumentNullException.ThrowIfNull(request);
         var args = BuildSubmitArguments(request, 1);
         args.InsertRange(1, ["-w", "v"]);
-        return SubmitTest.FromDryRun(await RunAsync(Spec(request.Scheduler, "qsub", args), cancellationToken).ConfigureAwait(false));
+        return SubmitTest.FromDryRun(await _commands.RunAsync(_commands.Spec(request.Scheduler, "qsub", args), cancellationToken).ConfigureAwait(false));
     }
 
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)
@@ -248,8 +246,8 @@ public sealed partial class GridEngineScheduler : IScheduler
         }
 
         var args = BuildCancelArguments(pilotIds);
-        var spec = Spec(_options, "qdel", args);
-        var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        var spec = _commands.Spec(_options, "qdel", args);
+        var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             return;
@@ -345,8 +343,8 @@ public sealed partial class GridEngineScheduler : IScheduler
                 args.AddRange(["-o", user]);
             }
 
-            var spec = Spec(_options, "qacct", args) with { MaxOutputBytes = ListingMaxBytes };
-            var result = await RunAsync(spec, cancellationToken).ConfigureAwait(false);
+            var spec = _commands.Spec(_options, "qacct", args) with { MaxOutputBytes = ListingMaxBytes };
+            var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             var said = result.StandardError + "\n" + result.StandardOutput;
             if (!result.Succeeded && !result.TimedOut)
             {
@@ -381,108 +379,64 @@ public sealed partial class GridEngineScheduler : IScheduler
         return new OutcomeReport(true, outcomes);
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         // Rules from qsub itself (SGE 8.1.9 here): names may not start with a digit, may not contain
         // whitespace, ':', '*', '?' (and '/', '@', '\' break -o paths and queue syntax), may not be
         // NONE/ALL/TEMPLATE, and are at most 512 characters. We accept a safe subset.
         if (string.IsNullOrEmpty(jobName))
         {
-            problems.Add("job name: empty");
+            problems.Add(new(SettingProblem.JobName, "job name: empty"));
         }
         else if (char.IsAsciiDigit(jobName[0]))
         {
-            problems.Add($"job name '{jobName}': Grid Engine rejects names that start with a digit (set job_prefix to start with a letter)");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': Grid Engine rejects names that start with a digit (set job_prefix to start with a letter)"));
         }
         else if (!SafeName().IsMatch(jobName))
         {
-            problems.Add($"job name '{jobName}': Grid Engine job names here may use only letters, digits and . _ + - (no spaces, '/', ':', '@', '\\', '*', '?')");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': Grid Engine job names here may use only letters, digits and . _ + - (no spaces, '/', ':', '@', '\\', '*', '?')"));
         }
         else if (Keywords.Contains(jobName))
         {
-            problems.Add($"job name '{jobName}': {jobName} is a Grid Engine keyword");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': {jobName} is a Grid Engine keyword"));
         }
         else if (jobName.Length > 512)
         {
-            problems.Add($"job name '{jobName[..20]}...': longer than Grid Engine's 512 characters");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName[..20]}...': longer than Grid Engine's 512 characters"));
         }
 
         if (options.Queue is { Length: > 0 } q && !SafeQueue().IsMatch(q))
         {
-            problems.Add($"scheduler.queue '{q}': use a queue name (letters, digits, . _ -, optionally @host or a comma list)");
+            problems.Add(new("scheduler.queue", $"'{q}': use a queue name (letters, digits, . _ -, optionally @host or a comma list)"));
         }
 
         if (options.Account is { Length: > 0 } a && (!SafeName().IsMatch(a) || char.IsAsciiDigit(a[0])))
         {
-            problems.Add($"scheduler.account '{a}': a Grid Engine project name (letters, digits, . _ + -, not starting with a digit)");
+            problems.Add(new("scheduler.account", $"'{a}': a Grid Engine project name (letters, digits, . _ + -, not starting with a digit)"));
         }
 
-        if (options.Cpus < 1)
+        if (options.Cpus > 1 && string.IsNullOrWhiteSpace(options.ParallelEnvironment))
         {
-            problems.Add($"scheduler.cpus {options.Cpus}: must be at least 1");
-        }
-        else if (options.Cpus > 1 && string.IsNullOrWhiteSpace(options.ParallelEnvironment))
-        {
-            problems.Add($"scheduler.parallel_environment: required for cpus = {options.Cpus} (Grid Engine grants more than one slot only through a parallel environment, e.g. smp)");
+            problems.Add(new("scheduler.parallel_environment", $"required for cpus = {options.Cpus} (Grid Engine grants more than one slot only through a parallel environment, e.g. smp)"));
         }
 
         if (options.ParallelEnvironment is { Length: > 0 } pe && (!SafeName().IsMatch(pe) || char.IsAsciiDigit(pe[0])))
         {
-            problems.Add($"scheduler.parallel_environment '{pe}': a PE name (letters, digits, . _ + -)");
+            problems.Add(new("scheduler.parallel_environment", $"'{pe}': a PE name (letters, digits, . _ + -)"));
         }
 
-        if (options.Nodes != 1)
+        if (options.Nodes > 1)
         {
-            problems.Add($"scheduler.nodes {options.Nodes}: Grid Engine pilots are single-node here; spread slots with a parallel environment's allocation_rule instead");
+            problems.Add(new("scheduler.nodes", $"{options.Nodes}: Grid Engine pilots are single-node here; spread slots with a parallel environment's allocation_rule instead"));
         }
 
-        if (options.Walltime <= TimeSpan.Zero)
-        {
-            problems.Add("scheduler.walltime: must be positive (sent as -l h_rt=HH:MM:SS)");
-        }
-
-        if (options.MemoryMb < 0)
-        {
-            problems.Add($"scheduler.memory {options.MemoryMb} MiB: must not be negative");
-        }
-
-        if (options.DrainLead < TimeSpan.Zero)
-        {
-            problems.Add("scheduler.drain_lead: must not be negative");
-        }
-        else if (options.DrainLead >= options.Walltime && options.Walltime > TimeSpan.Zero)
-        {
-            problems.Add($"scheduler.drain_lead {options.DrainLead}: must be shorter than the walltime {options.Walltime} (the pilot starts draining at walltime - drain_lead)");
-        }
-
-        foreach (var arg in options.ExtraArgs)
-        {
-            if (arg.Contains('\n') || arg.Contains('\0'))
-            {
-                problems.Add("scheduler.extra_args: an argument contains a newline or NUL");
-            }
-        }
-
-        problems.AddRange(ExtraArgRules.GridEngine.Check(options.ExtraArgs));
+        SettingChecks.CheckCommon(problems, options);
+        SettingChecks.CheckDrainLead(problems, options);
+        problems.AddRange(GridEngineKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;
-    }
-
-    private static ProcessSpec Spec(SchedulerOptions options, string command, IReadOnlyList<string> args) =>
-        new(options.BinDir is { Length: > 0 } dir ? Path.Combine(dir, command) : command, args, Timeout: options.CommandTimeout);
-
-    private async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new SchedulerException($"{ex.Message}{Hint()}", ex);
-        }
     }
 
     private static SchedulerException Failure(ProcessResult result) => new($"{result.Describe()}{Hint()}");

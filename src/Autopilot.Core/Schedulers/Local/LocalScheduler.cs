@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -77,7 +78,7 @@ public sealed class LocalScheduler : IScheduler
         _setsid = setsid;
     }
 
-    public string Kind => "local";
+    public string Kind => SchedulerKinds.Local.Name;
 
     /// <summary>Where pilots of this job name are tracked.</summary>
     public string JobDirectory(string jobName) => Path.Combine(_root, jobName);
@@ -133,11 +134,7 @@ public sealed class LocalScheduler : IScheduler
             return new SubmitResult([]);
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: refusing to start local pilots: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"pool {request.PoolName}: refusing to start local pilots");
 
         if (!File.Exists(request.ScriptPath))
         {
@@ -330,18 +327,18 @@ public sealed class LocalScheduler : IScheduler
         return Task.FromResult(new OutcomeReport(true, outcomes));
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         if (JobNameProblem(jobName) is { } p)
         {
-            problems.Add($"job name '{jobName}': {p}");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': {p}"));
         }
 
         if (options.Walltime <= TimeSpan.Zero)
         {
-            problems.Add($"scheduler.walltime: must be positive (got {options.Walltime})");
+            problems.Add(new("scheduler.walltime", $"must be positive (got {options.Walltime})"));
         }
 
         return problems;

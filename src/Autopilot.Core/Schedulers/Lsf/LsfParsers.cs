@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Autopilot.Domain;
-using Autopilot.Schedulers.Pbs;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Lsf;
 
@@ -72,7 +72,7 @@ public static partial class LsfParsers
         var start = LenientJsonReader.FindJsonStart(stdout);
         if (start < 0)
         {
-            throw new FormatException(stdout.Trim().Length == 0 ? "bjobs printed nothing (expected JSON)" : $"bjobs printed no JSON object: '{PbsParsers.Clip(stdout.Trim())}'");
+            throw new FormatException(stdout.Trim().Length == 0 ? "bjobs printed nothing (expected JSON)" : $"bjobs printed no JSON object: '{ErrorText.Clip(stdout.Trim())}'");
         }
 
         CheckPrefix(stdout[..start]);
@@ -293,7 +293,7 @@ public static partial class LsfParsers
             }
             else
             {
-                throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{PbsParsers.Clip(line.ToString())}'");
+                throw new FormatException($"line {lineNo}: {parts.Length} fields where {names.Length} were asked for: '{ErrorText.Clip(line.ToString())}'");
             }
 
             for (var i = 0; i < names.Length; i++)
@@ -308,100 +308,12 @@ public static partial class LsfParsers
         }
     }
 
-    /// <summary>
-    /// Parses the default bjobs table (<c>bjobs</c>, <c>bjobs -w</c>, <c>bjobs -a</c>, and <c>-W</c>): JOBID USER
-    /// STAT QUEUE FROM_HOST EXEC_HOST JOB_NAME SUBMIT_TIME [...]. Names may contain spaces; without -w
-    /// they are cut to 10 characters with a leading '*' (<see cref="LsfJob.NameTruncated"/>). Lines of
-    /// extra execution hosts (indented) are skipped. For ids and states: the adapter itself never reads this form.
-    /// </summary>
-    public static IReadOnlyList<LsfJob> ParseTable(string stdout, DateTimeOffset now, TimeZoneInfo? zone = null)
-    {
-        ArgumentNullException.ThrowIfNull(stdout);
-        zone ??= TimeZoneInfo.Local;
-        var jobs = new List<LsfJob>();
-        string? header = null;
-        var lineNo = 0;
-        foreach (var raw in stdout.Split('\n'))
-        {
-            lineNo++;
-            var line = raw.TrimEnd('\r');
-            if (line.Trim().Length == 0 || IsBanner(line))
-            {
-                continue;
-            }
-
-            if (line.StartsWith("JOBID", StringComparison.Ordinal))
-            {
-                header = line;
-                continue;
-            }
-
-            if (header is null)
-            {
-                throw new FormatException($"line {lineNo}: expected the JOBID header but found '{PbsParsers.Clip(line)}'");
-            }
-
-            if (char.IsWhiteSpace(line[0]))
-            {
-                // Continuation: one more execution host of the job above.
-                continue;
-            }
-
-            var m = TableRow().Match(line);
-            if (!m.Success)
-            {
-                throw new FormatException($"line {lineNo}: not a bjobs row: '{PbsParsers.Clip(line)}'");
-            }
-
-            var stat = m.Groups["stat"].Value;
-            var rest = m.Groups["rest"];
-            // EXEC_HOST is blank for a job that never started; then the name starts right after FROM_HOST.
-            var execCol = header.IndexOf("EXEC_HOST", StringComparison.Ordinal);
-            var hasExec = stat is not ("PEND" or "PSUSP") || (execCol >= 0 && rest.Index == execCol);
-            var nameAndTime = rest.Value;
-            if (hasExec)
-            {
-                var sp = nameAndTime.IndexOf(' ', StringComparison.Ordinal);
-                nameAndTime = sp < 0 ? "" : nameAndTime[(sp + 1)..].TrimStart();
-            }
-
-            var tm = TrailingTime().Match(nameAndTime);
-            if (!tm.Success)
-            {
-                throw new FormatException($"line {lineNo}: no SUBMIT_TIME after the job name: '{PbsParsers.Clip(line)}'");
-            }
-
-            var name = nameAndTime[..tm.Index].Trim();
-            var jobId = m.Groups["id"].Value;
-            var (baseName, index) = SplitArrayName(name);
-            jobs.Add(new LsfJob(
-                index is null ? jobId : $"{jobId}[{index}]",
-                jobId,
-                index,
-                baseName,
-                stat,
-                m.Groups["queue"].Value,
-                m.Groups["user"].Value,
-                SubmitTime: ParseTime(tm.Groups["time"].Value, now, zone),
-                NameTruncated: name.StartsWith('*')));
-        }
-
-        return jobs;
-    }
-
-    [GeneratedRegex(@"^(?<id>\d+)\s+(?<user>\S+)\s+(?<stat>[A-Z]+)\s+(?<queue>\S+)\s+(?<from>\S+)\s+(?<rest>\S.*)$")]
-    private static partial Regex TableRow();
-
-    // The submit time ends the default row; with -W more columns follow it.
-    [GeneratedRegex(@"\s(?<time>[A-Z][a-z]{2}\s+\d{1,2}\s+\d{1,2}:\d{2}(:\d{2})?( [A-Z])?|\d{2}/\d{2}-\d{2}:\d{2}:\d{2})(\s.*)?$")]
-    private static partial Regex TrailingTime();
-
     /// <summary><c>Job &lt;542935&gt; is submitted to queue &lt;short&gt;.</c> (or "to default queue") → 542935.</summary>
     public static string ParseSubmitId(string stdout)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         var m = SubmitLine().Match(stdout);
-        return m.Success ? m.Groups[1].Value : throw new FormatException($"bsub printed no 'Job <N> is submitted' line: '{PbsParsers.Clip(stdout.Trim())}'");
+        return m.Success ? m.Groups[1].Value : throw new FormatException($"bsub printed no 'Job <N> is submitted' line: '{ErrorText.Clip(stdout.Trim())}'");
     }
 
     [GeneratedRegex(@"Job <(\d+)> is submitted to (?:default )?queue <[^>]*>")]
@@ -433,7 +345,7 @@ public static partial class LsfParsers
         {
             if (line.Trim().Length > 0 && !IsBanner(line))
             {
-                throw new FormatException($"unexpected text before the JSON: '{PbsParsers.Clip(line.Trim())}'");
+                throw new FormatException($"unexpected text before the JSON: '{ErrorText.Clip(line.Trim())}'");
             }
         }
     }
@@ -555,7 +467,7 @@ public static partial class LsfParsers
     private static DateTimeOffset? TryParseShort(ReadOnlySpan<char> t, DateTimeOffset now, TimeZoneInfo zone)
     {
         var p = 0;
-        if (!PbsTime.Word(t, ref p, out var mon) || !PbsTime.Number(t, ref p, out var day) || !PbsTime.Number(t, ref p, out var hh, ':') || !PbsTime.Number(t, ref p, out var mm))
+        if (!TimeTokens.Word(t, ref p, out var mon) || !TimeTokens.Number(t, ref p, out var day) || !TimeTokens.Number(t, ref p, out var hh, ':') || !TimeTokens.Number(t, ref p, out var mm))
         {
             return null;
         }
@@ -564,7 +476,7 @@ public static partial class LsfParsers
         if (p < t.Length && t[p] == ':')
         {
             p++;
-            if (!PbsTime.Number(t, ref p, out ss))
+            if (!TimeTokens.Number(t, ref p, out ss))
             {
                 return null;
             }
@@ -576,7 +488,7 @@ public static partial class LsfParsers
             return null;
         }
 
-        var month = PbsTime.MonthNumber(mon);
+        var month = TimeTokens.MonthNumber(mon);
         if (month == 0 || day is < 1 or > 31 || hh > 23 || mm > 59 || ss > 59)
         {
             return null;

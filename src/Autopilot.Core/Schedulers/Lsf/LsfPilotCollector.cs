@@ -1,4 +1,5 @@
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Lsf;
 

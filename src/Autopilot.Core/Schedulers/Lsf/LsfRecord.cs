@@ -1,5 +1,5 @@
 using System.Globalization;
-using Autopilot.Schedulers.Pbs;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Lsf;
 

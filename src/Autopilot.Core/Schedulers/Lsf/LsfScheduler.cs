@@ -2,7 +2,7 @@ using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
-using Autopilot.Schedulers.Pbs;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,7 +11,7 @@ namespace Autopilot.Schedulers.Lsf;
 /// <summary>IBM Spectrum LSF through <c>bsub</c>, <c>bjobs</c>, <c>bkill</c>.</summary>
 public sealed class LsfScheduler : IScheduler
 {
-    private readonly IProcessRunner _runner;
+    private readonly CommandRunner _commands;
     private readonly ILogger _logger;
     private readonly SchedulerOptions _defaults;
     private readonly TimeProvider _time;
@@ -23,14 +23,14 @@ public sealed class LsfScheduler : IScheduler
     /// <param name="defaults">Settings for calls that carry none (listing, cancel, outcomes): bin_dir, command_timeout.</param>
     public LsfScheduler(IProcessRunner runner, TimeProvider? time = null, ILogger? logger = null, SchedulerOptions? defaults = null, TimeZoneInfo? zone = null)
     {
-        _runner = runner;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _defaults = defaults ?? new SchedulerOptions { Kind = "lsf" };
+        _defaults = defaults ?? new SchedulerOptions { Kind = SchedulerKinds.Lsf.Name };
+        _commands = new CommandRunner(runner, _defaults, (_, ex) => $"lsf: {ex.Message}");
         _zone = zone ?? TimeZoneInfo.Local;
     }
 
-    public string Kind => "lsf";
+    public string Kind => SchedulerKinds.Lsf.Name;
 
     public async Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
     {
@@ -59,11 +59,7 @@ public sealed class LsfScheduler : IScheduler
             throw new ArgumentOutOfRangeException(nameof(request), "Count must be at least 1");
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"lsf: refusing to submit pool {request.PoolName}: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"lsf: refusing to submit pool {request.PoolName}");
 
         var array = request.Count > 1 && request.UseArray && request.Scheduler.UseArrays;
         if (array)
@@ -81,7 +77,7 @@ public sealed class LsfScheduler : IScheduler
         ArgumentNullException.ThrowIfNull(pilotIds);
         foreach (var batch in pilotIds.Distinct(StringComparer.Ordinal).Chunk(100))
         {
-            var result = await RunAsync(_defaults, "bkill", batch, cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(_defaults, "bkill", batch, cancellationToken).ConfigureAwait(false);
             var errors = Lines(result.StandardError).Where(l => !LsfParsers.IsBanner(l)).ToList();
             var bad = errors.Where(l => !LsfParsers.IsGone(l)).ToList();
             if (result.TimedOut || bad.Count > 0 || (!result.Succeeded && errors.Count == 0))
@@ -100,7 +96,7 @@ public sealed class LsfScheduler : IScheduler
             return new SubmitTest(false, true, null, "lsf has no dry-run submission; no queue is set, so the cluster's default queue is used");
         }
 
-        return SubmitTest.QueueLookup("lsf", await RunAsync(request.Scheduler, "bqueues", [request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
+        return SubmitTest.QueueLookup(Kind, await _commands.RunAsync(request.Scheduler, "bqueues", [request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
@@ -115,21 +111,22 @@ public sealed class LsfScheduler : IScheduler
         return new OutcomeReport(true, LsfParsers.ToOutcomes(jobs, query.JobNames, query.Since), "bjobs -a shows finished jobs for CLEAN_PERIOD (default 1 hour)");
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
-        ArgumentRules.CheckCommon(problems, options);
-        ArgumentRules.CheckPlain(problems, "scheduler.queue", options.Queue);
-        ArgumentRules.CheckPlain(problems, "scheduler.account", options.Account);
+        var problems = new List<SettingProblem>();
+        SettingChecks.CheckCommon(problems, options);
+        SettingChecks.CheckDrainLead(problems, options);
+        SettingChecks.CheckPlain(problems, "scheduler.queue", options.Queue);
+        SettingChecks.CheckPlain(problems, "scheduler.account", options.Account);
         // The array suffix [1-k] is added by autopilot; LSF's limit on a name is 4094 characters.
-        ArgumentRules.CheckJobName(problems, jobName, 4000, "LSF");
+        SettingChecks.CheckJobName(problems, jobName, 4000, "LSF");
         if (options.Walltime > TimeSpan.Zero && (options.Walltime < TimeSpan.FromMinutes(1) || options.Walltime.Ticks % TimeSpan.TicksPerMinute != 0))
         {
-            problems.Add($"scheduler.walltime: LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes");
+            problems.Add(new("scheduler.walltime", $"LSF -W takes whole minutes; {options.Walltime} would be cut to {(long)options.Walltime.TotalMinutes} min, give a whole number of minutes"));
         }
 
-        problems.AddRange(ExtraArgRules.Lsf.Check(options.ExtraArgs));
+        problems.AddRange(LsfKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;
     }
@@ -138,20 +135,12 @@ public sealed class LsfScheduler : IScheduler
     {
         var args = BuildSubmitArgs(request, arraySize);
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        var result = await RunAsync(request.Scheduler, "bsub", args, cancellationToken, env).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new SchedulerException($"lsf: submit failed: {result.Describe()}");
-        }
-
-        try
-        {
-            return LsfParsers.ParseSubmitId(result.StandardOutput + "\n" + result.StandardError);
-        }
-        catch (FormatException ex)
-        {
-            throw new SchedulerException($"lsf: `{result.Spec.Display()}` succeeded but {ex.Message}", ex);
-        }
+        return await _commands.ReadAnswerAsync(
+            _commands.Spec(request.Scheduler, "bsub", args, env),
+            r => LsfParsers.ParseSubmitId(r.StandardOutput + "\n" + r.StandardError),
+            r => $"lsf: submit failed: {r.Describe()}",
+            (ProcessResult r, FormatException ex) => $"lsf: `{r.Spec.Display()}` succeeded but {ex.Message}",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -247,7 +236,7 @@ public sealed class LsfScheduler : IScheduler
                 args.AddRange(["-noheader", "-o", fields + " delimiter='|'"]);
             }
 
-            var result = await RunAsync(_defaults, "bjobs", args, cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(_defaults, "bjobs", args, cancellationToken).ConfigureAwait(false);
             var errors = Lines(result.StandardError).Where(l => !LsfParsers.IsBanner(l)).ToList();
             var noJobs = errors.Any(LsfParsers.IsNoJobs);
             if (!result.Succeeded)
@@ -293,21 +282,6 @@ public sealed class LsfScheduler : IScheduler
     private static bool IsJsonRejected(string line) =>
         line.Contains("json", StringComparison.OrdinalIgnoreCase)
         && (line.Contains("illegal option", StringComparison.OrdinalIgnoreCase) || line.Contains("invalid option", StringComparison.OrdinalIgnoreCase) || line.Contains("unknown option", StringComparison.OrdinalIgnoreCase));
-
-    private async Task<ProcessResult> RunAsync(SchedulerOptions options, string command, IReadOnlyList<string> args, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? env = null)
-    {
-        var binDir = options.BinDir ?? _defaults.BinDir;
-        var file = string.IsNullOrEmpty(binDir) ? command : Path.Combine(binDir, command);
-        var timeout = options.CommandTimeout > TimeSpan.Zero ? options.CommandTimeout : _defaults.CommandTimeout;
-        try
-        {
-            return await _runner.RunAsync(new ProcessSpec(file, args, Environment: env, Timeout: timeout), cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new SchedulerException($"lsf: {ex.Message}", ex);
-        }
-    }
 
     private static List<string> Lines(string text) =>
         text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Pbs;
 
@@ -285,76 +286,19 @@ internal static class PbsTime
     {
         value = default;
         var p = 0;
-        if (!Word(t, ref p, out _) || !Word(t, ref p, out var mon) || !Number(t, ref p, out var day)
-            || !Number(t, ref p, out var hh, ':') || !Number(t, ref p, out var mm, ':') || !Number(t, ref p, out var ss) || !Number(t, ref p, out var yyyy))
+        if (!TimeTokens.Word(t, ref p, out _) || !TimeTokens.Word(t, ref p, out var mon) || !TimeTokens.Number(t, ref p, out var day)
+            || !TimeTokens.Number(t, ref p, out var hh, ':') || !TimeTokens.Number(t, ref p, out var mm, ':') || !TimeTokens.Number(t, ref p, out var ss) || !TimeTokens.Number(t, ref p, out var yyyy))
         {
             return false;
         }
 
-        var month = MonthNumber(mon);
+        var month = TimeTokens.MonthNumber(mon);
         if (month == 0 || p != t.Length || day is < 1 or > 31 || hh > 23 || mm > 59 || ss > 60 || yyyy is < 1970 or > 9999 || day > DateTime.DaysInMonth(yyyy, month))
         {
             return false;
         }
 
         value = new DateTime(yyyy, month, day, hh, mm, Math.Min(ss, 59), DateTimeKind.Unspecified);
-        return true;
-    }
-
-    internal static int MonthNumber(ReadOnlySpan<char> mon) => mon switch
-    {
-        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
-        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
-        _ => 0,
-    };
-
-    internal static bool Word(ReadOnlySpan<char> t, ref int p, out ReadOnlySpan<char> word)
-    {
-        while (p < t.Length && t[p] == ' ')
-        {
-            p++;
-        }
-
-        var start = p;
-        while (p < t.Length && char.IsAsciiLetter(t[p]))
-        {
-            p++;
-        }
-
-        word = t[start..p];
-        return p > start;
-    }
-
-    internal static bool Number(ReadOnlySpan<char> t, ref int p, out int n, char? terminator = null)
-    {
-        while (p < t.Length && t[p] == ' ')
-        {
-            p++;
-        }
-
-        n = 0;
-        var start = p;
-        while (p < t.Length && char.IsAsciiDigit(t[p]) && p - start < 5)
-        {
-            n = (n * 10) + (t[p] - '0');
-            p++;
-        }
-
-        if (p == start)
-        {
-            return false;
-        }
-
-        if (terminator is { } c)
-        {
-            if (p >= t.Length || t[p] != c)
-            {
-                return false;
-            }
-
-            p++;
-        }
-
         return true;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Pbs;
 
@@ -220,7 +221,7 @@ public static partial class PbsParsers
 
             if (!inJob)
             {
-                throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{Clip(line.ToString())}'");
+                throw new FormatException($"line {lineNo}: expected 'Job Id:' but found '{ErrorText.Clip(line.ToString())}'");
             }
 
             if (line[0] == '\t')
@@ -253,7 +254,7 @@ public static partial class PbsParsers
                     continue;
                 }
 
-                throw new FormatException($"line {lineNo}: expected 'key = value' but found '{Clip(line.ToString())}'");
+                throw new FormatException($"line {lineNo}: expected 'key = value' but found '{ErrorText.Clip(line.ToString())}'");
             }
 
             Flush();
@@ -274,103 +275,6 @@ public static partial class PbsParsers
         }
     }
 
-    /// <summary>
-    /// Parses the one-line-per-job tables: PBS default <c>qstat</c>, <c>qstat -t</c>, <c>qstat -x</c>, and the
-    /// alternate format (<c>qstat -u</c>, <c>-a</c>) of PBS and Torque. Columns are found from the dashes line.
-    /// Names are cut to the column width (16 or 10 characters): use these rows for ids and states only.
-    /// </summary>
-    public static IReadOnlyList<PbsJob> ParseTable(string stdout)
-    {
-        ArgumentNullException.ThrowIfNull(stdout);
-        var lines = stdout.Split('\n');
-        var jobs = new List<PbsJob>();
-        var i = 0;
-        while (i < lines.Length)
-        {
-            // A header is the line above a dashes line; several tables (one per server) may follow each other.
-            if (i + 1 < lines.Length && IsDashes(lines[i + 1]) && lines[i].Contains("Job", StringComparison.OrdinalIgnoreCase))
-            {
-                var columns = ColumnHeads(lines, i);
-                var stateCol = columns.FindIndex(c => c == "S");
-                var nameCol = columns.FindIndex(c => c is "Name" or "Jobname");
-                var userCol = columns.FindIndex(c => c is "User" or "Username");
-                var queueCol = columns.FindIndex(c => c == "Queue");
-                if (stateCol < 0)
-                {
-                    throw new FormatException($"line {i + 1}: table header without an 'S' (state) column");
-                }
-
-                i += 2;
-                for (; i < lines.Length; i++)
-                {
-                    var row = lines[i].TrimEnd('\r');
-                    if (row.Trim().Length == 0)
-                    {
-                        break;
-                    }
-
-                    if (i + 1 < lines.Length && IsDashes(lines[i + 1]))
-                    {
-                        break;
-                    }
-
-                    var fields = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (fields.Length != columns.Count)
-                    {
-                        throw new FormatException($"line {i + 1}: {fields.Length} fields where the header has {columns.Count}: '{Clip(row)}'");
-                    }
-
-                    jobs.Add(new PbsJob(
-                        fields[0],
-                        nameCol >= 0 ? fields[nameCol] : "",
-                        fields[stateCol],
-                        Owner: userCol >= 0 ? fields[userCol] : null,
-                        Queue: queueCol >= 0 ? fields[queueCol] : null));
-                }
-
-                continue;
-            }
-
-            i++;
-        }
-
-        return jobs;
-    }
-
-    private static bool IsDashes(string line)
-    {
-        var t = line.Trim();
-        return t.Length > 0 && t[0] == '-' && t.All(c => c is '-' or ' ' or '\r');
-    }
-
-    /// <summary>Column heads: the header text above each run of dashes, bottom-most header line.</summary>
-    private static List<string> ColumnHeads(string[] lines, int headerIndex)
-    {
-        var dashes = lines[headerIndex + 1].TrimEnd('\r');
-        var header = lines[headerIndex].TrimEnd('\r');
-        var heads = new List<string>();
-        var p = 0;
-        while (p < dashes.Length)
-        {
-            if (dashes[p] != '-')
-            {
-                p++;
-                continue;
-            }
-
-            var start = p;
-            while (p < dashes.Length && dashes[p] == '-')
-            {
-                p++;
-            }
-
-            var end = Math.Min(p, header.Length);
-            heads.Add(start < header.Length ? header[start..end].Trim() : "");
-        }
-
-        return heads;
-    }
-
     /// <summary>The job id <c>qsub</c> printed: <c>1013.vm-priboy</c>, <c>1008[].pbs-server</c>, <c>3481331.egeon2</c>, <c>1234</c>.</summary>
     public static string ParseSubmitId(string stdout)
     {
@@ -385,7 +289,7 @@ public static partial class PbsParsers
             }
         }
 
-        return id ?? throw new FormatException($"qsub printed no job id: '{Clip(stdout.Trim())}'");
+        return id ?? throw new FormatException($"qsub printed no job id: '{ErrorText.Clip(stdout.Trim())}'");
     }
 
     [GeneratedRegex(@"^\d+(\[\d*\])?(\.[A-Za-z0-9_.\-]+)?$")]
@@ -480,5 +384,4 @@ public static partial class PbsParsers
         return outcomes;
     }
 
-    internal static string Clip(string s) => s.Length <= 120 ? s : s[..120] + "...";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +15,7 @@ namespace Autopilot.Schedulers.Pbs;
 /// </summary>
 public sealed class PbsScheduler : IScheduler
 {
-    private readonly IProcessRunner _runner;
+    private readonly CommandRunner _commands;
     private readonly ILogger _logger;
     private readonly SchedulerOptions _defaults;
     private readonly TimeZoneInfo _zone;
@@ -29,15 +30,15 @@ public sealed class PbsScheduler : IScheduler
     /// <param name="defaults">Settings for calls that carry none (listing, cancel, outcomes): bin_dir, flavor, command_timeout.</param>
     public PbsScheduler(string kind, IProcessRunner runner, ILogger? logger = null, SchedulerOptions? defaults = null, TimeZoneInfo? zone = null)
     {
-        if (kind is not ("pbs" or "torque"))
+        if (kind != SchedulerKinds.Pbs.Name && kind != SchedulerKinds.Torque.Name)
         {
             throw new ArgumentException($"PbsScheduler serves kinds pbs and torque, not '{kind}'", nameof(kind));
         }
 
         Kind = kind;
-        _runner = runner;
         _logger = logger ?? NullLogger.Instance;
         _defaults = defaults ?? new SchedulerOptions { Kind = kind };
+        _commands = new CommandRunner(runner, _defaults, (_, ex) => $"{kind}: {ex.Message}");
         _zone = zone ?? TimeZoneInfo.Local;
     }
 
@@ -88,7 +89,7 @@ public sealed class PbsScheduler : IScheduler
         // Batches keep the command line bounded however many pilots a scale-in cancels.
         foreach (var batch in pilotIds.Distinct(StringComparer.Ordinal).Chunk(100))
         {
-            var result = await RunAsync(_defaults, "qdel", batch, cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(_defaults, "qdel", batch, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 continue;
@@ -113,7 +114,7 @@ public sealed class PbsScheduler : IScheduler
             return new SubmitTest(false, true, null, $"{Kind} has no dry-run submission; no queue is set, so the server's default queue is used");
         }
 
-        return SubmitTest.QueueLookup(Kind, await RunAsync(request.Scheduler, "qstat", ["-Q", request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
+        return SubmitTest.QueueLookup(Kind, await _commands.RunAsync(request.Scheduler, "qstat", ["-Q", request.Scheduler.Queue], cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<OutcomeReport> OutcomesAsync(OutcomeQuery query, CancellationToken cancellationToken)
@@ -135,46 +136,47 @@ public sealed class PbsScheduler : IScheduler
         }
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        PbsFlavor? flavor = Kind == "torque" ? PbsFlavor.Torque : options.Flavor switch
+        PbsFlavor? flavor = Kind == SchedulerKinds.Torque.Name ? PbsFlavor.Torque : options.Flavor switch
         {
             "pbspro" => PbsFlavor.PbsPro,
             "torque" => PbsFlavor.Torque,
             _ => null,
         };
         var problems = Validate(options, jobName, flavor);
-        if (Kind == "pbs" && options.Flavor is not ("auto" or "pbspro" or "torque"))
+        if (Kind == SchedulerKinds.Pbs.Name && options.Flavor is not ("auto" or "pbspro" or "torque"))
         {
-            problems.Insert(0, $"scheduler.flavor: '{options.Flavor}' is not one of auto, pbspro, torque");
+            problems.Insert(0, new("scheduler.flavor", $"'{options.Flavor}' is not one of auto, pbspro, torque"));
         }
 
         return problems;
     }
 
-    private static List<string> Validate(SchedulerOptions o, string jobName, PbsFlavor? flavor)
+    private static List<SettingProblem> Validate(SchedulerOptions o, string jobName, PbsFlavor? flavor)
     {
-        var problems = new List<string>();
-        ArgumentRules.CheckCommon(problems, o);
-        problems.AddRange(ExtraArgRules.Pbs.Check(o.ExtraArgs));
-        ArgumentRules.CheckPlain(problems, "scheduler.queue", o.Queue);
-        ArgumentRules.CheckPlain(problems, "scheduler.account", o.Account);
+        var problems = new List<SettingProblem>();
+        SettingChecks.CheckCommon(problems, o);
+        SettingChecks.CheckDrainLead(problems, o);
+        problems.AddRange(PbsKind.ExtraArgs.Check(o.ExtraArgs));
+        SettingChecks.CheckPlain(problems, "scheduler.queue", o.Queue);
+        SettingChecks.CheckPlain(problems, "scheduler.account", o.Account);
         if (flavor == PbsFlavor.Torque)
         {
             // Torque before 6 cuts or rejects longer names; a cut name would no longer match the pool.
-            ArgumentRules.CheckJobName(problems, jobName, 15, "Torque", " (older versions); shorten job_prefix or the pool name");
+            SettingChecks.CheckJobName(problems, jobName, 15, "Torque", " (older versions); shorten job_prefix or the pool name");
             if (o.ExtraArgs.Contains("-J"))
             {
-                problems.Add("scheduler.extra_args: Torque's qsub has no -J (arrays are -t); it fails with exit 2");
+                problems.Add(new("scheduler.extra_args", "Torque's qsub has no -J (arrays are -t); it fails with exit 2"));
             }
         }
         else
         {
-            ArgumentRules.CheckJobName(problems, jobName, 236, "PBS Pro");
+            SettingChecks.CheckJobName(problems, jobName, 236, "PBS Pro");
             if (jobName.Length > 0 && !char.IsAsciiLetter(jobName[0]))
             {
-                problems.Add($"job_prefix: job name '{jobName}' must start with a letter for PBS");
+                problems.Add(new(SettingProblem.JobName, $"job name '{jobName}' must start with a letter for PBS"));
             }
         }
 
@@ -185,20 +187,12 @@ public sealed class PbsScheduler : IScheduler
     {
         var args = BuildSubmitArgs(request, flavor, arraySize);
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        var result = await RunAsync(request.Scheduler, "qsub", args, cancellationToken, env).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new SchedulerException($"{Kind}: submit failed: {result.Describe()}");
-        }
-
-        try
-        {
-            return PbsParsers.ParseSubmitId(result.StandardOutput);
-        }
-        catch (FormatException ex)
-        {
-            throw new SchedulerException($"{Kind}: `{result.Spec.Display()}` succeeded but {ex.Message}", ex);
-        }
+        return await _commands.ReadAnswerAsync(
+            _commands.Spec(request.Scheduler, "qsub", args, env),
+            r => PbsParsers.ParseSubmitId(r.StandardOutput),
+            r => $"{Kind}: submit failed: {r.Describe()}",
+            (ProcessResult r, FormatException ex) => $"{Kind}: `{r.Spec.Display()}` succeeded but {ex.Message}",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -243,7 +237,7 @@ public sealed class PbsScheduler : IScheduler
         args.AddRange(["-o", request.LogDirectory, "-e", request.LogDirectory]);
         if (request.Environment is { Count: > 0 } env)
         {
-            var bad = env.Keys.FirstOrDefault(k => !ArgumentRules.IsEnvName(k));
+            var bad = env.Keys.FirstOrDefault(k => !SettingChecks.IsEnvName(k));
             if (bad is not null)
             {
                 throw new SchedulerException($"pbs: environment variable name '{bad}' cannot be passed with qsub -v");
@@ -286,51 +280,12 @@ public sealed class PbsScheduler : IScheduler
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            List<string> args;
-            Action<string, IPbsJobSink> parse;
-            var json = false;
-            if (flavor == PbsFlavor.Torque)
-            {
-                args = _jsonUnsupported ? ["-f", "-t"] : ["-x", "-t"];
-                parse = _jsonUnsupported ? (s, sink) => PbsParsers.ParseFullText(s, _zone, sink) : (s, sink) => TorqueXmlParser.Parse(s, _zone, sink);
-            }
-            else if (_jsonUnsupported)
-            {
-                args = ["-f", "-t"];
-                parse = (s, sink) => PbsParsers.ParseFullText(s, _zone, sink);
-            }
-            else
-            {
-                json = true;
-                args = ["-f", "-F", "json", "-t"];
-                parse = null!;
-            }
-
-            if (includeHistory && flavor == PbsFlavor.PbsPro)
-            {
-                args.Add("-x");
-            }
-
-            if (json && !_userFilterBroken)
-            {
-                args.AddRange(["-u", user]);
-            }
-
-            var result = await RunAsync(_defaults, "qstat", args, cancellationToken).ConfigureAwait(false);
-            var stderr = result.StandardError;
+            var (args, parse) = ListingCommand(flavor, user, includeHistory);
+            var result = await _commands.RunAsync(_defaults, "qstat", args, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
-                if (!result.TimedOut && json && !_userFilterBroken && stderr.Contains("conflicting options", StringComparison.OrdinalIgnoreCase))
+                if (LearnFromRefusal(result, json: parse is null, flavor))
                 {
-                    _logger.LogInformation("qstat refuses -u with -F json; listing all jobs and filtering by owner");
-                    _userFilterBroken = true;
-                    continue;
-                }
-
-                if (!result.TimedOut && !_jsonUnsupported && IsUnknownOption(stderr))
-                {
-                    _logger.LogInformation("qstat does not know {Flag}; falling back to `qstat -f` text", flavor == PbsFlavor.Torque ? "-x" : "-F json");
-                    _jsonUnsupported = true;
                     continue;
                 }
 
@@ -342,49 +297,112 @@ public sealed class PbsScheduler : IScheduler
                 throw new SchedulerException($"{Kind}: `{result.Spec.Display()}` printed more than {result.Spec.MaxOutputBytes} bytes; the listing is incomplete");
             }
 
-            try
+            var sink = newSink();
+            if (ReadListing(result, parse, sink))
             {
-                var sink = newSink();
-                if (!json)
-                {
-                    parse(result.StandardOutput, sink);
-                    return sink;
-                }
-
-                if (result.StandardOutput.AsSpan().IsWhiteSpace())
-                {
-                    // qstat -u with no matching job prints nothing.
-                    return sink;
-                }
-
-                var listing = PbsParsers.ParseJson(result.StandardOutput, _zone, sink);
-                if (listing.PlainTextPrefix is not null && !_userFilterBroken)
-                {
-                    _logger.LogInformation("qstat printed plain text before its JSON (OpenPBS PR 2675); listing all jobs and filtering by owner");
-                    _userFilterBroken = true;
-                    continue;
-                }
-
-                if (listing.PlainTextPrefix is not null)
-                {
-                    throw new FormatException($"plain text before the JSON: '{PbsParsers.Clip(listing.PlainTextPrefix)}'");
-                }
-
-                if (!listing.HasJobsKey && stderr.Trim().Length > 0)
-                {
-                    // -F json prints a stub even when the server cannot be reached.
-                    throw new SchedulerException($"{Kind}: listing failed: {result.Describe()}");
-                }
-
                 return sink;
-            }
-            catch (FormatException ex)
-            {
-                throw new SchedulerException($"{Kind}: cannot read the output of `{result.Spec.Display()}`: {ex.Message}", ex);
             }
         }
 
         throw new SchedulerException($"{Kind}: qstat kept refusing every listing form");
+    }
+
+    /// <summary>The qstat arguments of the best listing form this server is known to take, and its parser (null: JSON).</summary>
+    private (List<string> Args, Action<string, IPbsJobSink>? Parse) ListingCommand(PbsFlavor flavor, string user, bool includeHistory)
+    {
+        List<string> args;
+        Action<string, IPbsJobSink>? parse = null;
+        if (flavor == PbsFlavor.Torque)
+        {
+            args = _jsonUnsupported ? ["-f", "-t"] : ["-x", "-t"];
+            parse = _jsonUnsupported ? (s, sink) => PbsParsers.ParseFullText(s, _zone, sink) : (s, sink) => TorqueXmlParser.Parse(s, _zone, sink);
+        }
+        else if (_jsonUnsupported)
+        {
+            args = ["-f", "-t"];
+            parse = (s, sink) => PbsParsers.ParseFullText(s, _zone, sink);
+        }
+        else
+        {
+            args = ["-f", "-F", "json", "-t"];
+        }
+
+        if (includeHistory && flavor == PbsFlavor.PbsPro)
+        {
+            args.Add("-x");
+        }
+
+        if (parse is null && !_userFilterBroken)
+        {
+            args.AddRange(["-u", user]);
+        }
+
+        return (args, parse);
+    }
+
+    /// <summary>True when qstat refused a form this server does not take and a plainer one is to be tried.</summary>
+    private bool LearnFromRefusal(ProcessResult result, bool json, PbsFlavor flavor)
+    {
+        var stderr = result.StandardError;
+        if (!result.TimedOut && json && !_userFilterBroken && stderr.Contains("conflicting options", StringComparison.OrdinalIgnoreCase))
+        {
+            _logger.LogInformation("qstat refuses -u with -F json; listing all jobs and filtering by owner");
+            _userFilterBroken = true;
+            return true;
+        }
+
+        if (!result.TimedOut && !_jsonUnsupported && IsUnknownOption(stderr))
+        {
+            _logger.LogInformation("qstat does not know {Flag}; falling back to `qstat -f` text", flavor == PbsFlavor.Torque ? "-x" : "-F json");
+            _jsonUnsupported = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses a listing into <paramref name="sink"/>; false when it showed the -u filter is broken here and the listing is to be taken again.</summary>
+    private bool ReadListing(ProcessResult result, Action<string, IPbsJobSink>? parse, IPbsJobSink sink)
+    {
+        try
+        {
+            if (parse is not null)
+            {
+                parse(result.StandardOutput, sink);
+                return true;
+            }
+
+            if (result.StandardOutput.AsSpan().IsWhiteSpace())
+            {
+                // qstat -u with no matching job prints nothing.
+                return true;
+            }
+
+            var listing = PbsParsers.ParseJson(result.StandardOutput, _zone, sink);
+            if (listing.PlainTextPrefix is not null && !_userFilterBroken)
+            {
+                _logger.LogInformation("qstat printed plain text before its JSON (OpenPBS PR 2675); listing all jobs and filtering by owner");
+                _userFilterBroken = true;
+                return false;
+            }
+
+            if (listing.PlainTextPrefix is not null)
+            {
+                throw new FormatException($"plain text before the JSON: '{ErrorText.Clip(listing.PlainTextPrefix)}'");
+            }
+
+            if (!listing.HasJobsKey && result.StandardError.Trim().Length > 0)
+            {
+                // -F json prints a stub even when the server cannot be reached.
+                throw new SchedulerException($"{Kind}: listing failed: {result.Describe()}");
+            }
+
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            throw new SchedulerException($"{Kind}: cannot read the output of `{result.Spec.Display()}`: {ex.Message}", ex);
+        }
     }
 
     private static bool IsUnknownOption(string stderr) =>
@@ -394,7 +412,7 @@ public sealed class PbsScheduler : IScheduler
 
     private async Task<PbsFlavor> ResolveFlavorAsync(SchedulerOptions options, CancellationToken cancellationToken)
     {
-        if (Kind == "torque")
+        if (Kind == SchedulerKinds.Torque.Name)
         {
             return PbsFlavor.Torque;
         }
@@ -421,7 +439,7 @@ public sealed class PbsScheduler : IScheduler
                 return again;
             }
 
-            var result = await RunAsync(options, "qstat", ["--version"], cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(options, "qstat", ["--version"], cancellationToken).ConfigureAwait(false);
             var flavor = PbsParsers.ParseVersion(result.StandardOutput + "\n" + result.StandardError);
             if (result.TimedOut || flavor is null)
             {
@@ -435,22 +453,6 @@ public sealed class PbsScheduler : IScheduler
         finally
         {
             _detectGate.Release();
-        }
-    }
-
-    private async Task<ProcessResult> RunAsync(SchedulerOptions options, string command, IReadOnlyList<string> args, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? env = null)
-    {
-        var binDir = options.BinDir ?? _defaults.BinDir;
-        var file = string.IsNullOrEmpty(binDir) ? command : Path.Combine(binDir, command);
-        var timeout = options.CommandTimeout > TimeSpan.Zero ? options.CommandTimeout : _defaults.CommandTimeout;
-        var spec = new ProcessSpec(file, args, Environment: env, Timeout: timeout);
-        try
-        {
-            return await _runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new SchedulerException($"{Kind}: {ex.Message}", ex);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Pbs;
 
@@ -36,7 +37,7 @@ public static class TorqueXmlParser
         var dataStart = text.IndexOf("<Data>", StringComparison.Ordinal);
         if (dataStart < 0)
         {
-            throw new FormatException($"qstat -x printed no <Data> element: '{PbsParsers.Clip(text.Trim())}'");
+            throw new FormatException($"qstat -x printed no <Data> element: '{ErrorText.Clip(text.Trim())}'");
         }
 
         var dataEnd = text.IndexOf("</Data>", dataStart, StringComparison.Ordinal);
@@ -64,42 +65,47 @@ public static class TorqueXmlParser
             }
 
             jobEnd += jobStart;
-            var job = text.AsSpan(jobStart + 5, jobEnd - jobStart - 5);
-            builder.Reset(null);
-            string? walltime = null;
-            var p = 0;
-            while (NextChild(job, ref p, out var name, out var value))
-            {
-                if (name is "Job_Id")
-                {
-                    builder.SetId(Decode(value));
-                }
-                else if (name is "Resource_List")
-                {
-                    var r = 0;
-                    while (NextChild(value, ref r, out var res, out var resValue))
-                    {
-                        if (res is "walltime")
-                        {
-                            walltime = Decode(resValue, pool);
-                        }
-                    }
-                }
-                else if (name is not "walltime" && PbsJobBuilder.Slot(name) is var slot and not PbsJobBuilder.None)
-                {
-                    builder.Set(slot, Decode(value, pool));
-                }
-            }
-
-            if (builder.Id is null)
-            {
-                throw new FormatException($"a <Job> element without <Job_Id> near offset {jobStart}");
-            }
-
-            builder.Set(PbsJobBuilder.WalltimeSlot, walltime);
+            ReadJob(text.AsSpan(jobStart + 5, jobEnd - jobStart - 5), jobStart, builder, pool);
             sink.Add(builder);
             pos = jobEnd + 6;
         }
+    }
+
+    /// <summary>One <c>&lt;Job&gt;</c> element's children into <paramref name="builder"/>.</summary>
+    private static void ReadJob(ReadOnlySpan<char> job, int offset, PbsJobBuilder builder, StringPool pool)
+    {
+        builder.Reset(null);
+        string? walltime = null;
+        var p = 0;
+        while (NextChild(job, ref p, out var name, out var value))
+        {
+            if (name is "Job_Id")
+            {
+                builder.SetId(Decode(value));
+            }
+            else if (name is "Resource_List")
+            {
+                var r = 0;
+                while (NextChild(value, ref r, out var res, out var resValue))
+                {
+                    if (res is "walltime")
+                    {
+                        walltime = Decode(resValue, pool);
+                    }
+                }
+            }
+            else if (name is not "walltime" && PbsJobBuilder.Slot(name) is var slot and not PbsJobBuilder.None)
+            {
+                builder.Set(slot, Decode(value, pool));
+            }
+        }
+
+        if (builder.Id is null)
+        {
+            throw new FormatException($"a <Job> element without <Job_Id> near offset {offset}");
+        }
+
+        builder.Set(PbsJobBuilder.WalltimeSlot, walltime);
     }
 
     private static string Decode(ReadOnlySpan<char> value, StringPool? pool = null) =>

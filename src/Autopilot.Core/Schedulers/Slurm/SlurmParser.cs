@@ -1,5 +1,6 @@
 using System.Globalization;
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 
 namespace Autopilot.Schedulers.Slurm;
 
@@ -32,203 +33,122 @@ public static class SlurmParser
     /// The comment (%k) comes last: it is the one free-text field, and it tells a pilot from a look-alike.
     public const string SqueueFormat = "%i\u001F%F\u001F%K\u001F%j\u001F%T\u001F%r\u001F%V\u001F%S\u001F%l\u001F%k";
 
+    /// <summary>The sacct -o list Autopilot asks for (with -P -n --delimiter=<see cref="UnitSeparator"/>), in this order.</summary>
+    public const string SacctFormat = "JobID,JobIDRaw,JobName,State,ExitCode,Start,End";
+
+    /// <summary>The unit separator between fields: it cannot occur in a job name Autopilot gives, nor in an id, state or time.</summary>
+    public const string UnitSeparator = "\u001F";
+
+    private const int SqueueFields = 10;
+    private const int SacctFields = 7;
+
     /// <summary>A pending range like <c>1_[1-1000000]</c> is expanded; beyond this many elements in one line it is refused.</summary>
     public const int MaxArrayExpansion = 1_000_000;
 
-    /// <summary>Parses the output of squeue run with <see cref="SqueueFormat"/> (and -h).</summary>
-    /// <param name="marker">When set, a job whose comment is not exactly this is <see cref="Pilot.Foreign"/>.</param>
-    public static IReadOnlyList<Pilot> ParseSqueue(string output, TimeZoneInfo? zone = null, string? marker = null) =>
-        ParseSqueue(output, SqueueLayout.Autopilot, zone, marker);
-
     /// <summary>
-    /// Parses squeue output of any supported layout. <c>CLUSTER: name</c> lines (-M, SLURM_CLUSTERS) are
-    /// skipped; pending array ranges (<c>1080_[5-1024]</c>, <c>8_[1,4]</c>, with or without a <c>%</c>
-    /// throttle) are expanded into one queued pilot per element.
+    /// Parses the output of squeue run with <see cref="SqueueFormat"/> (and -h). <c>CLUSTER: name</c>
+    /// lines (SLURM_CLUSTERS) are skipped; pending array ranges (<c>1080_[5-1024]</c>, <c>8_[1,4]</c>,
+    /// with or without a <c>%</c> throttle) are expanded into one queued pilot per element.
     /// </summary>
-    public static IReadOnlyList<Pilot> ParseSqueue(string output, SqueueLayout layout, TimeZoneInfo? zone = null, string? marker = null)
+    /// <param name="marker">When set, a job whose comment is not exactly this is <see cref="Pilot.Foreign"/>.</param>
+    public static IReadOnlyList<Pilot> ParseSqueue(string output, TimeZoneInfo? zone = null, string? marker = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(layout);
-        zone ??= TimeZoneInfo.Local;
         CheckText(output, "squeue");
-
-        var fields = layout.Fields;
         var result = new SegmentedList<Pilot>();
-        var strings = new StringPool();
-        var times = new TimeCache(zone);
-        var classified = new Dictionary<(string, string?), (PilotState, PendingKind)>();
-        var limits = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+        var rows = new SqueueRows(zone ?? TimeZoneInfo.Local);
         var ranges = new Range[64];
         var lineNo = 0;
-        var headerSeen = !layout.HasHeader;
         foreach (var rawLine in output.AsSpan().EnumerateLines())
         {
             lineNo++;
             var line = rawLine.TrimEnd('\r');
-            if (line.IsWhiteSpace())
+            if (line.IsWhiteSpace() || line.StartsWith("CLUSTER: ", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            if (line.StartsWith("CLUSTER: ", StringComparison.Ordinal))
+            var count = Split(line, UnitSeparator, SqueueFields, ranges);
+            if (count > SqueueFields && count <= ranges.Length)
             {
-                continue;
+                // The comment (%k) is last and anyone may write the separator into it, while Autopilot's
+                // names never hold it: the surplus belongs to the comment.
+                ranges[SqueueFields - 1] = new Range(ranges[SqueueFields - 1].Start, ranges[count - 1].End);
+                count = SqueueFields;
             }
 
-            if (!headerSeen)
-            {
-                fields = SplitHeader(line, layout.Delimiter).Select(SqueueLayout.FromHeader).ToArray();
-                if (!fields.Contains(SqueueField.JobId))
-                {
-                    throw new SchedulerException($"squeue output line {lineNo}: header has no JOBID column: '{Show(line)}'");
-                }
-
-                headerSeen = true;
-                continue;
-            }
-
-            var count = Split(line, layout.Delimiter, fields.Count, ranges);
-            if (count > fields.Count && count <= ranges.Length && layout.Delimiter is not null && MergeName(fields, ranges, count))
-            {
-                // A job name that itself contains the separator (seen in a real capture): the fields left
-                // and right of the name are fixed, so the surplus belongs to the name.
-                count = fields.Count;
-            }
-
-            if (count != fields.Count)
+            if (count != SqueueFields)
             {
                 throw new SchedulerException(
-                    $"squeue output line {lineNo}: expected {fields.Count} fields, found {count} (truncated or unexpected output): '{Show(line)}'");
+                    $"squeue output line {lineNo}: expected {SqueueFields} fields, found {count} (truncated or unexpected output): '{Show(line)}'");
             }
 
-            ReadOnlySpan<char> id = default, arrayJob = default, arrayTask = default, name = default, state = default;
-            ReadOnlySpan<char> reason = default, submit = default, start = default, limit = default, comment = default;
-            for (var f = 0; f < count; f++)
-            {
-                var value = line[ranges[f]].Trim();
-                switch (fields[f])
-                {
-                    case SqueueField.JobId:
-                        // Two JOBID columns (-O JobID and JobArrayID): the array form 123_4 names the element.
-                        if (id.IsEmpty || value.Contains('_'))
-                        {
-                            id = value;
-                        }
-
-                        break;
-                    case SqueueField.ArrayJobId: arrayJob = value; break;
-                    case SqueueField.ArrayTaskId: arrayTask = value; break;
-                    case SqueueField.Name: name = value; break;
-                    case SqueueField.State: state = value; break;
-                    case SqueueField.Reason: reason = value; break;
-                    case SqueueField.ReasonOrNodes:
-                        if (reason.IsEmpty && value.Length >= 2 && value[0] == '(' && value[^1] == ')')
-                        {
-                            reason = value[1..^1];
-                        }
-
-                        break;
-                    case SqueueField.SubmitTime: submit = value; break;
-                    case SqueueField.StartTime: start = value; break;
-                    case SqueueField.TimeLimit: limit = value; break;
-                    case SqueueField.Comment: comment = value; break;
-                }
-            }
-
+            var id = line[ranges[0]].Trim();
             var semicolon = id.IndexOf(';');
             if (semicolon >= 0)
             {
                 id = id[..semicolon];
             }
 
-            var rawState = state.IsEmpty ? "" : strings.Get(state);
-            var reasonText = reason.IsEmpty || reason.SequenceEqual("None") ? null : strings.Get(reason);
-            // States, reasons and limits repeat on nearly every line: classify each distinct pair once.
-            var key = (rawState, reasonText);
-            if (!classified.TryGetValue(key, out var c))
-            {
-                var ps = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
-                var pk = PendingKind.None;
-                if (ps is PilotState.Queued or PilotState.Held)
-                {
-                    pk = SlurmStates.ClassifyReason(reasonText);
-                    if (ps == PilotState.Held)
-                    {
-                        pk = PendingKind.Held;
-                    }
-                }
-
-                c = (ps, pk);
-                classified[key] = c;
-            }
-
-            var (pilotState, kind) = c;
-            var foreign = marker is not null && !comment.SequenceEqual(marker);
-            var pendingReason = pilotState is PilotState.Queued or PilotState.Held ? reasonText ?? "None" : null;
-
-            var nameText = strings.Get(name);
-            var submitTime = times.Parse(submit);
-            var startTime = pilotState is PilotState.Queued or PilotState.Held ? null : times.Parse(start);
-            TimeSpan? timeLimit = null;
-            if (!limit.IsEmpty)
-            {
-                var limitText = strings.Get(limit);
-                if (!limits.TryGetValue(limitText, out timeLimit))
-                {
-                    timeLimit = ParseTimeLimit(limitText);
-                    limits[limitText] = timeLimit;
-                }
-            }
-
-            var underscore = id.IndexOf('_');
-            if (underscore < 0 && IsDigits(arrayTask) && IsDigits(arrayJob) && !arrayJob.SequenceEqual(id))
-            {
-                // Only the element's own id was printed (%A/JobID): name it the way scancel and sacct do.
-                id = string.Concat(arrayJob, "_", arrayTask);
-                underscore = arrayJob.Length;
-            }
-
-            if (underscore < 0)
-            {
-                RequireDigits(id, lineNo, line);
-                result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, null, null, timeLimit, foreign));
-                continue;
-            }
-
-            var parent = id[..underscore];
-            RequireDigits(parent, lineNo, line);
-            var parentText = strings.Get(parent);
-            var element = id[(underscore + 1)..];
-            if (element.Length > 0 && element[0] == '[')
-            {
-                if (element[^1] != ']')
-                {
-                    throw new SchedulerException($"squeue output line {lineNo}: array range not closed (truncated?): '{Show(line)}'");
-                }
-
-                foreach (var index in ExpandRange(element[1..^1], lineNo, line))
-                {
-                    var elementId = string.Concat(parentText, "_", index.ToString(CultureInfo.InvariantCulture));
-                    result.Add(new Pilot(elementId, nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, index, parentText, timeLimit, foreign));
-                }
-
-                continue;
-            }
-
-            if (!int.TryParse(element, NumberStyles.None, CultureInfo.InvariantCulture, out var taskIndex))
-            {
-                throw new SchedulerException($"squeue output line {lineNo}: '{Show(id)}' is not a Slurm job id");
-            }
-
-            result.Add(new Pilot(id.ToString(), nameText, pilotState, rawState, pendingReason, kind, submitTime, startTime, taskIndex, parentText, timeLimit, foreign));
-        }
-
-        if (!headerSeen && lineNo > 0 && result.Count == 0 && !output.AsSpan().IsWhiteSpace())
-        {
-            throw new SchedulerException("squeue output has no header line");
+            var state = line[ranges[4]].Trim();
+            var reason = line[ranges[5]].Trim();
+            var row = rows.Read(
+                state.IsEmpty ? "" : rows.Strings.Get(state),
+                reason.IsEmpty || reason.SequenceEqual("None") ? null : rows.Strings.Get(reason),
+                line[ranges[3]].Trim(),
+                line[ranges[6]].Trim(),
+                line[ranges[7]].Trim(),
+                line[ranges[8]].Trim(),
+                marker is not null && !line[ranges[9]].Trim().SequenceEqual(marker));
+            AddPilots(result, in row, id, line[ranges[1]].Trim(), line[ranges[2]].Trim(), rows.Strings, lineNo, line);
         }
 
         return result;
+    }
+
+    /// <summary>One squeue line's job id: a plain job, an array element, or a pending range expanded into its elements.</summary>
+    private static void AddPilots(SegmentedList<Pilot> result, in SqueueRow row, ReadOnlySpan<char> id, ReadOnlySpan<char> arrayJob, ReadOnlySpan<char> arrayTask, StringPool strings, int lineNo, ReadOnlySpan<char> line)
+    {
+        var underscore = id.IndexOf('_');
+        if (underscore < 0 && IsDigits(arrayTask) && IsDigits(arrayJob) && !arrayJob.SequenceEqual(id))
+        {
+            // Only the element's own id was printed: name it the way scancel and sacct do.
+            id = string.Concat(arrayJob, "_", arrayTask);
+            underscore = arrayJob.Length;
+        }
+
+        if (underscore < 0)
+        {
+            RequireDigits(id, lineNo, line);
+            result.Add(row.Pilot(id.ToString(), null, null));
+            return;
+        }
+
+        var parent = id[..underscore];
+        RequireDigits(parent, lineNo, line);
+        var parentText = strings.Get(parent);
+        var element = id[(underscore + 1)..];
+        if (element.Length > 0 && element[0] == '[')
+        {
+            if (element[^1] != ']')
+            {
+                throw new SchedulerException($"squeue output line {lineNo}: array range not closed (truncated?): '{Show(line)}'");
+            }
+
+            foreach (var index in ExpandRange(element[1..^1], lineNo, line))
+            {
+                result.Add(row.Pilot(string.Concat(parentText, "_", index.ToString(CultureInfo.InvariantCulture)), index, parentText));
+            }
+
+            return;
+        }
+
+        if (!int.TryParse(element, NumberStyles.None, CultureInfo.InvariantCulture, out var taskIndex))
+        {
+            throw new SchedulerException($"squeue output line {lineNo}: '{Show(id)}' is not a Slurm job id");
+        }
+
+        result.Add(row.Pilot(id.ToString(), taskIndex, parentText));
     }
 
     /// <summary>
@@ -353,228 +273,51 @@ public static class SlurmParser
         return new ScancelReport(gone, errors);
     }
 
-    /// <summary>Parses sacct output run with <see cref="SacctLayout.Autopilot"/> (-P -n --delimiter=US).</summary>
-    public static IReadOnlyList<SacctRow> ParseSacct(string output, TimeZoneInfo? zone = null) =>
-        ParseSacct(output, SacctLayout.Autopilot, zone);
-
-    /// <summary>
-    /// Parses sacct output: delimited (-P), or headered fixed-width where the dashes line gives the
-    /// column extents (a blank JobName stays blank instead of shifting the row).
-    /// </summary>
-    public static IReadOnlyList<SacctRow> ParseSacct(string output, SacctLayout layout, TimeZoneInfo? zone = null)
+    /// <summary>Parses sacct output run with <see cref="SacctFormat"/> (-P -n --delimiter=US).</summary>
+    public static IReadOnlyList<SacctRow> ParseSacct(string output, TimeZoneInfo? zone = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(layout);
-        zone ??= TimeZoneInfo.Local;
         CheckText(output, "sacct");
-        var times = new TimeCache(zone);
+        var times = new TimeCache(zone ?? TimeZoneInfo.Local);
         var strings = new StringPool();
-        var lines = output.Split('\n');
         var rows = new List<SacctRow>();
-        var fields = layout.Fields;
-        var first = 0;
-        List<(int Start, int End)>? columns = null;
-        if (layout.HasHeader)
-        {
-            while (first < lines.Length && string.IsNullOrWhiteSpace(lines[first]))
-            {
-                first++;
-            }
-
-            if (first >= lines.Length)
-            {
-                return rows;
-            }
-
-            var header = lines[first].TrimEnd('\r');
-            fields = SplitHeader(header, layout.Delimiter).Select(SacctLayout.FromHeader).ToArray();
-            first++;
-            if (first < lines.Length && lines[first].Trim().Length > 0 && lines[first].Trim().All(c => c is '-' or ' '))
-            {
-                columns = DashColumns(lines[first]);
-                if (columns.Count != fields.Count)
-                {
-                    throw new SchedulerException($"sacct output: header has {fields.Count} names but {columns.Count} dash columns");
-                }
-
-                first++;
-            }
-        }
-
         var ranges = new Range[64];
-        for (var n = first; n < lines.Length; n++)
+        var lines = output.Split('\n');
+        for (var n = 0; n < lines.Length; n++)
         {
+            var lineNo = n + 1;
             var line = lines[n].AsSpan().TrimEnd('\r');
             if (line.IsWhiteSpace())
             {
                 continue;
             }
 
-            var values = new string[fields.Count];
-            if (columns is not null)
+            var count = Split(line, UnitSeparator, SacctFields, ranges);
+            if (count != SacctFields)
             {
-                for (var c = 0; c < columns.Count; c++)
-                {
-                    // A column runs from its dashes to the next column's dashes: hand-aligned samples overhang a little.
-                    var s = columns[c].Start;
-                    var end = c == columns.Count - 1 ? line.Length : Math.Min(line.Length, columns[c + 1].Start);
-                    values[c] = s >= line.Length ? "" : line[s..Math.Max(s, end)].Trim().ToString();
-                }
-            }
-            else
-            {
-                var count = Split(line, layout.Delimiter, fields.Count, ranges);
-                if (count != fields.Count)
-                {
-                    throw new SchedulerException(
-                        $"sacct output line {n + 1}: expected {fields.Count} fields, found {count} (truncated or unexpected output): '{Show(line)}'");
-                }
-
-                for (var c = 0; c < count; c++)
-                {
-                    values[c] = strings.Get(line[ranges[c]].Trim());
-                }
+                throw new SchedulerException(
+                    $"sacct output line {lineNo}: expected {SacctFields} fields, found {count} (truncated or unexpected output): '{Show(line)}'");
             }
 
-            string? id = null, rawId = null, name = "", state = "", exit = "";
-            DateTimeOffset? start = null, end2 = null;
-            for (var c = 0; c < fields.Count; c++)
+            var id = strings.Get(line[ranges[0]].Trim());
+            if (id.Length == 0)
             {
-                switch (fields[c])
-                {
-                    case SacctField.JobId: id = values[c]; break;
-                    case SacctField.JobIdRaw: rawId = values[c]; break;
-                    case SacctField.JobName: name = values[c]; break;
-                    case SacctField.State: state = values[c]; break;
-                    case SacctField.ExitCode: exit = values[c]; break;
-                    case SacctField.Start: start = times.Parse(values[c]); break;
-                    case SacctField.End: end2 = times.Parse(values[c]); break;
-                }
-            }
-
-            id ??= rawId;
-            if (string.IsNullOrEmpty(id))
-            {
-                throw new SchedulerException($"sacct output line {n + 1}: no job id: '{Show(line)}'");
+                throw new SchedulerException($"sacct output line {lineNo}: no job id: '{Show(line)}'");
             }
 
             var head = id.AsSpan();
             var cut = head.IndexOfAny("_.;+");
             if (!IsDigits(cut < 0 ? head : head[..cut]))
             {
-                throw new SchedulerException($"sacct output line {n + 1}: '{Show(head)}' is not a Slurm job id");
+                throw new SchedulerException($"sacct output line {lineNo}: '{Show(head)}' is not a Slurm job id");
             }
 
-            rows.Add(new SacctRow(id, rawId, name, state, exit, start, end2));
+            rows.Add(new SacctRow(
+                id, strings.Get(line[ranges[1]].Trim()), strings.Get(line[ranges[2]].Trim()), strings.Get(line[ranges[3]].Trim()), strings.Get(line[ranges[4]].Trim()),
+                times.Parse(line[ranges[5]].Trim()), times.Parse(line[ranges[6]].Trim())));
         }
 
         return rows;
-    }
-
-    /// <summary>
-    /// Parses <c>sacct --json</c> (the openapi job list). Reads both the 22.05 shapes (state as a string,
-    /// times and return codes as plain numbers) and the later ones (state as a list, numbers as
-    /// <c>{"set", "infinite", "number"}</c>). An <c>errors</c> entry or JSON that cannot be read is an error.
-    /// </summary>
-    public static IReadOnlyList<SacctRow> ParseSacctJson(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        System.Text.Json.JsonDocument doc;
-        try
-        {
-            doc = System.Text.Json.JsonDocument.Parse(json);
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new SchedulerException($"sacct --json printed invalid JSON: {ex.Message}", ex);
-        }
-
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
-            {
-                throw new SchedulerException("sacct --json printed no object");
-            }
-
-            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array && errors.GetArrayLength() > 0)
-            {
-                throw new SchedulerException($"sacct --json reported errors: {Show(errors.GetRawText())}");
-            }
-
-            if (!root.TryGetProperty("jobs", out var jobs) || jobs.ValueKind != System.Text.Json.JsonValueKind.Array)
-            {
-                throw new SchedulerException("sacct --json printed no jobs list");
-            }
-
-            var rows = new List<SacctRow>();
-            foreach (var job in jobs.EnumerateArray())
-            {
-                var jobId = Number(job, "job_id") ?? throw new SchedulerException($"sacct --json: a job without job_id: {Show(job.GetRawText())}");
-                var id = jobId.ToString(CultureInfo.InvariantCulture);
-                if (job.TryGetProperty("array", out var array) && Number(array, "job_id") is > 0 and var parent && Number(array, "task_id") is { } task)
-                {
-                    id = string.Create(CultureInfo.InvariantCulture, $"{parent}_{task}");
-                }
-
-                var name = job.TryGetProperty("name", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.String ? n.GetString() ?? "" : "";
-                var state = "";
-                if (job.TryGetProperty("state", out var st))
-                {
-                    var current = st.ValueKind == System.Text.Json.JsonValueKind.Object && st.TryGetProperty("current", out var cur) ? cur : st;
-                    state = current.ValueKind switch
-                    {
-                        System.Text.Json.JsonValueKind.String => current.GetString() ?? "",
-                        System.Text.Json.JsonValueKind.Array when current.GetArrayLength() > 0 => current[0].GetString() ?? "",
-                        _ => "",
-                    };
-                }
-
-                var exit = "";
-                if (job.TryGetProperty("exit_code", out var ec) && ec.ValueKind == System.Text.Json.JsonValueKind.Object)
-                {
-                    var rc = Number(ec, "return_code") ?? 0;
-                    var sig = ec.TryGetProperty("signal", out var signal) ? Number(signal, "signal_id") ?? Number(signal, "id") ?? 0 : 0;
-                    exit = string.Create(CultureInfo.InvariantCulture, $"{rc}:{sig}");
-                }
-
-                DateTimeOffset? start = null, end = null;
-                if (job.TryGetProperty("time", out var time))
-                {
-                    start = Epoch(Number(time, "start"));
-                    end = Epoch(Number(time, "end"));
-                }
-
-                rows.Add(new SacctRow(id, jobId.ToString(CultureInfo.InvariantCulture), name, state, exit, start, end));
-            }
-
-            return rows;
-        }
-
-        static DateTimeOffset? Epoch(long? seconds) => seconds is > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
-
-        // 22.05: a plain number; later: {"set": true, "infinite": false, "number": N}.
-        static long? Number(System.Text.Json.JsonElement parent, string property)
-        {
-            if (parent.ValueKind != System.Text.Json.JsonValueKind.Object || !parent.TryGetProperty(property, out var v))
-            {
-                return null;
-            }
-
-            if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt64(out var plain))
-            {
-                return plain;
-            }
-
-            if (v.ValueKind == System.Text.Json.JsonValueKind.Object
-                && v.TryGetProperty("set", out var set) && set.ValueKind == System.Text.Json.JsonValueKind.True
-                && v.TryGetProperty("number", out var number) && number.TryGetInt64(out var wrapped))
-            {
-                return wrapped;
-            }
-
-            return null;
-        }
     }
 
     /// <summary>
@@ -760,154 +503,38 @@ public static class SlurmParser
         }
     }
 
-    private static int Split(ReadOnlySpan<char> line, string? delimiter, int expected, Range[] ranges)
+    /// <summary>The fields of one line into <paramref name="ranges"/>; returns how many there are (more than fit is counted, not stored).</summary>
+    private static int Split(ReadOnlySpan<char> line, string delimiter, int expected, Range[] ranges)
     {
-        if (delimiter is not null)
+        var count = 0;
+        var rest = 0;
+        while (true)
         {
-            var count = 0;
-            var rest = 0;
-            while (true)
+            var at = line[rest..].IndexOf(delimiter.AsSpan());
+            if (at < 0)
             {
-                var at = line[rest..].IndexOf(delimiter.AsSpan());
-                if (at < 0)
+                // A line that ends with the separator has no empty field after it.
+                if (!(rest == line.Length && count >= expected))
                 {
-                    var tail = new Range(rest, line.Length);
-                    // Headers and rows of `squeue -O 'x:\x1F,...'` end with the separator too.
-                    if (!(rest == line.Length && count >= expected))
+                    if (count < ranges.Length)
                     {
-                        if (count < ranges.Length)
-                        {
-                            ranges[count] = tail;
-                        }
-
-                        count++;
+                        ranges[count] = new Range(rest, line.Length);
                     }
 
-                    return count;
+                    count++;
                 }
 
-                if (count < ranges.Length)
-                {
-                    ranges[count] = new Range(rest, rest + at);
-                }
-
-                count++;
-                rest += at + delimiter.Length;
+                return count;
             }
-        }
 
-        // Whitespace columns: the last one takes the rest of the line ("(ReqNodeNotAvail, UnavailableNodes:x)").
-        var n = 0;
-        var i = 0;
-        while (i < line.Length)
-        {
-            while (i < line.Length && char.IsWhiteSpace(line[i]))
+            if (count < ranges.Length)
             {
-                i++;
+                ranges[count] = new Range(rest, rest + at);
             }
 
-            if (i >= line.Length)
-            {
-                break;
-            }
-
-            if (n == expected - 1)
-            {
-                ranges[n++] = new Range(i, line.Length);
-                return n;
-            }
-
-            var start = i;
-            while (i < line.Length && !char.IsWhiteSpace(line[i]))
-            {
-                i++;
-            }
-
-            if (n < ranges.Length)
-            {
-                ranges[n] = new Range(start, i);
-            }
-
-            n++;
+            count++;
+            rest += at + delimiter.Length;
         }
-
-        return n;
-    }
-
-    private static bool MergeName(IReadOnlyList<SqueueField> fields, Range[] ranges, int count)
-    {
-        if (fields[^1] == SqueueField.Comment)
-        {
-            // Anyone may write the separator into a comment, while Autopilot's names never hold it.
-            ranges[fields.Count - 1] = new Range(ranges[fields.Count - 1].Start, ranges[count - 1].End);
-            return true;
-        }
-
-        var nameAt = -1;
-        for (var f = 0; f < fields.Count; f++)
-        {
-            if (fields[f] == SqueueField.Name)
-            {
-                if (nameAt >= 0)
-                {
-                    return false;
-                }
-
-                nameAt = f;
-            }
-        }
-
-        if (nameAt < 0)
-        {
-            return false;
-        }
-
-        var extra = count - fields.Count;
-        ranges[nameAt] = new Range(ranges[nameAt].Start, ranges[nameAt + extra].End);
-        for (var f = nameAt + 1; f < fields.Count; f++)
-        {
-            ranges[f] = ranges[f + extra];
-        }
-
-        return true;
-    }
-
-    private static string[] SplitHeader(ReadOnlySpan<char> line, string? delimiter)
-    {
-        var text = line.ToString();
-        var parts = delimiter is null
-            ? text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
-            : text.Split(delimiter);
-        if (delimiter is not null && parts.Length > 1 && parts[^1].Length == 0)
-        {
-            parts = parts[..^1];
-        }
-
-        return parts;
-    }
-
-    private static List<(int Start, int End)> DashColumns(string dashes)
-    {
-        var columns = new List<(int, int)>();
-        var i = 0;
-        while (i < dashes.Length)
-        {
-            if (dashes[i] != '-')
-            {
-                i++;
-                continue;
-            }
-
-            var start = i;
-            while (i < dashes.Length && dashes[i] == '-')
-            {
-                i++;
-            }
-
-            columns.Add((start, i));
-        }
-
-        return columns;
     }
 
     private static void RequireDigits(ReadOnlySpan<char> id, int lineNo, ReadOnlySpan<char> line)
@@ -942,34 +569,63 @@ public static class SlurmParser
         return new string(chars) + (text.Length > 200 ? "..." : "");
     }
 
-    /// <summary>Job names, states and reasons repeat on every line; one string each.</summary>
-    private sealed class StringPool
+    /// <summary>What one squeue line says of its job (or of every element of its pending range).</summary>
+    private readonly record struct SqueueRow(string Name, PilotState State, string RawState, string? PendingReason, PendingKind Kind, DateTimeOffset? Submit, DateTimeOffset? Start, TimeSpan? Limit, bool Foreign)
     {
-        private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        public Pilot Pilot(string id, int? index, string? arrayJobId) =>
+            new(id, Name, State, RawState, PendingReason, Kind, Submit, Start, index, arrayJobId, Limit, Foreign);
+    }
 
-        public StringPool() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <summary>
+    /// Reads squeue lines' fields with caches across the listing: names, states, reasons, limits and
+    /// times repeat on nearly every line, so each distinct value is parsed (and allocated) once.
+    /// </summary>
+    private sealed class SqueueRows(TimeZoneInfo zone)
+    {
+        private readonly TimeCache _times = new(zone);
+        private readonly Dictionary<(string, string?), (PilotState, PendingKind)> _classified = [];
+        private readonly Dictionary<string, TimeSpan?> _limits = new(StringComparer.Ordinal);
 
-        public string Get(ReadOnlySpan<char> value)
+        public StringPool Strings { get; } = new();
+
+        public SqueueRow Read(string rawState, string? reasonText, ReadOnlySpan<char> name, ReadOnlySpan<char> submit, ReadOnlySpan<char> start, ReadOnlySpan<char> limit, bool foreign)
         {
-            if (value.IsEmpty)
+            var (state, kind) = Classify(rawState, reasonText);
+            var waiting = state is PilotState.Queued or PilotState.Held;
+            TimeSpan? timeLimit = null;
+            if (!limit.IsEmpty)
             {
-                return "";
+                var limitText = Strings.Get(limit);
+                if (!_limits.TryGetValue(limitText, out timeLimit))
+                {
+                    timeLimit = ParseTimeLimit(limitText);
+                    _limits[limitText] = timeLimit;
+                }
             }
 
-            if (_lookup.TryGetValue(value, out var s))
+            return new SqueueRow(
+                Strings.Get(name), state, rawState, waiting ? reasonText ?? "None" : null, kind,
+                _times.Parse(submit), waiting ? null : _times.Parse(start), timeLimit, foreign);
+        }
+
+        private (PilotState, PendingKind) Classify(string rawState, string? reasonText)
+        {
+            var key = (rawState, reasonText);
+            if (_classified.TryGetValue(key, out var c))
             {
-                return s;
+                return c;
             }
 
-            if (_map.Count > 4096)
+            var state = rawState.Length == 0 ? PilotState.Unknown : SlurmStates.Map(rawState, reasonText);
+            var kind = PendingKind.None;
+            if (state is PilotState.Queued or PilotState.Held)
             {
-                return value.ToString();
+                kind = state == PilotState.Held ? PendingKind.Held : SlurmStates.ClassifyReason(reasonText);
             }
 
-            s = value.ToString();
-            _map[s] = s;
-            return s;
+            c = (state, kind);
+            _classified[key] = c;
+            return c;
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Processes;
+using Autopilot.Schedulers.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,7 +20,16 @@ public sealed class SlurmScheduler : IScheduler
 
     private const int CancelBatch = 500;
 
-    private readonly IProcessRunner _runner;
+    /// <summary>ISO times whatever the user's environment says, and no site/user format override of -o.</summary>
+    private static readonly Dictionary<string, string?> SlurmEnvironment = new(StringComparer.Ordinal)
+    {
+        ["SLURM_TIME_FORMAT"] = "standard",
+        ["SQUEUE_FORMAT"] = null,
+        ["SQUEUE_FORMAT2"] = null,
+        ["SACCT_FORMAT"] = null,
+    };
+
+    private readonly CommandRunner _commands;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TimeZoneInfo _zone;
@@ -36,15 +46,16 @@ public sealed class SlurmScheduler : IScheduler
         TimeZoneInfo? zone = null,
         string? marker = null)
     {
-        _runner = runner ?? throw new ArgumentNullException(nameof(runner));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _defaults = defaults ?? new SchedulerOptions { Kind = "slurm" };
+        ArgumentNullException.ThrowIfNull(runner);
+        _defaults = defaults ?? new SchedulerOptions { Kind = SchedulerKinds.Slurm.Name };
+        _commands = new CommandRunner(runner, _defaults, (spec, ex) => $"`{spec.Display()}` could not run: {ex.Message}", SlurmEnvironment);
         _zone = zone ?? TimeZoneInfo.Local;
         _marker = marker ?? PilotMarker.Default;
     }
 
-    public string Kind => "slurm";
+    public string Kind => SchedulerKinds.Slurm.Name;
 
     public async Task<IReadOnlyList<Pilot>> ListAsync(PilotQuery query, CancellationToken cancellationToken)
     {
@@ -64,7 +75,7 @@ public sealed class SlurmScheduler : IScheduler
         }
 
         var args = ListArguments(names, query.IncludeFinished, query.User);
-        var result = await RunAsync("squeue", args, _defaults, cancellationToken).ConfigureAwait(false);
+        var result = await _commands.RunAsync(_defaults, "squeue", args, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new SchedulerException($"listing pilots failed: {result.Describe()}");
@@ -158,11 +169,7 @@ public sealed class SlurmScheduler : IScheduler
             return new SubmitResult([]);
         }
 
-        var problems = ValidateSettings(request.Scheduler, request.JobName);
-        if (problems.Count > 0)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: refusing to submit: {string.Join("; ", problems)}");
-        }
+        SettingChecks.Refuse(ValidateSettings(request.Scheduler, request.JobName), $"pool {request.PoolName}: refusing to submit");
 
         if (request.LogDirectory.Contains('%', StringComparison.Ordinal) || request.LogDirectory.Contains('\\', StringComparison.Ordinal))
         {
@@ -241,20 +248,12 @@ public sealed class SlurmScheduler : IScheduler
 
     private async Task<SbatchResult> SbatchAsync(SubmitRequest request, IReadOnlyList<string> args, Dictionary<string, string?>? env, CancellationToken ct)
     {
-        var result = await RunAsync("sbatch", args, request.Scheduler, ct, env).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: submission failed: {result.Describe()}");
-        }
-
-        try
-        {
-            return SlurmParser.ParseSbatch(result.StandardOutput);
-        }
-        catch (SchedulerException ex)
-        {
-            throw new SchedulerException($"pool {request.PoolName}: `{result.Spec.Display()}`: {ex.Message}", ex);
-        }
+        return await _commands.ReadAnswerAsync(
+            _commands.Spec(request.Scheduler, "sbatch", args, env),
+            r => SlurmParser.ParseSbatch(r.StandardOutput),
+            r => $"pool {request.PoolName}: submission failed: {r.Describe()}",
+            (ProcessResult r, SchedulerException ex) => $"pool {request.PoolName}: `{r.Spec.Display()}`: {ex.Message}",
+            ct).ConfigureAwait(false);
     }
 
     /// <summary>`sbatch --test-only`: Slurm checks the request against its partitions and limits and says when the job would start, creating no job.</summary>
@@ -262,7 +261,7 @@ public sealed class SlurmScheduler : IScheduler
     {
         ArgumentNullException.ThrowIfNull(request);
         var args = SubmitArguments(request with { Count = 1 }, 1).Where(a => a != "--parsable").Prepend("--test-only").ToList();
-        return SubmitTest.FromDryRun(await RunAsync("sbatch", args, request.Scheduler, cancellationToken).ConfigureAwait(false));
+        return SubmitTest.FromDryRun(await _commands.RunAsync(request.Scheduler, "sbatch", args, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task CancelAsync(IReadOnlyList<string> pilotIds, CancellationToken cancellationToken)
@@ -279,7 +278,7 @@ public sealed class SlurmScheduler : IScheduler
 
         foreach (var chunk in ids.Chunk(CancelBatch))
         {
-            var result = await RunAsync("scancel", chunk, _defaults, cancellationToken).ConfigureAwait(false);
+            var result = await _commands.RunAsync(_defaults, "scancel", chunk, cancellationToken).ConfigureAwait(false);
             var report = SlurmParser.ParseScancel(result.StandardError);
             if (result.TimedOut || report.Errors.Count > 0 || (result.ExitCode != 0 && report.GoneIds.Count == 0))
             {
@@ -316,7 +315,7 @@ public sealed class SlurmScheduler : IScheduler
 
         var since = TimeZoneInfo.ConvertTime(query.Since, _zone).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
         var args = OutcomeArguments(names, since, query.User, completionLog: false);
-        var db = await RunAsync("sacct", args, _defaults, cancellationToken).ConfigureAwait(false);
+        var db = await _commands.RunAsync(_defaults, "sacct", args, cancellationToken).ConfigureAwait(false);
         if (db.Succeeded)
         {
             return Parse(db, names, null);
@@ -329,7 +328,7 @@ public sealed class SlurmScheduler : IScheduler
         ProcessResult? config = null;
         try
         {
-            config = await RunAsync("scontrol", ["show", "config"], _defaults, cancellationToken).ConfigureAwait(false);
+            config = await _commands.RunAsync(_defaults, "scontrol", ["show", "config"], cancellationToken).ConfigureAwait(false);
         }
         catch (SchedulerException ex)
         {
@@ -351,7 +350,7 @@ public sealed class SlurmScheduler : IScheduler
             }
         }
 
-        var jobcomp = await RunAsync("sacct", OutcomeArguments(names, since, query.User, completionLog: true), _defaults, cancellationToken).ConfigureAwait(false);
+        var jobcomp = await _commands.RunAsync(_defaults, "sacct", OutcomeArguments(names, since, query.User, completionLog: true), cancellationToken).ConfigureAwait(false);
         if (jobcomp.Succeeded)
         {
             return Parse(jobcomp, names, $"from the job completion log (sacct -c): {FirstLine(db.StandardError)}");
@@ -384,7 +383,7 @@ public sealed class SlurmScheduler : IScheduler
             args.Add("-c");
         }
 
-        args.AddRange(["-P", "-n", "--delimiter=" + SqueueLayout.UnitSeparator, "-X", "--name=" + string.Join(',', names), "-S", since, "-E", "now"]);
+        args.AddRange(["-P", "-n", "--delimiter=" + SlurmParser.UnitSeparator, "-X", "--name=" + string.Join(',', names), "-S", since, "-E", "now"]);
         if (!string.IsNullOrEmpty(user))
         {
             args.Add("-u");
@@ -392,63 +391,31 @@ public sealed class SlurmScheduler : IScheduler
         }
 
         args.Add("-o");
-        args.Add(SacctLayout.AutopilotFormat);
+        args.Add(SlurmParser.SacctFormat);
         return args;
     }
 
-    public IReadOnlyList<string> ValidateSettings(SchedulerOptions options, string jobName)
+    public IReadOnlyList<SettingProblem> ValidateSettings(SchedulerOptions options, string jobName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        var problems = new List<SettingProblem>();
         if (JobNameProblem(jobName) is { } nameProblem)
         {
-            problems.Add($"job name '{jobName}': {nameProblem}");
+            problems.Add(new(SettingProblem.JobName, $"job name '{jobName}': {nameProblem}"));
         }
 
         if (options.Queue is not null && NameProblem(options.Queue) is { } q)
         {
-            problems.Add($"scheduler.queue: partition '{options.Queue}' {q}");
+            problems.Add(new("scheduler.queue", $"partition '{options.Queue}' {q}"));
         }
 
         if (options.Account is not null && NameProblem(options.Account) is { } a)
         {
-            problems.Add($"scheduler.account: '{options.Account}' {a}");
+            problems.Add(new("scheduler.account", $"'{options.Account}' {a}"));
         }
 
-        if (options.Walltime <= TimeSpan.Zero)
-        {
-            problems.Add($"scheduler.walltime: must be positive (got {options.Walltime})");
-        }
-
-        if (options.Cpus < 1)
-        {
-            problems.Add($"scheduler.cpus: must be at least 1 (got {options.Cpus})");
-        }
-
-        if (options.Nodes < 1)
-        {
-            problems.Add($"scheduler.nodes: must be at least 1 (got {options.Nodes})");
-        }
-
-        if (options.MemoryMb < 0)
-        {
-            problems.Add($"scheduler.memory: must not be negative (got {options.MemoryMb} MiB)");
-        }
-
-        if (options.CommandTimeout <= TimeSpan.Zero)
-        {
-            problems.Add("scheduler.command_timeout: must be positive");
-        }
-
-        foreach (var extra in options.ExtraArgs)
-        {
-            if (extra.Contains('\n', StringComparison.Ordinal) || extra.Contains('\0', StringComparison.Ordinal))
-            {
-                problems.Add($"scheduler.extra_args: '{SlurmParser.Show(extra)}' contains a newline or NUL");
-            }
-        }
-
-        problems.AddRange(ExtraArgRules.Slurm.Check(options.ExtraArgs));
+        SettingChecks.CheckCommon(problems, options);
+        problems.AddRange(SlurmKind.ExtraArgs.Check(options.ExtraArgs));
 
         return problems;
     }
@@ -492,36 +459,6 @@ public sealed class SlurmScheduler : IScheduler
         return value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',')
             ? null
             : "may contain only ASCII letters, digits, '-', '_', '.' and ',' (no whitespace or shell characters)";
-    }
-
-    private async Task<ProcessResult> RunAsync(string command, IReadOnlyList<string> args, SchedulerOptions options, CancellationToken ct, IReadOnlyDictionary<string, string?>? extraEnv = null)
-    {
-        var file = string.IsNullOrEmpty(options.BinDir) ? command : Path.Combine(options.BinDir, command);
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            // ISO times whatever the user's environment says, and no site/user format override of -o.
-            ["SLURM_TIME_FORMAT"] = "standard",
-            ["SQUEUE_FORMAT"] = null,
-            ["SQUEUE_FORMAT2"] = null,
-            ["SACCT_FORMAT"] = null,
-        };
-        if (extraEnv is not null)
-        {
-            foreach (var (k, v) in extraEnv)
-            {
-                env[k] = v;
-            }
-        }
-
-        var spec = new ProcessSpec(file, args, Environment: env, Timeout: options.CommandTimeout);
-        try
-        {
-            return await _runner.RunAsync(spec, ct).ConfigureAwait(false);
-        }
-        catch (ProcessFailedException ex)
-        {
-            throw new SchedulerException($"`{spec.Display()}` could not run: {ex.Message}", ex);
-        }
     }
 
     private static string FirstLine(string text)

@@ -22,7 +22,7 @@ public sealed class HyperShellSqliteTests : IDisposable
     }
 
     private static HyperShellDemandSource Source(string path, string? tag = null, int maxRetries = 0, double timeoutSeconds = 10) =>
-        new(new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = path, Tag = tag, MaxRetries = maxRetries, Timeout = TimeSpan.FromSeconds(timeoutSeconds) });
+        new(new HyperShellOptions { Backend = "sqlite", Path = path, Tag = tag, MaxRetries = maxRetries, Timeout = TimeSpan.FromSeconds(timeoutSeconds) });
 
     private static HyperShellTaskBatch B(HyperShellTaskState state, long count) => new(state, count);
 
@@ -130,7 +130,7 @@ public sealed class HyperShellSqliteTests : IDisposable
         var c = HyperShellGroupCases.Get(name);
         var path = NewDatabase(HyperShellSchemaVersion.Grouped, c.Batches);
 
-        var demand = await new HyperShellDemandSource(new DemandOptions { Kind = "hypershell", Backend = "sqlite", Path = path, Tag = c.Tag, MaxRetries = c.MaxRetries }) { ManyUnfinished = 0 }
+        var demand = await new HyperShellDemandSource(new HyperShellOptions { Backend = "sqlite", Path = path, Tag = c.Tag, MaxRetries = c.MaxRetries }) { ManyUnfinished = 0 }
             .MeasureAsync(1000, CancellationToken.None);
 
         c.Check(demand);
@@ -376,7 +376,7 @@ public sealed class HyperShellSqliteTests : IDisposable
         Environment.SetEnvironmentVariable(HyperShellPaths.DatabaseFileVariable, path);
         try
         {
-            var source = new HyperShellDemandSource(new DemandOptions { Kind = "hypershell" });
+            var source = new HyperShellDemandSource(new HyperShellOptions { });
             Assert.Equal($"hypershell sqlite {path}", source.Describe());
             Assert.Equal(4, (await source.MeasureAsync(10, CancellationToken.None)).Tasks);
         }
@@ -389,7 +389,7 @@ public sealed class HyperShellSqliteTests : IDisposable
     [Fact]
     public void The_factory_creates_the_hypershell_source()
     {
-        var source = DemandSourceFactory.Create(new DemandOptions { Kind = "hypershell", Path = "/data/main.db", Tag = "site = a" },
+        var source = DemandSourceFactory.Create(new HyperShellOptions { Path = "/data/main.db", Tag = "site = a" },
             new Autopilot.Processes.ProcessRunner(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
 
         Assert.IsType<HyperShellDemandSource>(source);

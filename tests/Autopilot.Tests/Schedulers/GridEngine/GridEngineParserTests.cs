@@ -57,36 +57,6 @@ public sealed class GridEngineParserTests
         Assert.All(pilots.Where(p => p.Name == "capt-arr"), p => Assert.Equal("51", p.ArrayJobId));
     }
 
-    [Fact]
-    public void Text_listing_from_nextflow_maps_every_state()
-    {
-        var pilots = GridEngineParser.ParseQstatText(GridEngineFixtures.Read("qstat_default__nextflow.txt"), null, Utc);
-        Assert.Equal(
-            "7548318:r:Running 7548348:r:Running 7548349:hqw:Held/Held 7548904:qw:Queued/Resources 7548960:Eqw:Queued/Error 47261:hr:Running",
-            Summary(pilots));
-        Assert.Equal(new DateTimeOffset(2014, 2, 10, 12, 30, 51, TimeSpan.Zero), pilots[0].StartTime);
-    }
-
-    [Fact]
-    public void Univa_text_listing_with_jclass_maps_every_state()
-    {
-        var pilots = GridEngineParser.ParseQstatText(GridEngineFixtures.Read("qstat_univa_with_jclass__nextflow.txt"), null, Utc);
-        Assert.Equal(
-            "1219:t:Running 1220:r:Running 1258:R:Running 1261:qw:Queued/Resources 1262:Eqw:Queued/Error 1263:Tr:Running "
-            + "24261953:T:Running 1265:S:Running 1266:N:Unknown 1267:h:Held/Held 1268:P:Unknown 1269:s:Running "
-            + "1270:hqw:Held/Held 1271:E:Queued/Error 1272:w:Queued/Resources",
-            Summary(pilots));
-    }
-
-    [Fact]
-    public void Real_text_listing_expands_task_lists_and_matches_truncated_names()
-    {
-        var text = GridEngineFixtures.Read("real_qstat_text__sge819.txt");
-        var pilots = GridEngineParser.ParseQstatText(text, ["capt-hold", "capt-verbose"], Utc);
-        Assert.Equal("52.1:hqw:Held/Held 52.3:hqw:Held/Held 52.4:hqw:Held/Held 54.1:hqw:Held/Held 54.2:hqw:Held/Held 54.3:hqw:Held/Held", Summary(pilots));
-        Assert.Equal(17, GridEngineParser.ParseQstatText(text, null, Utc).Count);
-    }
-
     [Theory]
     [InlineData("qw", PilotState.Queued, PendingKind.Resources)]
     [InlineData("hqw", PilotState.Held, PendingKind.Held)]
@@ -289,7 +259,6 @@ public sealed class GridEngineParserTests
         Assert.Contains("no <job_info>", Assert.Throws<FormatException>(() => GridEngineParser.ParseQstatXml("error: commlib error\n", null, Utc)).Message);
         Assert.Throws<FormatException>(() => GridEngineParser.ParseQstatXml(GridEngineFixtures.Read("qstat_default__nextflow.txt"), null, Utc));
         Assert.Throws<FormatException>(() => GridEngineParser.ParseJobDetailXml(""));
-        Assert.Throws<FormatException>(() => GridEngineParser.ParseQstatText("\0\0\0", null, Utc));
     }
 
     [Fact]

@@ -326,7 +326,7 @@ public sealed class GridEngineSchedulerTests
         }
         else
         {
-            Assert.Contains(problems, p => p.Contains(problem, StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.Key == SettingProblem.JobName && p.Message.Contains(problem, StringComparison.Ordinal));
         }
     }
 
@@ -334,14 +334,14 @@ public sealed class GridEngineSchedulerTests
     public void Settings_rules_name_the_key()
     {
         var s = Scheduler(new RecordingRunner());
-        Assert.Contains(s.ValidateSettings(Pool with { ParallelEnvironment = "" }, "ok"), p => p.StartsWith("scheduler.parallel_environment", StringComparison.Ordinal));
+        Assert.Contains(s.ValidateSettings(Pool with { ParallelEnvironment = "" }, "ok"), p => p.Key == "scheduler.parallel_environment");
         Assert.Empty(s.ValidateSettings(Pool with { Cpus = 1, ParallelEnvironment = null }, "ok"));
-        Assert.Contains(s.ValidateSettings(Pool with { Queue = "all.q;rm -rf" }, "ok"), p => p.StartsWith("scheduler.queue", StringComparison.Ordinal));
+        Assert.Contains(s.ValidateSettings(Pool with { Queue = "all.q;rm -rf" }, "ok"), p => p.Key == "scheduler.queue");
         Assert.Empty(s.ValidateSettings(Pool with { Queue = "all.q@vm,long.q" }, "ok"));
-        Assert.Contains(s.ValidateSettings(Pool with { Account = "my project" }, "ok"), p => p.StartsWith("scheduler.account", StringComparison.Ordinal));
-        Assert.Contains(s.ValidateSettings(Pool with { Nodes = 2 }, "ok"), p => p.StartsWith("scheduler.nodes", StringComparison.Ordinal));
-        Assert.Contains(s.ValidateSettings(Pool with { DrainLead = TimeSpan.FromHours(3) }, "ok"), p => p.StartsWith("scheduler.drain_lead", StringComparison.Ordinal));
-        Assert.Contains(s.ValidateSettings(Pool with { Walltime = TimeSpan.Zero }, "ok"), p => p.StartsWith("scheduler.walltime", StringComparison.Ordinal));
+        Assert.Contains(s.ValidateSettings(Pool with { Account = "my project" }, "ok"), p => p.Key == "scheduler.account");
+        Assert.Contains(s.ValidateSettings(Pool with { Nodes = 2 }, "ok"), p => p.Key == "scheduler.nodes");
+        Assert.Contains(s.ValidateSettings(Pool with { DrainLead = TimeSpan.FromHours(3) }, "ok"), p => p.Key == "scheduler.drain_lead");
+        Assert.Contains(s.ValidateSettings(Pool with { Walltime = TimeSpan.Zero }, "ok"), p => p.Key == "scheduler.walltime");
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Schedulers;
 using Autopilot.Schedulers.Lsf;
 using Autopilot.Tests.Schedulers.Pbs;
 
@@ -113,66 +114,6 @@ public sealed class LsfParserTests
         Assert.Throws<FormatException>(() => LsfParsers.ParseDelimited("1|RUN\n", LsfParsers.ListFields, Now, Utc));
     }
 
-    [Fact]
-    public void Table_wide_names_with_spaces_and_every_state()
-    {
-        var jobs = LsfParsers.ParseTable(F("bjobs_w__nextflow.txt"), Now, Utc);
-        Assert.Equal(14, jobs.Count);
-        Assert.Equal(["5085109", "5085585", "5085604", "5085611", "5085107", "5085607", "5085608", "5085609", "5085702", "5085606", "5085034", "5085612", "5085703", "5085704"], jobs.Select(j => j.Id));
-        Assert.Equal(["RUN", "RUN", "PEND", "PSUSP", "EXIT", "UNKWN", "ZOMBI", "RUN", "RUN", "DONE", "RUN", "RUN", "RUN", "RUN"], jobs.Select(j => j.Stat));
-        Assert.Equal("phenix.autobuild autobuild_config.eff", jobs[1].Name);
-        Assert.Equal("/lab/solexa_weng/xtal_data/Data_processing/Tomas_Pluskal/20181031_KLR1_autobuild_not_in_place/AutoBuild_run_1_/TEMP0/RUN_FILE_1", jobs[2].Name);
-        Assert.Equal(("longusername", "nf-trinityInchwormChrysalis"), (jobs[13].User, jobs[13].Name));
-        Assert.Equal(PilotState.Held, LsfParsers.ToPilot(jobs[3]).State);
-        Assert.Equal(PilotState.Unknown, LsfParsers.ToPilot(jobs[5]).State);
-        Assert.Equal(PilotState.Unknown, LsfParsers.ToPilot(jobs[6]).State);
-    }
-
-    [Fact]
-    public void Table_after_processing_banner_with_truncated_names()
-    {
-        var jobs = LsfParsers.ParseTable(F("bjobs_with_processing_banner_truncated_names__nextflow.txt"), Now, Utc);
-        Assert.Equal(["5157393", "5157493", "5157552", "5157610", "5157674", "5157710"], jobs.Select(j => j.Id));
-        Assert.All(jobs, j => Assert.Equal(("RUN", true), (j.Stat, j.NameTruncated)));
-        Assert.Equal("*l_cmd_bd)", jobs[0].Name);
-    }
-
-    [Theory]
-    [InlineData("bjobs_a_multihost_exec_continuation__nf_issue927.txt", "5182892", "RUN", "*Chrysalis")]
-    [InlineData("bjobs_a_done_continuation__nf_issue927.txt", "5182966", "DONE", "*el.208.sh")]
-    public void Table_with_continuation_lines(string file, string id, string stat, string name)
-    {
-        var job = Assert.Single(LsfParsers.ParseTable(F(file), Now, Utc));
-        Assert.Equal((id, stat, name), (job.Id, job.Stat, job.Name));
-    }
-
-    [Fact]
-    public void Table_truncated_user_unknown_state_and_W_format()
-    {
-        var cut = LsfParsers.ParseTable(F("bjobs_u_truncated_user_and_jobname_lsf911__nf_issue910.txt"), Now, Utc);
-        Assert.Equal([("960417", "RUN", "delhomm"), ("960419", "RUN", "delhomm")], cut.Select(j => (j.Id, j.Stat, j.User!)));
-        Assert.All(cut, j => Assert.True(j.NameTruncated));
-
-        var unkwn = LsfParsers.ParseTable(F("bjobs_u_unkwn_lsf913__nf_issue910.txt"), Now, Utc);
-        Assert.Equal([("9025068", "UNKWN", "bash"), ("9958620", "RUN", "bash")], unkwn.Select(j => (j.Id, j.Stat, j.Name)));
-
-        var w = LsfParsers.ParseTable(F("bjobs_a_w_W__ood_core.txt"), Now, Utc);
-        Assert.Equal([("542935", "RUN", "foo"), ("542936", "RUN", "bar")], w.Select(j => (j.Id, j.Stat, j.Name)));
-        Assert.Equal(new DateTimeOffset(2018, 3, 31, 14, 46, 42, TimeSpan.Zero), w[0].SubmitTime);
-
-        var slots = Assert.Single(LsfParsers.ParseTable(F("bjobs_a_w_W_lsf91_slots__ood_core.txt"), Now, Utc));
-        Assert.Equal(("5861085", "RUN", "u256-1"), (slots.Id, slots.Stat, slots.Name));
-
-        var piped = Assert.Single(LsfParsers.ParseTable(F("bjobs_a_w_W_piped_script_jobname__ood_core.txt"), Now, Utc));
-        Assert.Equal(("542945", "DONE"), (piped.Id, piped.Stat));
-        Assert.StartsWith("#!/bin/bash;#;#BSUB -q short", piped.Name, StringComparison.Ordinal);
-        Assert.EndsWith("echo \"Goodbye, world!\"", piped.Name, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Version_banner_is_not_a_listing() =>
-        Assert.Throws<FormatException>(() => LsfParsers.ParseTable(F("bjobs_V_lsf913__nf_issue910.txt"), Now, Utc));
-
     [Theory]
     [InlineData("PEND", null, PilotState.Queued, PendingKind.Resources)]
     [InlineData("PEND", "The queue is inactivated by the administrator;", PilotState.Queued, PendingKind.Unavailable)]
@@ -233,10 +174,10 @@ public sealed class LsfParserTests
         var lsf = new LsfScheduler(new Autopilot.Processes.ProcessRunner());
         Assert.Empty(lsf.ValidateSettings(new SchedulerOptions { Kind = "lsf", Queue = "normal", Account = "proj" }, "autopilot-a"));
         var problems = lsf.ValidateSettings(new SchedulerOptions { Kind = "lsf", Queue = "a b", Account = "-x", Walltime = TimeSpan.FromSeconds(90), ExtraArgs = ["-J", "z"] }, "autopilot-a[1]");
-        Assert.Contains(problems, p => p.StartsWith("scheduler.queue:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.account:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.walltime:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.extra_args[0]:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("job_prefix:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == "scheduler.queue");
+        Assert.Contains(problems, p => p.Key == "scheduler.account");
+        Assert.Contains(problems, p => p.Key == "scheduler.walltime");
+        Assert.Contains(problems, p => p.Key == "scheduler.extra_args" && p.Message.StartsWith("extra_args[0]:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == SettingProblem.JobName);
     }
 }

@@ -1,4 +1,5 @@
 using Autopilot.Domain;
+using Autopilot.Schedulers.Common;
 using Autopilot.Schedulers.Pbs;
 
 namespace Autopilot.Tests.Schedulers.Pbs;

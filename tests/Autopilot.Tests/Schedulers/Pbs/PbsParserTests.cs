@@ -30,46 +30,6 @@ public sealed class PbsParserTests
     public void Qsub_output_without_an_id_is_an_error(string stdout) => Assert.Throws<FormatException>(() => PbsParsers.ParseSubmitId(stdout));
 
     [Fact]
-    public void Default_table_lists_ids_and_states()
-    {
-        var jobs = PbsParsers.ParseTable(F("qstat_default__ionkrutov.txt"));
-        Assert.Equal(Enumerable.Range(2008, 8).Select(i => $"{i}.g3"), jobs.Select(j => j.Id));
-        Assert.All(jobs, j => Assert.Equal(("Q", "STDIN", "ivan", "workq"), (j.State, j.Name, j.Owner, j.Queue)));
-    }
-
-    [Fact]
-    public void Array_parent_in_state_B_is_not_a_pilot_when_its_subjobs_are_listed()
-    {
-        var parentOnly = PbsParsers.ParseTable(F("qstat_default_array_parent_B__oodcore_pr126.txt"));
-        var parent = Assert.Single(parentOnly);
-        Assert.Equal(("3[].head", "B", true), (parent.Id, parent.State, parent.IsArrayParent));
-
-        var all = PbsParsers.ParseTable(F("qstat_t_array_subjobs__oodcore_pr126.txt"));
-        Assert.Equal(["3[].head", "3[1].head", "3[2].head"], all.Select(j => j.Id));
-        Assert.Equal(["B", "R", "Q"], all.Select(j => j.State));
-
-        var pilots = PbsParsers.ToPilots(all, ["STDIN"], PbsFlavor.PbsPro);
-        Assert.Equal(["3[1].head", "3[2].head"], pilots.Select(p => p.Id));
-        Assert.Equal([PilotState.Running, PilotState.Queued], pilots.Select(p => p.State));
-        Assert.Equal([1, 2], pilots.Select(p => p.ArrayIndex!.Value));
-        Assert.All(pilots, p => Assert.Equal("3[].head", p.ArrayJobId));
-
-        // Listed alone (no -t), the parent stands for its array.
-        var alone = Assert.Single(PbsParsers.ToPilots(parentOnly, ["STDIN"], PbsFlavor.PbsPro));
-        Assert.Equal(PilotState.Running, alone.State);
-    }
-
-    [Fact]
-    public void Finished_F_jobs_are_left_out_unless_asked_for()
-    {
-        var jobs = PbsParsers.ParseTable(F("qstat_x_default_finished_F__opencomposer_pr9.txt"));
-        Assert.Equal([("282.sod-pbs", "F"), ("284.sod-pbs", "R")], jobs.Select(j => (j.Id, j.State)));
-        Assert.Equal(["284.sod-pbs"], PbsParsers.ToPilots(jobs, ["sleep"], PbsFlavor.PbsPro).Select(p => p.Id));
-        var withFinished = PbsParsers.ToPilots(jobs, ["sleep"], PbsFlavor.PbsPro, includeFinished: true);
-        Assert.Equal([PilotState.Finished, PilotState.Running], withFinished.Select(p => p.State));
-    }
-
-    [Fact]
     public void Json_one_job()
     {
         var listing = PbsParsers.ParseJson(F("qstat_f_F_json_one_job_pbs20__ionkrutov.json"), Utc);
@@ -130,14 +90,12 @@ public sealed class PbsParserTests
     }
 
     [Fact]
-    public void Json_after_plain_text_is_flagged_and_the_text_table_still_reads()
+    public void Json_after_plain_text_is_flagged()
     {
         var listing = PbsParsers.ParseJson(F("qstat_u_fF_JSON_mixed_plaintext_cjson_pbs23.06__openpbs_pr2675.txt"), Utc);
         Assert.NotNull(listing.PlainTextPrefix);
         Assert.False(listing.HasJobsKey);
         Assert.Equal("VMa", listing.Server);
-        var row = Assert.Single(PbsParsers.ParseTable(listing.PlainTextPrefix!));
-        Assert.Equal(("2000.VMa", "R", "STDIN", "amehm5"), (row.Id, row.State, row.Name, row.Owner));
     }
 
     [Fact]

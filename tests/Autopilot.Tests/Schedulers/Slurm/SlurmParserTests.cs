@@ -304,15 +304,4 @@ public sealed class SlurmParserTests
         Assert.Equal(2, report.Errors.Count);
     }
 
-    [Fact]
-    public void Format_strings_give_layouts()
-    {
-        var layout = SqueueLayout.FromFormat(SlurmParser.SqueueFormat);
-        Assert.Equal("\u001F", layout.Delimiter);
-        Assert.Equal(
-            [SqueueField.JobId, SqueueField.ArrayJobId, SqueueField.ArrayTaskId, SqueueField.Name, SqueueField.State, SqueueField.Reason, SqueueField.SubmitTime, SqueueField.StartTime, SqueueField.TimeLimit, SqueueField.Comment],
-            layout.Fields);
-        Assert.Null(SqueueLayout.FromFormat("%.18i %.9P %.8j").Delimiter);
-        Assert.Throws<ArgumentException>(() => SqueueLayout.FromFormat("%i|%j,%T"));
-    }
 }

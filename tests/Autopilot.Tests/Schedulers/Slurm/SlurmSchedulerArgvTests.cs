@@ -230,8 +230,8 @@ public sealed class SlurmSchedulerArgvTests : IDisposable
     public void Validate_names_the_key()
     {
         var result = new SlurmScheduler(new RecordingRunner()).ValidateSettings(new SchedulerOptions { Queue = "a b", ExtraArgs = ["--array=1-9"] }, new string('x', 80));
-        Assert.Contains(result, m => m.StartsWith("scheduler.queue:", StringComparison.Ordinal));
-        Assert.Contains(result, m => m.StartsWith("scheduler.extra_args[0]:", StringComparison.Ordinal));
-        Assert.Contains(result, m => m.Contains("longer than 64", StringComparison.Ordinal));
+        Assert.Contains(result, m => m.Key == "scheduler.queue");
+        Assert.Contains(result, m => m.Key == "scheduler.extra_args" && m.Message.StartsWith("extra_args[0]:", StringComparison.Ordinal));
+        Assert.Contains(result, m => m.Key == SettingProblem.JobName && m.Message.Contains("longer than 64", StringComparison.Ordinal));
     }
 }

@@ -1,5 +1,6 @@
 using Autopilot.Configuration;
 using Autopilot.Domain;
+using Autopilot.Schedulers;
 using Autopilot.Schedulers.Pbs;
 using Autopilot.Tests.Schedulers.Pbs;
 
@@ -63,15 +64,6 @@ public sealed class TorqueParserTests
         Assert.Equal(2, outcomes.Count);
     }
 
-    [Fact]
-    public void Alternate_format_table_with_server_line_and_completed_rows()
-    {
-        var jobs = PbsParsers.ParseTable(F("qstat_u_alternate_format__cbio_issue25.txt"));
-        Assert.Equal([("801605.mskcc-fe1.local", "C"), ("801668.mskcc-fe1.local", "R"), ("801727.mskcc-fe1.local", "C")], jobs.Select(j => (j.Id, j.State)));
-        Assert.All(jobs, j => Assert.Equal(("rms", "chodera", "gpu"), (j.Name, j.Owner, j.Queue)));
-        Assert.Equal(["801668.mskcc-fe1.local"], PbsParsers.ToPilots(jobs, ["rms"], PbsFlavor.Torque).Select(p => p.Id));
-    }
-
     [Theory]
     [InlineData("qstat_unknown_job_id_error_torque51_stderr__torque_issue312.txt")]
     [InlineData("qstat_unknown_job_id_stderr__kale_issue47.txt")]
@@ -85,14 +77,14 @@ public sealed class TorqueParserTests
     {
         var torque = new PbsScheduler("torque", new Autopilot.Processes.ProcessRunner());
         var problems = torque.ValidateSettings(new SchedulerOptions { Kind = "torque", ExtraArgs = ["-J", "x"] }, "autopilot-gpu-pool");
-        Assert.Contains(problems, p => p.StartsWith("job_prefix:", StringComparison.Ordinal) && p.Contains("15", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("scheduler.extra_args:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == SettingProblem.JobName && p.Message.Contains("15", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == "scheduler.extra_args" && p.Message.StartsWith("Torque's qsub has no -J", StringComparison.Ordinal));
         Assert.Empty(torque.ValidateSettings(new SchedulerOptions { Kind = "torque" }, "ap-gpu"));
 
         var pbs = new PbsScheduler("pbs", new Autopilot.Processes.ProcessRunner());
         Assert.Empty(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs" }, "autopilot-gpu-pool"));
         Assert.NotEmpty(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs", Flavor = "torque" }, "autopilot-gpu-pool"));
-        Assert.Contains(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs", Flavor = "slurm" }, "ap"), p => p.StartsWith("scheduler.flavor:", StringComparison.Ordinal));
+        Assert.Contains(pbs.ValidateSettings(new SchedulerOptions { Kind = "pbs", Flavor = "slurm" }, "ap"), p => p.Key == "scheduler.flavor");
     }
 
     [Theory]

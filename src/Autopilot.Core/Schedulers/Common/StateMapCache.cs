@@ -1,6 +1,6 @@
 using Autopilot.Domain;
 
-namespace Autopilot.Schedulers;
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// Maps each distinct (state, reason) pair of a listing once. Reading a pending reason or comment

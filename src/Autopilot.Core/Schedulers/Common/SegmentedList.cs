@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace Autopilot.Schedulers;
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// An append-only list in fixed segments of 4,096 items (32 KB of references). A scheduler listing of

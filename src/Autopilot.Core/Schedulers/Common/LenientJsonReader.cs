@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Autopilot.Schedulers.Pbs;
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// A forward-only JSON cursor that accepts what PBS and LSF really print. Valid JSON reads as JSON;

@@ -379,5 +379,5 @@ public static class HyperShellTestDatabase
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Quote(string identifier) => HyperShellDemandSource.QuoteIdentifier(identifier);
+    private static string Quote(string identifier) => Postgres.PostgresConnection.QuoteIdentifier(identifier);
 }

@@ -1,4 +1,5 @@
-namespace Autopilot.Schedulers.Pbs;
+
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// Searches that expect a near hit. Keys, values and tags in a listing are a few dozen characters:

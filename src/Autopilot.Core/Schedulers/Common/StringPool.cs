@@ -1,4 +1,5 @@
-namespace Autopilot.Schedulers.Pbs;
+
+namespace Autopilot.Schedulers.Common;
 
 /// <summary>
 /// Reuses one string for each short value repeated across a listing (names, states, queues, owners,
