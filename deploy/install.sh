@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# install.sh - publish Autopilot (ReadyToRun) and install it; idempotent; --uninstall reverses it.
+# install.sh - publish Autopilot (Native AOT) and install it; idempotent; --uninstall reverses it.
 #
 #   deploy/install.sh [--prefix DIR] [--bindir DIR] [--state-dir DIR] [--config-dir DIR]
-#                     [--user NAME] [--systemd | --timer | --cron] [--no-build] [--uninstall]
+#                     [--user NAME] [--systemd | --timer | --cron] [--no-build] [--readytorun] [--uninstall]
 #
 # As root the defaults are /opt/autopilot, /usr/local/bin, /var/lib/autopilot, /etc/autopilot;
 # as a normal user ~/.local/lib/autopilot, ~/.local/bin, ~/.local/state/autopilot, ~/.config/autopilot.
@@ -10,6 +10,10 @@
 #   --timer      install and enable autopilot-tick.timer instead (oneshot tick every minute)
 #   --cron       add the `* * * * * autopilot tick` line to the user's crontab
 #   --no-build   install an existing publish folder (--from DIR) instead of running dotnet publish
+#   --readytorun publish the framework-dependent ReadyToRun build instead of the Native AOT binary
+# The Native AOT build needs a C toolchain (clang or gcc, and objcopy; Debian: apt-get install clang);
+# where it is missing, the ReadyToRun build (which needs the .NET runtime) is installed instead and
+# install.sh says so.
 # Existing configuration and state are never overwritten or removed.
 set -euo pipefail
 
@@ -20,7 +24,7 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   prefix="$HOME/.local/lib/autopilot"; bindir="$HOME/.local/bin"; state="$HOME/.local/state/autopilot"; confdir="$HOME/.config/autopilot"
 fi
-svc_user=autopilot mode="" build=1 from="" uninstall=0 unitdir=/etc/systemd/system
+svc_user=autopilot mode="" build=1 from="" uninstall=0 unitdir=/etc/systemd/system flavour=aot
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "install.sh: $*"; }
@@ -37,9 +41,10 @@ while [ $# -gt 0 ]; do
     --timer) mode=timer ;;
     --cron) mode=cron ;;
     --no-build) build=0 ;;
+    --readytorun) flavour=readytorun ;;
     --from) from=$2; shift ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -76,9 +81,20 @@ if [ "$build" = 1 ]; then
   from=$(mktemp -d)
   publog=$(mktemp)
   trap 'rm -rf "$from" "$publog"' EXIT
-  say "publishing (ReadyToRun) ..."
-  if ! dotnet publish "$repo/src/Autopilot.Cli/Autopilot.Cli.csproj" -c Release -r linux-x64 --self-contained false \
-      -p:PublishReadyToRun=true -o "$from" -nologo >"$publog" 2>&1; then
+  # The ILCompiler links with clang (or gcc when clang is absent) and strips with objcopy.
+  if [ "$flavour" = aot ] && ! { { command -v clang || command -v gcc; } && { command -v objcopy || command -v llvm-objcopy; }; } >/dev/null 2>&1; then
+    flavour=readytorun
+    say "the Native AOT toolchain is missing (clang or gcc, and objcopy; Debian: apt-get install clang): installing the ReadyToRun build instead, which needs the .NET 10 runtime"
+  fi
+  if [ "$flavour" = aot ]; then
+    say "publishing (Native AOT) ..."
+    publish=(-p:PublishAot=true)
+  else
+    say "publishing (ReadyToRun) ..."
+    publish=(--self-contained false -p:PublishAot=false -p:PublishReadyToRun=true)
+  fi
+  if ! dotnet publish "$repo/src/Autopilot.Cli/Autopilot.Cli.csproj" -c Release -r linux-x64 "${publish[@]}" \
+      -o "$from" -nologo >"$publog" 2>&1; then
     tail -n 30 "$publog" >&2
     die "dotnet publish failed (above)"
   fi
@@ -92,6 +108,10 @@ install -d -m 0755 "$prefix" "$bindir"
 version="app-$(date -u +%Y%m%dT%H%M%S.%N)"   # sorts by install time
 rm -rf "$prefix/$version.partial"
 cp -a "$from" "$prefix/$version.partial"
+# The Native AOT binary's separate debug symbols (twice its size) and the library's .pdb (which
+# only the ReadyToRun build uses, for line numbers) are not installed.
+rm -f "$prefix/$version.partial"/*.dbg
+[ -e "$prefix/$version.partial/autopilot.dll" ] || rm -f "$prefix/$version.partial"/*.pdb
 mv "$prefix/$version.partial" "$prefix/$version"
 if [ -d "$prefix/app" ] && [ ! -L "$prefix/app" ]; then
   mv "$prefix/app" "$prefix/app-0-unversioned"     # a folder from an older install.sh

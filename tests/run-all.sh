@@ -2,7 +2,7 @@
 # run-all.sh - README command (2): every test, unit and integration, on a Debian 12 machine with the
 # .NET 10 SDK. Installs and starts the services the integration tests need (Slurm, Grid Engine,
 # PostgreSQL 15, pouchdb-server, HyperShell 2.8.2; tests/infra/start-all.sh), builds the solution once in Release,
-# runs each test project with a TRX logger and ends with the line
+# publishes the Native AOT `autopilot` once (the tests that run it as a process use it), runs each test project with a TRX logger and ends with the line
 #   N passed, N failed[, N skipped]
 # counted from the TRX files. Exit 0 only when every service started, the build succeeded and no
 # test failed. Safe to run again: services already up are left alone.
@@ -65,6 +65,24 @@ fi
 grep -E ' -> ' "$RESULTS/build.log" | sed 's/^ */  /'
 say "built in $(secs "$t") s"
 
+# ------------------------------------------------------------------ 2b. publish the shipped binary
+# The tests that run `autopilot` as a process run this Native AOT binary (AUTOPILOT_TEST_BINARY),
+# published once here as deploy/install.sh publishes it.
+say "publish (Native AOT, as deploy/install.sh)"
+t=$(date +%s)
+publish_ok=1
+bash tests/infra/install-aot-toolchain.sh </dev/null >"$RESULTS/publish.log" 2>&1 || publish_ok=0
+if [ "$publish_ok" = 1 ] && dotnet publish src/Autopilot.Cli/Autopilot.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true \
+    -o "$RESULTS/publish" -nologo -clp:NoSummary >>"$RESULTS/publish.log" 2>&1 && [ -x "$RESULTS/publish/autopilot" ]; then
+  export AUTOPILOT_TEST_BINARY="$RESULTS/publish/autopilot"
+  say "published $AUTOPILOT_TEST_BINARY in $(secs "$t") s"
+else
+  publish_ok=0
+  grep -E 'error|Error' "$RESULTS/publish.log" | sort -u | head -30
+  tail -n 5 "$RESULTS/publish.log"
+  say "ERROR: Native AOT publish failed after $(secs "$t") s (log: $RESULTS/publish.log); the tests run the build output instead"
+fi
+
 # ------------------------------------------------------------------ 3. tests
 # Every project under tests/ whose name ends in Tests (the benchmarks are not tests); unit tests
 # first, so their result shows even when a service is missing.
@@ -112,8 +130,9 @@ done
 say "summary (TRX files in $RESULTS; whole run $(secs "$T0") s)"
 printf '%s\n' "${summary[@]}"
 [ "$services_ok" = 1 ] || say "ERROR: a test service failed to start"
+[ "$publish_ok" = 1 ] || say "ERROR: the Native AOT publish failed"
 
 status=0
-[ "$F" -eq 0 ] && [ "$services_ok" = 1 ] || status=1
+[ "$F" -eq 0 ] && [ "$services_ok" = 1 ] && [ "$publish_ok" = 1 ] || status=1
 if [ "$S" -gt 0 ]; then echo "$P passed, $F failed, $S skipped"; else echo "$P passed, $F failed"; fi
 exit $status

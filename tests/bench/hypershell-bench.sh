@@ -7,12 +7,17 @@
 #   tests/bench/hypershell-bench.sh                # everything
 #   SIZES="1000000 10000000" BACKENDS=sqlite tests/bench/hypershell-bench.sh
 #
-# The pool: max_pilots 200 x tasks_per_pilot 100, its 200 pilots held in the real Slurm queue
-# (sbatch --hold, job name <unique prefix>-bench, cancelled on exit). At 1M and 10M rows the active
+# The pool: max_pilots 200 x tasks_per_pilot 100, its 200 pilots queued in the real Slurm queue,
+# submitted by a first untimed tick (autopilot counts only the pilots it recorded) from a template
+# that starts two hours later (#SBATCH --begin=now+2hours: pending for BeginTime, queued supply that
+# never runs, so the shared Slurm node stays free); job name <unique prefix>-bench, cancelled on
+# exit. One state folder for every table, so those 200 are submitted once. At 1M and 10M rows the active
 # group holds 25,000 pending tasks, so the tick has nothing to change; at 10k rows (1,400 tasks) it
 # would cancel pilots, so only `plan` (the same reads, no action) is timed there.
 #
-# Needs: a published autopilot (AUTOPILOT, default: publishes ReadyToRun to $BENCH_DIR/publish),
+# Needs: a published autopilot (AUTOPILOT, default: publishes it as deploy/install.sh does, Native AOT,
+# to $BENCH_DIR/publish; AUTOPILOT_B: a second build, e.g. ReadyToRun, timed in the same rounds as
+# tickB / planB, with the median ratio of B to A),
 # sqlite3, psql, Slurm, hs (../shared/tools/install-hypershell.sh; skipped with a note when absent),
 # /usr/bin/time. RUNS (default 21) runs per command, alternating between the commands of a table.
 set -euo pipefail
@@ -38,23 +43,21 @@ trap cleanup EXIT
 
 APP=${AUTOPILOT:-$DIR/publish/autopilot}
 if [ -z "${AUTOPILOT:-}" ] && { [ "${SKIP_PUBLISH:-0}" != 1 ] || [ ! -x "$APP" ]; }; then
-  echo "== publish (ReadyToRun, framework-dependent, as deploy/install.sh)"
+  echo "== publish (Native AOT, as deploy/install.sh)"
   rm -rf "$DIR/publish"
-  dotnet publish "$ROOT/src/Autopilot.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+  dotnet publish "$ROOT/src/Autopilot.Cli" -c Release -r linux-x64 -p:PublishAot=true \
     -o "$DIR/publish" -nologo >"$DIR/publish.log" 2>&1 || { tail -n 20 "$DIR/publish.log"; exit 1; }
 fi
+APP_B=${AUTOPILOT_B:-}
 HS=$(command -v hs || true)
 [ -n "$HS" ] || echo "note: hs (HyperShell 2.8.2) not installed: no ratio (../shared/tools/install-hypershell.sh installs it)"
 
-# ---------------------------------------------------------------- the 200 held pilots
+# ---------------------------------------------------------------- the 200 queued pilots' template
 cat >"$DIR/hold.sh" <<'EOS'
 #!/bin/sh
+#SBATCH --begin=now+2hours
 sleep 600
 EOS
-sbatch --hold --parsable --job-name="$JOB" --partition="$PARTITION" --array=1-200 --time=00:10:00 \
-  --output=/dev/null "$DIR/hold.sh" >/dev/null
-for _ in $(seq 1 50); do [ "$(squeue -h -r --name="$JOB" | wc -l)" -ge 200 ] && break; sleep 0.2; done
-echo "pilots held in the queue: $(squeue -h -r --name="$JOB" | wc -l) ($JOB)"
 
 config() { # backend rows source -> $DIR/<backend>-<rows>.toml
   local conf="$DIR/$1-$2.toml" demand
@@ -73,11 +76,11 @@ schema = \"$3\"
 ssl_mode = \"${SSL_MODE:-prefer}\""
   fi
   cat >"$conf" <<TOML
-state_dir = "$DIR/state-$1-$2"
+state_dir = "$DIR/state"
 job_prefix = "$PREFIX"
 [[pool]]
 name = "bench"
-template = "$ROOT/tests/fixtures/templates/sleep-pilot.sh"
+template = "$DIR/hold.sh"
 [pool.scheduler]
 kind = "slurm"
 queue = "$PARTITION"
@@ -94,15 +97,17 @@ TOML
   echo "$conf"
 }
 
-# stats FILE: wall median / min / p90 and median CPU (ms) of the lines "wall_us user_s sys_s".
+# stats FILE: wall median / min / p90, median CPU (ms) and the largest peak RSS of the lines "wall_us user_s sys_s maxrss_kb".
 stats() {
   awk '{ print $1 }' "$1" | sort -n | awk '{ a[NR] = $1 } END { printf "median %.1f ms (min %.1f, p90 %.1f)", a[int((NR + 1) / 2)] / 1000, a[1] / 1000, a[int(NR * 0.9)] / 1000 }'
   awk '{ printf "%.0f\n", ($2 + $3) * 1000 }' "$1" | sort -n | awk '{ a[NR] = $1 } END { printf ", cpu %d ms", a[int((NR + 1) / 2)] }'
+  awk '{ print $4 }' "$1" | sort -n | awk '{ a[NR] = $1 } END { printf ", peak RSS %.1f MB", a[NR] / 1024 }'
 }
+median() { awk '{ print $1 }' "$1" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 one() { # log cmd... : one timed run appended to log
   local log=$1 t0 t1; shift
   t0=$(date +%s%N)
-  /usr/bin/time -f '%U %S' -o "$log.cpu" "$@" >"$log.out" 2>&1 || echo "  (exit $? from $*)" >&2
+  /usr/bin/time -f '%U %S %M' -o "$log.cpu" "$@" >"$log.out" 2>&1 || echo "  (exit $? from $*)" >&2
   t1=$(date +%s%N)
   echo "$(( (t1 - t0) / 1000 )) $(tail -n1 "$log.cpu")" >>"$log"
 }
@@ -127,13 +132,18 @@ for backend in $BACKENDS; do
     fi
     echo "  remaining (floor query): $("${floor[@]}")${HS:+, hs: $("${hs_cmd[@]}" 2>&1 | tail -n1)}"
     kinds=(plan floor); [ "$rows" -ge 1000000 ] && kinds=(tick "${kinds[@]}"); [ -n "$HS" ] && kinds+=(hs)
-    rm -f "$DIR"/{tick,plan,floor,hs}.log
+    if [ -n "$APP_B" ]; then kinds+=(planB); [ "$rows" -ge 1000000 ] && kinds+=(tickB); fi
+    rm -f "$DIR"/{tick,plan,floor,hs,tickB,planB}.log
+    # The first tick on a 1M+ table submits the pool's 200 pilots (once: one state folder).
+    if [ "$rows" -ge 1000000 ]; then "$APP" tick -c "$conf" 2>&1 | grep -E 'submitted|no change' | tail -n 1 | sed 's/^/  warm-up tick: /'; fi
     for _ in 1 2; do "$APP" plan -c "$conf" >/dev/null 2>&1 || true; done
     for _ in $(seq 1 "$RUNS"); do
       for k in "${kinds[@]}"; do
         case $k in
           tick) one "$DIR/$k.log" "$APP" tick -c "$conf" ;;
           plan) one "$DIR/$k.log" "$APP" plan -c "$conf" ;;
+          tickB) one "$DIR/$k.log" "$APP_B" tick -c "$conf" ;;
+          planB) one "$DIR/$k.log" "$APP_B" plan -c "$conf" ;;
           floor) one "$DIR/$k.log" "${floor[@]}" ;;
           hs) one "$DIR/$k.log" "${hs_cmd[@]}" ;;
         esac
@@ -141,14 +151,9 @@ for backend in $BACKENDS; do
     done
     grep -q 'no change' "$DIR/tick.log.out" 2>/dev/null || [ "$rows" -lt 1000000 ] || echo "  WARNING: the last tick changed something: $(tail -n 2 "$DIR/tick.log.out")"
     for k in "${kinds[@]}"; do printf '  %-6s %s\n' "$k" "$(stats "$DIR/$k.log")"; done
-    if [ -n "$HS" ]; then
-      for k in tick plan; do
-        [ -f "$DIR/$k.log" ] || continue
-        a=$(awk '{ print $1 }' "$DIR/$k.log" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-        b=$(awk '{ print $1 }' "$DIR/hs.log" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-        echo "  ratio $k / hs: $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
-      done
-    fi
+    ratio() { [ -f "$DIR/$1.log" ] && [ -f "$DIR/$2.log" ] && echo "  ratio $1 / $2: $(awk -v a="$(median "$DIR/$1.log")" -v b="$(median "$DIR/$2.log")" 'BEGIN { printf "%.2f", a / b }')" || true; }
+    for k in tick plan tickB planB; do ratio "$k" floor; [ -n "$HS" ] && ratio "$k" hs; done
+    ratio tickB tick; ratio planB plan
     echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   done
 done

@@ -48,12 +48,13 @@ trap cleanup EXIT
 # ------------------------------------------------------------------ build
 BUILD="${BUILD:-framework}"
 case "$BUILD" in
-  framework) PUBLISH_ARGS=(--self-contained false -p:PublishReadyToRun=true) ;;
-  composite) PUBLISH_ARGS=(--self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true) ;;
-  *) echo "tick-bench: BUILD is framework or composite, not $BUILD" >&2; exit 2 ;;
+  framework) PUBLISH_ARGS=(--self-contained false -p:PublishAot=false -p:PublishReadyToRun=true) ;;
+  composite) PUBLISH_ARGS=(--self-contained true -p:PublishAot=false -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true) ;;
+  aot) PUBLISH_ARGS=(-p:PublishAot=true) ;;   # the shipped build (deploy/install.sh)
+  *) echo "tick-bench: BUILD is framework, composite or aot, not $BUILD" >&2; exit 2 ;;
 esac
 if [ "${SKIP_PUBLISH:-0}" != 1 ] || [ ! -x "$APP" ]; then
-  say "publish (ReadyToRun, $BUILD, linux-x64)"
+  say "publish ($BUILD, linux-x64)"
   # The ReadyToRun step is incremental on its inputs only: code compiled for the other kind of
   # build would be reused (and a framework-dependent app then crashes at start).
   rm -rf "$PUB" "$ROOT"/src/*/obj/Release/net10.0/linux-x64/R2R

@@ -39,7 +39,7 @@ public static class CancelCommand
             var result = await ctx.Manual().CancelAsync(parse.GetValue(ids)!, Environment.UserName, ct);
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(result));
+                ctx.Out.WriteLine(Json.Serialize(result, Json.Context.ManualCancelResult));
             }
             else
             {

@@ -41,7 +41,7 @@ public static class EventsCommand
             string? Cluster(string name) => ctx.Options.Pools.FirstOrDefault(p => p.Name == name)?.Scheduler.ClusterLabel;
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason, Cluster(e.Pool))).ToList()));
+                ctx.Out.WriteLine(Json.Serialize(events.Select(e => new EventView(e.Time, e.Pool, EventKinds.Name(e.Kind), e.JobIds, e.Reason, Cluster(e.Pool))).ToList(), Json.Context.ListEventView));
                 return 0;
             }
 

@@ -51,7 +51,7 @@ public static class JobsCommand
 
                 if (parse.GetValue(json))
                 {
-                    ctx.Out.WriteLine(Json.Serialize(JobsView.From(report)));
+                    ctx.Out.WriteLine(Json.Serialize(JobsView.From(report), Json.Context.JobsView));
                 }
                 else
                 {

@@ -92,7 +92,7 @@ public static class LogsCommand
                 var recent = await service.RecentAsync(parse.GetValue(pool), parse.GetValue(limit), parse.GetValue(failed), pattern, ct);
                 if (parse.GetValue(json))
                 {
-                    ctx.Out.WriteLine(Json.Serialize(new TaskListView(recent.Select(TaskView.From).ToList())));
+                    ctx.Out.WriteLine(Json.Serialize(new TaskListView(recent.Select(TaskView.From).ToList()), Json.Context.TaskListView));
                     return 0;
                 }
 
@@ -145,7 +145,7 @@ public static class LogsCommand
         var logs = await service.ReadLogsAsync(found, ct);
         if (json)
         {
-            ctx.Out.WriteLine(Json.Serialize(TaskLogsView.From(logs)));
+            ctx.Out.WriteLine(Json.Serialize(TaskLogsView.From(logs), Json.Context.TaskLogsView));
             return 0;
         }
 

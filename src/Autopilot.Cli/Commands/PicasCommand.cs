@@ -84,7 +84,7 @@ public static class PicasCommand
     {
         if (json)
         {
-            output.WriteLine(Json.Serialize(reports));
+            output.WriteLine(Json.Serialize(reports, Json.Context.IReadOnlyListStaleLockReport));
             return;
         }
 

@@ -40,7 +40,7 @@ public static class PlanCommand
 
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(PlanView.From(report)));
+                ctx.Out.WriteLine(Json.Serialize(PlanView.From(report), Json.Context.PlanView));
             }
             else
             {

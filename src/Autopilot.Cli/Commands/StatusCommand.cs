@@ -52,7 +52,7 @@ public static class StatusCommand
             var view = new StatusView(now, ctx.Options.Schedule, next, pools, await store.RecoveryNoteAsync(ct));
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(view));
+                ctx.Out.WriteLine(Json.Serialize(view, Json.Context.StatusView));
                 return 0;
             }
 

@@ -56,7 +56,7 @@ public static class SubmitCommand
             var result = await ctx.Manual().SubmitAsync(name, n, parse.GetValue(force), Environment.UserName, ct);
             if (parse.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Serialize(result));
+                ctx.Out.WriteLine(Json.Serialize(result, Json.Context.ManualSubmitResult));
             }
             else if (result.Refused is null)
             {

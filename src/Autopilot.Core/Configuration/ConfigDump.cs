@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Autopilot.Configuration;
 
@@ -80,10 +80,13 @@ public static class ConfigDump
     private static Table BuildTable(object record, string prefix)
     {
         var entries = new List<(string, Node)>();
-        foreach (var property in record.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        // The properties come from source-generated metadata, not reflection (Native AOT). One
+        // without a setter is computed from the keys, not one of them.
+        var shape = OptionsShapeContext.Default.GetTypeInfo(record.GetType())
+            ?? throw new InvalidOperationException($"{record.GetType().Name} is not in {nameof(OptionsShapeContext)}");
+        foreach (var property in shape.Properties)
         {
-            // A property without a setter is computed from the keys, not one of them.
-            if (property.Name == nameof(AutopilotOptions.SourcePath) || property.GetIndexParameters().Length > 0 || property.SetMethod is null)
+            if (property.Name == nameof(AutopilotOptions.SourcePath) || property.Get is null || property.Set is null)
             {
                 continue;
             }
@@ -91,7 +94,7 @@ public static class ConfigDump
             // Only the top level's Pools is the [[pool]] array; [alerts] pools is a plain key.
             var name = property.Name == nameof(AutopilotOptions.Pools) && record is not AutopilotOptions ? "pools" : KeyName(property.Name);
             var key = prefix.Length == 0 ? name : prefix + ":" + name;
-            var node = BuildNode(property.GetValue(record), key, name, property.Name);
+            var node = BuildNode(property.Get(record), key, name, property.Name);
             if (node is not null)
             {
                 entries.Add((name, node));
@@ -287,3 +290,16 @@ public static class ConfigDump
         return sb.Append('"').ToString();
     }
 }
+
+/// <summary>
+/// The shape of the configuration model for <see cref="ConfigDump"/>: property names as declared,
+/// settable ones only. A pool's demand options are one record per kind behind the abstract
+/// <see cref="DemandSources.DemandOptions"/>: each is listed (ConfigDumpShapeTests fails on one missing).
+/// </summary>
+[JsonSerializable(typeof(AutopilotOptions))]
+[JsonSerializable(typeof(DemandSources.Command.CommandOptions))]
+[JsonSerializable(typeof(DemandSources.HyperQueue.HyperQueueOptions))]
+[JsonSerializable(typeof(DemandSources.HyperShell.HyperShellOptions))]
+[JsonSerializable(typeof(DemandSources.PiCaS.PiCaSOptions))]
+[JsonSerializable(typeof(DemandSources.Sql.SqlOptions))]
+internal sealed partial class OptionsShapeContext : JsonSerializerContext;

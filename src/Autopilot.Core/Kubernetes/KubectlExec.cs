@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Autopilot.Configuration;
@@ -250,10 +251,18 @@ public static class KubectlExec
     private static async Task SendSizeAsync(Stream resize, TerminalSize size, CancellationToken cancellationToken)
     {
         var (width, height) = size.Current();
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, int> { ["Width"] = width, ["Height"] = height });
+        var json = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("Width", width);
+            writer.WriteNumber("Height", height);
+            writer.WriteEndObject();
+        }
+
         try
         {
-            await resize.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+            await resize.WriteAsync(json.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or WebSocketException or ObjectDisposedException)
         {

@@ -21,7 +21,9 @@ public static class ReportFormats
         "partition", "account", "how", "cost", "unit", "memory_mb", "times_from", "client_id", "busy_hours", "tasks", "efficiency", "cluster",
     ];
 
-    public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonStyle.Options);
+    public static string Json(UsageReport report) => JsonStyle.Serialize(report, CoreJsonContext.Styled.UsageReport);
+
+    public static string Json(PilotLifetime pilot) => JsonStyle.Serialize(pilot, CoreJsonContext.Styled.PilotLifetime);
 
     public static string Csv(UsageReport report)
     {

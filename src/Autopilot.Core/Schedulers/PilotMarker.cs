@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using Autopilot.Security;
 
 namespace Autopilot.Schedulers;
 
@@ -19,7 +19,7 @@ public static class PilotMarker
     {
         ArgumentException.ThrowIfNullOrEmpty(stateDir);
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(stateDir));
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(full));
+        var hash = Sha256.HashData(Encoding.UTF8.GetBytes(full));
         return Default + "-" + Convert.ToHexStringLower(hash)[..12];
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Autopilot.IntegrationTests.Infrastructure;
 using Autopilot.Processes;
+using Autopilot.Testing;
 
 namespace Autopilot.IntegrationTests.EndToEnd;
 
@@ -83,29 +84,8 @@ public sealed class EndToEndHarness : IAsyncDisposable
 
     public string JobName => $"{Prefix}-{Pool}";
 
-    /// <summary>The apphost next to the test assembly (the test project references Autopilot.Cli).</summary>
-    public static string Program
-    {
-        get
-        {
-            var here = Path.Combine(AppContext.BaseDirectory, "autopilot");
-            if (File.Exists(here))
-            {
-                return here;
-            }
-
-            foreach (var configuration in new[] { "Release", "Debug" })
-            {
-                var built = Path.Combine(TestPaths.Repo, "src", "Autopilot.Cli", "bin", configuration, "net10.0", "autopilot");
-                if (File.Exists(built))
-                {
-                    return built;
-                }
-            }
-
-            throw new InvalidOperationException($"no autopilot apphost next to {AppContext.BaseDirectory} or under src/Autopilot.Cli/bin: build the solution first");
-        }
-    }
+    /// <summary>The program under test (<see cref="AutopilotBinary"/>).</summary>
+    public static string Program => AutopilotBinary.Path;
 
     public static string Template => Path.Combine(TestPaths.Fixtures, "templates", "sleep-pilot.sh");
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Autopilot.DemandSources.HyperShell;
 using Autopilot.IntegrationTests.Infrastructure;
 using Autopilot.Processes;
+using Autopilot.Testing;
 
 namespace Autopilot.IntegrationTests.Parity;
 
@@ -17,7 +18,7 @@ internal sealed class ParityScenario : IDisposable
     public const int TasksPerPilot = 10;
     public const int ExpectedPilots = 3;
 
-    private static readonly Lazy<string> Program = new(FindProgram);
+    private static readonly Lazy<string> Program = new(() => AutopilotBinary.Path);
 
     public ParityScenario(string kind, string? binDir = null, string? queue = null)
     {
@@ -109,26 +110,6 @@ internal sealed class ParityScenario : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static string FindProgram()
-    {
-        var next = Path.Combine(AppContext.BaseDirectory, "autopilot");
-        if (File.Exists(next))
-        {
-            return next;
-        }
-
-        foreach (var configuration in new[] { "Release", "Debug" })
-        {
-            var built = Path.Combine(TestPaths.Repo, "src", "Autopilot.Cli", "bin", configuration, "net10.0", "autopilot");
-            if (File.Exists(built))
-            {
-                return built;
-            }
-        }
-
-        throw new InvalidOperationException($"the autopilot program is neither next to the tests ({next}) nor built under src/Autopilot.Cli/bin; build the solution first");
     }
 }
 

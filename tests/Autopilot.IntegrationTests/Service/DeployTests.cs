@@ -4,8 +4,9 @@ using Autopilot.Processes;
 namespace Autopilot.IntegrationTests.Service;
 
 /// <summary>
-/// deploy/install.sh for real, as root, into a temp prefix (it publishes ReadyToRun once: that is
-/// the slow part, so the whole story is one test), then `systemd-analyze verify` on the INSTALLED
+/// deploy/install.sh for real, as root, into a temp prefix (it publishes the Native AOT binary once:
+/// that is the slow part, so the whole story is one test; tests/run-all.sh published it just before,
+/// so the ILCompiler's output is reused), then `systemd-analyze verify` on the INSTALLED
 /// units, which point at the installed binary. systemd is not running here; Debian's systemd
 /// package still provides systemd-analyze.
 /// </summary>
@@ -38,8 +39,9 @@ public sealed class DeployTests : IDisposable
         var analyze = await TestServices.RunUncheckedAsync("sh", ["-c", "command -v systemd-analyze"]);
         Assert.True(analyze.Succeeded, "systemd-analyze is missing: apt-get install systemd (Debian's package provides it even where systemd is not running)");
 
-        // 1. The real thing: publish ReadyToRun and install the service unit.
+        // 1. The real thing: publish Native AOT and install the service unit.
         var first = await InstallAsync(build: true, "--systemd");
+        Assert.Contains("publishing (Native AOT)", first, StringComparison.Ordinal);
         Assert.Contains($"created system user {_user}", first, StringComparison.Ordinal);
         var binary = Path.Combine(BinDir, "autopilot");
         var app = new DirectoryInfo(Path.Combine(Prefix, "app"));
@@ -48,7 +50,9 @@ public sealed class DeployTests : IDisposable
         Assert.Equal(Path.Combine(Prefix, "app", "autopilot"), new FileInfo(binary).LinkTarget);
         var help = await TestServices.RunAsync(binary, ["--help"]);
         Assert.Contains("autopilot", help.StandardOutput, StringComparison.Ordinal);
-        Assert.True(IsReadyToRun(Path.Combine(firstVersion, "Autopilot.Core.dll")), "the installed Autopilot.Core.dll is not ReadyToRun");
+        // One native file and the SQLite library: no assemblies, no runtime, no debug symbols.
+        Assert.Equal(["autopilot", "libe_sqlite3.so"], Directory.GetFiles(firstVersion).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(await BuiltVersionAsync(), await VersionAsync(binary));
 
         // State: private, owned by the service account. Configuration: from the example, group-readable only.
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(StateDir));
@@ -103,6 +107,42 @@ public sealed class DeployTests : IDisposable
         Assert.Contains($"kept configuration in {ConfigDir} and state in {StateDir}", uninstall, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Install_without_a_C_toolchain_says_so_and_installs_the_ReadyToRun_build()
+    {
+        Assert.True(IsRoot(), "this test installs into a temp prefix as root: run it as root (tests/run-all.sh does)");
+
+        // Every command of the machine but the C compilers and objcopy: what a host without clang has.
+        var path = Path.Combine(_root, "path");
+        Directory.CreateDirectory(path);
+        foreach (var dir in new[] { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" }.Where(Directory.Exists))
+        {
+            foreach (var tool in Directory.GetFiles(dir))
+            {
+                var name = Path.GetFileName(tool);
+                var link = Path.Combine(path, name);
+                if (!name.StartsWith("clang", StringComparison.Ordinal) && !name.Contains("gcc", StringComparison.Ordinal) && !name.Contains("objcopy", StringComparison.Ordinal)
+                    && name is not ("cc" or "c89" or "c99") && !File.Exists(link))
+                {
+                    File.CreateSymbolicLink(link, tool);
+                }
+            }
+        }
+
+        var output = await RunInstallShAsync(Locations(), TimeSpan.FromMinutes(10), new() { ["PATH"] = path });
+        Assert.Contains("the Native AOT toolchain is missing (clang or gcc, and objcopy; Debian: apt-get install clang): installing the ReadyToRun build instead", output, StringComparison.Ordinal);
+        Assert.Contains("publishing (ReadyToRun)", output, StringComparison.Ordinal);
+        var installed = new DirectoryInfo(Path.Combine(Prefix, "app")).ResolveLinkTarget(true)!.FullName;
+        Assert.True(IsReadyToRun(Path.Combine(installed, "Autopilot.Core.dll")), "the installed Autopilot.Core.dll is not ReadyToRun");
+        Assert.Equal(await BuiltVersionAsync(), await VersionAsync(Path.Combine(BinDir, "autopilot")));
+        await RunInstallShAsync(["--uninstall", .. Locations()], TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>`autopilot --version` of the build output the tests were built with.</summary>
+    private static Task<string> BuiltVersionAsync() => VersionAsync(Path.Combine(AppContext.BaseDirectory, "autopilot"));
+
+    private static async Task<string> VersionAsync(string binary) => (await TestServices.RunAsync(binary, ["--version"])).StandardOutput.Trim();
+
     private string[] Locations() =>
     [
         "--prefix", Prefix, "--bindir", BinDir, "--state-dir", StateDir, "--config-dir", ConfigDir, "--unit-dir", UnitDir, "--user", _user,
@@ -125,14 +165,12 @@ public sealed class DeployTests : IDisposable
         return await RunInstallShAsync([.. Locations(), mode], TimeSpan.FromMinutes(10));
     }
 
-    private static async Task<string> RunInstallShAsync(IReadOnlyList<string> arguments, TimeSpan timeout)
+    private static async Task<string> RunInstallShAsync(IReadOnlyList<string> arguments, TimeSpan timeout, Dictionary<string, string?>? environment = null)
     {
-        var environment = new Dictionary<string, string?>
-        {
-            ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
-            ["MSBUILDDISABLENODEREUSE"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
-        };
+        environment ??= [];
+        environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        environment["MSBUILDDISABLENODEREUSE"] = "1";
+        environment["DOTNET_NOLOGO"] = "1";
         var spec = new ProcessSpec("bash", [Path.Combine(TestPaths.Repo, "deploy", "install.sh"), .. arguments], Environment: environment, Timeout: timeout);
         var result = await TestServices.Runner.RunAsync(spec, default);
         Assert.True(result.Succeeded, $"install.sh {string.Join(' ', arguments)}: {result.Describe()}\n{result.StandardOutput}\n{result.StandardError}");

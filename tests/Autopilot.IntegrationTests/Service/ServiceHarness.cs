@@ -3,36 +3,9 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Autopilot.IntegrationTests.Infrastructure;
+using Autopilot.Testing;
 
 namespace Autopilot.IntegrationTests.Service;
-
-/// <summary>The `autopilot` apphost from the build output the tests were built with.</summary>
-public static class AutopilotBinary
-{
-    public static string Path
-    {
-        get
-        {
-            // The test project references the CLI, so its apphost is copied next to the tests.
-            var beside = System.IO.Path.Combine(AppContext.BaseDirectory, "autopilot");
-            if (File.Exists(beside))
-            {
-                return beside;
-            }
-
-            foreach (var configuration in new[] { "Release", "Debug" })
-            {
-                var built = System.IO.Path.Combine(TestPaths.Repo, "src", "Autopilot.Cli", "bin", configuration, "net10.0", "autopilot");
-                if (File.Exists(built))
-                {
-                    return built;
-                }
-            }
-
-            throw new InvalidOperationException($"no autopilot apphost next to {AppContext.BaseDirectory} or under src/Autopilot.Cli/bin: build the solution first");
-        }
-    }
-}
 
 /// <summary>One received sd_notify datagram and when it came (since the listener started).</summary>
 public sealed record Notification(TimeSpan At, string Message)

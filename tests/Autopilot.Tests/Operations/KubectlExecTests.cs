@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using static Autopilot.Tests.Operations.OpsTestSupport;
+using Autopilot.Testing;
 
 namespace Autopilot.Tests.Operations;
 
@@ -23,7 +24,7 @@ public sealed class KubectlExecTests : IDisposable
         KubeApiServer.Pod("other-1", "Running", new() { ["app"] = "other" }, false, "main"),
     ];
 
-    private static string Cli => Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
+    private static string Cli => AutopilotBinary.Path;
 
     /// <summary>A child process with stdin, stdout and stderr as pipes.</summary>
     private static Process Start(string program, params string[] args)
@@ -63,7 +64,7 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods(), v5);
         // The "container" reads two lines, answers on stdout and stderr, and exits 7.
         var config = Config(api);
-        using var process = Start("dotnet", Cli, "kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7");
+        using var process = Start(Cli, "kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7");
         await process.StandardInput.WriteLineAsync("hs task search --failed");
         await process.StandardInput.WriteLineAsync("exit");
         await process.StandardInput.FlushAsync();
@@ -93,7 +94,7 @@ public sealed class KubectlExecTests : IDisposable
     {
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
-        using var process = Start("dotnet", Cli, "kubectl-exec", "--config", config, "-q", "--", "wc", "-l");
+        using var process = Start(Cli, "kubectl-exec", "--config", config, "-q", "--", "wc", "-l");
         await process.StandardInput.WriteAsync("one\ntwo\nthree\n");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -110,7 +111,7 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
         // script(1) gives autopilot a pseudo-terminal as stdin and stdout, 100x30.
-        using var process = Start("script", "-qec", $"stty cols 100 rows 30; dotnet '{Cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null");
+        using var process = Start("script", "-qec", $"stty cols 100 rows 30; '{Cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec on a terminal did not end");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using static Autopilot.Tests.Operations.OpsTestSupport;
+using Autopilot.Testing;
 
 namespace Autopilot.Tests.Operations;
 
@@ -36,7 +37,7 @@ public sealed class PagerTests
         pager = WriteScript(Path.Combine(dir, "pager.sh"), $"#!/bin/sh\n[ -t 1 ] && echo 'pager-had-a-terminal'\ncat > '{paged}'\n");
     }
 
-    private static string Autopilot => Path.Combine(AppContext.BaseDirectory, "autopilot");
+    private static string Autopilot => AutopilotBinary.Path;
 
     [Fact]
     public async Task On_a_terminal_the_task_log_goes_to_the_pager()

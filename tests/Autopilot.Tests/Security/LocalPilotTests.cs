@@ -10,6 +10,7 @@ using Autopilot.Schedulers.Local;
 using Autopilot.State;
 using Autopilot.Tests.Operations;
 using Microsoft.Extensions.Logging.Abstractions;
+using Autopilot.Testing;
 
 namespace Autopilot.Tests.Security;
 
@@ -112,7 +113,7 @@ public sealed class LocalPilotTests : IAsyncLifetime
 
     private static async Task<ProcessResult> Autopilot(params string[] args)
     {
-        var program = Path.Combine(AppContext.BaseDirectory, "autopilot");
+        var program = AutopilotBinary.Path;
         return await new ProcessRunner().RunAsync(new ProcessSpec(program, args, Timeout: TimeSpan.FromSeconds(60)), CancellationToken.None);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Autopilot.Security;
+using Autopilot.Testing;
 
 namespace Autopilot.Tests.Security;
 
@@ -65,16 +66,14 @@ internal static class SecurityTestSupport
         return path;
     }
 
-    /// <summary>Runs `autopilot args...` as its own process (the built autopilot.dll), under <paramref name="umask"/> when given.</summary>
+    /// <summary>Runs `autopilot args...` as its own process (<see cref="AutopilotBinary"/>), under <paramref name="umask"/> when given.</summary>
     public static (int Exit, string Output, string Error) RunProcess(string? umask, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "autopilot.dll");
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add((umask is null ? "" : $"umask {umask}; ") + "exec \"$@\"");
         psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet");
-        psi.ArgumentList.Add(dll);
+        psi.ArgumentList.Add(AutopilotBinary.Path);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
