@@ -53,23 +53,7 @@ internal static class CheckCommand
         }
 
         problems.AddRange(TrustedFiles.Check(config));
-        var stateDir = PathExpander.Expand(config.Options.StateDir);
-        var logConfig = config;
-        try
-        {
-            if (Directory.Exists(stateDir))
-            {
-                StateDirectory.Verify(stateDir);
-            }
-        }
-        catch (UnsafeStateException ex)
-        {
-            problems.Add(new ConfigError(config.LocationOf("state_dir"), "state_dir", ex.Message));
-
-            // Log files would go into the folder just refused (where a planted link would be followed).
-            logConfig = config with { Options = config.Options with { Log = config.Options.Log with { File = false } } };
-        }
-
+        var logConfig = CheckStateDir(config, problems);
         var warnings = new List<ConfigError>();
         var summaries = new List<string>();
         using var loggers = CliSupport.CreateLogging(parseResult, logConfig);
@@ -125,6 +109,29 @@ internal static class CheckCommand
         CheckAlerts(config, problems, environmentPath);
 
         return Report(output, config, problems, warnings, summaries);
+    }
+
+    /// <summary>The state folder, when it exists, must be safe; returns the configuration to log with (no log file when it is not).</summary>
+    private static LoadedConfig CheckStateDir(LoadedConfig config, List<ConfigError> problems)
+    {
+        var stateDir = PathExpander.Expand(config.Options.StateDir);
+        var logConfig = config;
+        try
+        {
+            if (Directory.Exists(stateDir))
+            {
+                StateDirectory.Verify(stateDir);
+            }
+        }
+        catch (UnsafeStateException ex)
+        {
+            problems.Add(new ConfigError(config.LocationOf("state_dir"), "state_dir", ex.Message));
+
+            // Log files would go into the folder just refused (where a planted link would be followed).
+            logConfig = config with { Options = config.Options with { Log = config.Options.Log with { File = false } } };
+        }
+
+        return logConfig;
     }
 
     /// <summary>The pool's scheduler: the adapter's rules for its settings, then its commands; returns the "; runs ..." part of its summary.</summary>

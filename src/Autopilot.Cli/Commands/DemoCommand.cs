@@ -86,27 +86,33 @@ public static class DemoCommand
             }
             finally
             {
-                var cleanup = Schedulers.SchedulerFactory.Create(options.Pools[0].Scheduler, new Processes.ProcessRunner(), options.StateDir, loggers, time);
-                var left = await cleanup.ListAsync(new Schedulers.PilotQuery([TickEngine.JobName(options, options.Pools[0])]), CancellationToken.None);
-                var ids = left.Where(p => p.IsActive).Select(p => p.Id).ToList();
-                if (ids.Count > 0)
-                {
-                    await cleanup.CancelAsync(ids, CancellationToken.None);
-                }
-
-                if (parse.GetValue(keep))
-                {
-                    output.WriteLine($"demo: kept {dir}");
-                }
-                else
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
+                await CleanupAsync(options, loggers, time, output, dir, parse.GetValue(keep));
             }
 
             return exit;
         });
         return command;
+    }
+
+    /// <summary>Cancels the demo pilots still active and removes (or keeps) the temporary directory.</summary>
+    private static async Task CleanupAsync(AutopilotOptions options, ILoggerFactory loggers, TimeProvider time, TextWriter output, string dir, bool keep)
+    {
+        var cleanup = Schedulers.SchedulerFactory.Create(options.Pools[0].Scheduler, new Processes.ProcessRunner(), options.StateDir, loggers, time);
+        var left = await cleanup.ListAsync(new Schedulers.PilotQuery([TickEngine.JobName(options, options.Pools[0])]), CancellationToken.None);
+        var ids = left.Where(p => p.IsActive).Select(p => p.Id).ToList();
+        if (ids.Count > 0)
+        {
+            await cleanup.CancelAsync(ids, CancellationToken.None);
+        }
+
+        if (keep)
+        {
+            output.WriteLine($"demo: kept {dir}");
+        }
+        else
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     internal static AutopilotOptions DemoOptions(string dir, string db, double taskSeconds) => new()

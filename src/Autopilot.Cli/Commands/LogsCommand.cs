@@ -69,37 +69,7 @@ public static class LogsCommand
                     return await OneAsync(output, service, id, parse.GetValue(pool), parse.GetValue(json), parse.GetValue(follow), ct);
                 }
 
-                if (parse.GetValue(limit) < 1)
-                {
-                    ctx.Err.WriteLine("--limit must be 1 or more");
-                    return ExitUsage;
-                }
-
-                Regex? pattern = null;
-                if (parse.GetValue(grep) is { } g)
-                {
-                    try
-                    {
-                        pattern = new Regex(g, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        ctx.Err.WriteLine($"--grep: not a regular expression: {ex.Message}");
-                        return ExitUsage;
-                    }
-                }
-
-                var recent = await service.RecentAsync(parse.GetValue(pool), parse.GetValue(limit), parse.GetValue(failed), pattern, ct);
-                if (parse.GetValue(json))
-                {
-                    ctx.Out.WriteLine(Json.Serialize(new TaskListView(recent.Select(TaskView.From).ToList()), Json.Context.TaskListView));
-                    return 0;
-                }
-
-                var text = new StringWriter();
-                WriteList(text, recent);
-                output.Emit(text.ToString());
-                return 0;
+                return await ListAsync(ctx, output, service, parse.GetValue(pool), parse.GetValue(limit), parse.GetValue(failed), parse.GetValue(grep), parse.GetValue(json), ct);
             }
             catch (ArgumentException ex)
             {
@@ -113,6 +83,42 @@ public static class LogsCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The most recent tasks (optionally only failed ones, or those matching <paramref name="grep"/>).</summary>
+    private static async Task<int> ListAsync(CliContext ctx, Output output, TaskLogService service, string? pool, int limit, bool failed, string? grep, bool json, CancellationToken ct)
+    {
+        if (limit < 1)
+        {
+            ctx.Err.WriteLine("--limit must be 1 or more");
+            return ExitUsage;
+        }
+
+        Regex? pattern = null;
+        if (grep is { } g)
+        {
+            try
+            {
+                pattern = new Regex(g, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+            }
+            catch (ArgumentException ex)
+            {
+                ctx.Err.WriteLine($"--grep: not a regular expression: {ex.Message}");
+                return ExitUsage;
+            }
+        }
+
+        var recent = await service.RecentAsync(pool, limit, failed, pattern, ct);
+        if (json)
+        {
+            ctx.Out.WriteLine(Json.Serialize(new TaskListView(recent.Select(TaskView.From).ToList()), Json.Context.TaskListView));
+            return 0;
+        }
+
+        var text = new StringWriter();
+        WriteList(text, recent);
+        output.Emit(text.ToString());
+        return 0;
     }
 
     private static async Task<int> OneAsync(Output ctx, TaskLogService service, string id, string? pool, bool json, bool follow, CancellationToken ct)

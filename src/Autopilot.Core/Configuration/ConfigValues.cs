@@ -116,55 +116,9 @@ public static class ConfigValues
                 return false;
             }
         }
-        else
+        else if (!TryParseClock(text, s, hint, out value, out error))
         {
-            long days = 0;
-            var rest = s;
-            var dash = s.IndexOf('-');
-            if (dash >= 0)
-            {
-                if (!TryDigits(s[..dash], out days))
-                {
-                    error = $"bad walltime '{text}' ({hint})";
-                    return false;
-                }
-
-                rest = s[(dash + 1)..];
-            }
-
-            var parts = rest.Split(':');
-            var expected = dash >= 0 ? parts.Length is >= 1 and <= 3 : parts.Length == 3;
-            if (!expected)
-            {
-                error = $"bad walltime '{text}' ({hint})";
-                return false;
-            }
-
-            var numbers = new long[3];
-            for (var k = 0; k < parts.Length; k++)
-            {
-                if (!TryDigits(parts[k], out numbers[k]))
-                {
-                    error = $"bad walltime '{text}' ({hint})";
-                    return false;
-                }
-            }
-
-            var (h, m, sec) = (numbers[0], numbers[1], numbers[2]);
-            if (m > 59 || sec > 59 || (dash >= 0 && h > 23))
-            {
-                error = $"bad walltime '{text}': minutes and seconds must be below 60{(dash >= 0 ? ", hours below 24 after a day count" : "")}";
-                return false;
-            }
-
-            var total = (days * 24 + h) * 3600 + m * 60 + sec;
-            if (total > MaxSeconds)
-            {
-                error = $"walltime '{text}' is too large";
-                return false;
-            }
-
-            value = TimeSpan.FromSeconds(total);
+            return false;
         }
 
         if (value <= TimeSpan.Zero)
@@ -173,6 +127,61 @@ public static class ConfigValues
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>The clock forms of <see cref="TryParseWalltime"/>: <c>HH:MM:SS</c>, <c>D-HH:MM:SS</c>, <c>D-HH:MM</c>, <c>D-HH</c>.</summary>
+    private static bool TryParseClock(string text, string s, string hint, out TimeSpan value, out string? error)
+    {
+        value = TimeSpan.Zero;
+        error = null;
+        long days = 0;
+        var rest = s;
+        var dash = s.IndexOf('-');
+        if (dash >= 0)
+        {
+            if (!TryDigits(s[..dash], out days))
+            {
+                error = $"bad walltime '{text}' ({hint})";
+                return false;
+            }
+
+            rest = s[(dash + 1)..];
+        }
+
+        var parts = rest.Split(':');
+        var expected = dash >= 0 ? parts.Length is >= 1 and <= 3 : parts.Length == 3;
+        if (!expected)
+        {
+            error = $"bad walltime '{text}' ({hint})";
+            return false;
+        }
+
+        var numbers = new long[3];
+        for (var k = 0; k < parts.Length; k++)
+        {
+            if (!TryDigits(parts[k], out numbers[k]))
+            {
+                error = $"bad walltime '{text}' ({hint})";
+                return false;
+            }
+        }
+
+        var (h, m, sec) = (numbers[0], numbers[1], numbers[2]);
+        if (m > 59 || sec > 59 || (dash >= 0 && h > 23))
+        {
+            error = $"bad walltime '{text}': minutes and seconds must be below 60{(dash >= 0 ? ", hours below 24 after a day count" : "")}";
+            return false;
+        }
+
+        var total = (days * 24 + h) * 3600 + m * 60 + sec;
+        if (total > MaxSeconds)
+        {
+            error = $"walltime '{text}' is too large";
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(total);
         return true;
     }
 

@@ -85,29 +85,7 @@ public sealed partial record RemoteCommand(string Script, string? StandardInput)
 
         if (spec.Environment is not null)
         {
-            var unset = new List<string>();
-            foreach (var (name, value) in spec.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                if (!EnvName().IsMatch(name) || !ChildEnvironment.MayPass(name))
-                {
-                    // The same rule as a local child's environment: a secret's name never leaves this process.
-                    continue;
-                }
-
-                if (value is null)
-                {
-                    unset.Add(name);
-                }
-                else
-                {
-                    script.Append("export ").Append(name).Append('=').Append(Quote(value)).Append("; ");
-                }
-            }
-
-            if (unset.Count > 0)
-            {
-                script.Insert(0, "unset " + string.Join(' ', unset) + "; ");
-            }
+            AppendEnvironment(script, spec.Environment);
         }
 
         foreach (var folder in folders.Distinct(StringComparer.Ordinal))
@@ -128,6 +106,34 @@ public sealed partial record RemoteCommand(string Script, string? StandardInput)
 
         script.AppendJoin(' ', words);
         return new RemoteCommand(script.ToString(), stdin);
+    }
+
+    /// <summary>Exports (and unsets, ahead of them) the child's environment in the remote shell script.</summary>
+    private static void AppendEnvironment(StringBuilder script, IReadOnlyDictionary<string, string?> environment)
+    {
+        var unset = new List<string>();
+        foreach (var (name, value) in environment.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (!EnvName().IsMatch(name) || !ChildEnvironment.MayPass(name))
+            {
+                // The same rule as a local child's environment: a secret's name never leaves this process.
+                continue;
+            }
+
+            if (value is null)
+            {
+                unset.Add(name);
+            }
+            else
+            {
+                script.Append("export ").Append(name).Append('=').Append(Quote(value)).Append("; ");
+            }
+        }
+
+        if (unset.Count > 0)
+        {
+            script.Insert(0, "unset " + string.Join(' ', unset) + "; ");
+        }
     }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
