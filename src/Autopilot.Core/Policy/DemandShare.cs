@@ -83,6 +83,24 @@ public static class DemandShare
 
         var unassigned = remaining;
 
+        FillByPreference(ordered, share, why, overflowing, capacity, ref remaining);
+        FillOverflowing(share, why, overflowing, capacity, waiting, unassigned, ref remaining);
+
+        var slices = new List<ShareSlice>(ordered.Count);
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var text = why[i].Count > 0 ? string.Join("; ", why[i])
+                : share[i] == 0 && demand > 0 ? "nothing left: the preferred pools take the demand"
+                : "no demand";
+            slices.Add(new ShareSlice(ordered[i].Pool, ordered[i].Order, share[i], overflowing[i], text));
+        }
+
+        return new ShareSplit(group, Math.Max(0, demand), slices, remaining);
+    }
+
+    private static void FillByPreference(
+        List<ShareMember> ordered, long[] share, List<string>[] why, bool[] overflowing, long[] capacity, ref long remaining)
+    {
         // The rest by preference, each pool up to its max_pilots, skipping pools that overflow. A pool whose
         // pilots are unknown is filled like the others (fail closed: it may be serving that part already).
         for (var i = 0; i < ordered.Count; i++)
@@ -99,11 +117,15 @@ public static class DemandShare
                 : share[i] == capacity[i] && remaining > 0 ? $"{take} filling it to max_pilots ({capacity[i]} tasks); the rest goes to the next pool"
                 : $"{take} of the demand not yet served by a preferred pool");
         }
+    }
 
+    private static void FillOverflowing(
+        long[] share, List<string>[] why, bool[] overflowing, long[] capacity, long[] waiting, long unassigned, ref long remaining)
+    {
         // An overflowing pool takes only what every other pool cannot (in order). It keeps the pilots it has
         // waiting, up to the demand its running pilots do not cover, so it takes its work back when they start;
         // while they wait they are not counted as supply.
-        for (var i = 0; i < ordered.Count; i++)
+        for (var i = 0; i < share.Length; i++)
         {
             if (!overflowing[i])
             {
@@ -124,17 +146,6 @@ public static class DemandShare
                 why[i].Add($"{keep - extra} kept for its waiting pilots until they start (not counted as supply)");
             }
         }
-
-        var slices = new List<ShareSlice>(ordered.Count);
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            var text = why[i].Count > 0 ? string.Join("; ", why[i])
-                : share[i] == 0 && demand > 0 ? "nothing left: the preferred pools take the demand"
-                : "no demand";
-            slices.Add(new ShareSlice(ordered[i].Pool, ordered[i].Order, share[i], overflowing[i], text));
-        }
-
-        return new ShareSplit(group, Math.Max(0, demand), slices, remaining);
     }
 
     /// <summary>

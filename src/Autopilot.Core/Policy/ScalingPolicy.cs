@@ -431,21 +431,7 @@ public static class ScalingPolicy
                         notes.Add($"Pilot {pilot.Id} is in an unrecognised state '{pilot.RawState}': counted as supply, never cancelled.");
                         break;
                     case PilotState.Running:
-                        var limit = pilot.TimeLimit ?? scheduler.Walltime;
-                        if (limit <= scheduler.DrainLead)
-                        {
-                            notes.Add($"Pilot {pilot.Id} has a time limit of {PolicyText.Duration(limit)}, not longer than drain_lead {PolicyText.Duration(scheduler.DrainLead)}: it drains from its start.");
-                        }
-
-                        if (pilot.StartTime is { } start && start + limit - scheduler.DrainLead <= now)
-                        {
-                            s.Draining.Add(pilot);
-                        }
-                        else
-                        {
-                            s.Running.Add(pilot);
-                        }
-
+                        s.AddRunning(pilot, scheduler, now, notes);
                         break;
                     case PilotState.Held:
                         s.Held.Add(pilot);
@@ -454,29 +440,7 @@ public static class ScalingPolicy
                         s.Held.Add(pilot);
                         break;
                     case PilotState.Queued:
-                        s.AllQueued.Add(pilot);
-                        if (pilot.PendingKind is PendingKind.Limit or PendingKind.Unavailable or PendingKind.Error)
-                        {
-                            s.Blocked.Add(pilot);
-                        }
-
-                        var stale = policy.MaxQueueAge > TimeSpan.Zero && pilot.SubmitTime is { } submitted && now - submitted >= policy.MaxQueueAge;
-                        if (stale)
-                        {
-                            s.Stale.Add(pilot);
-                            notes.Add($"Pilot {pilot.Id} has been queued for {PolicyText.Duration(now - pilot.SubmitTime!.Value)}, longer than max_queue_age {PolicyText.Duration(policy.MaxQueueAge)}"
-                                + (policy.CancelStaleQueued ? "." : " (not cancelled: cancel_stale_queued is off)."));
-                        }
-
-                        if (stale && policy.CancelStaleQueued)
-                        {
-                            s.StaleToCancel.Add(pilot);
-                        }
-                        else
-                        {
-                            s.UsefulQueued.Add(pilot);
-                        }
-
+                        s.AddQueued(pilot, policy, now, notes);
                         break;
                 }
             }
@@ -487,6 +451,52 @@ public static class ScalingPolicy
             }
 
             return s;
+        }
+
+        /// <summary>A running pilot drains once its time limit, less drain_lead, is reached.</summary>
+        private void AddRunning(Pilot pilot, Configuration.SchedulerOptions scheduler, DateTimeOffset now, List<string> notes)
+        {
+            var limit = pilot.TimeLimit ?? scheduler.Walltime;
+            if (limit <= scheduler.DrainLead)
+            {
+                notes.Add($"Pilot {pilot.Id} has a time limit of {PolicyText.Duration(limit)}, not longer than drain_lead {PolicyText.Duration(scheduler.DrainLead)}: it drains from its start.");
+            }
+
+            if (pilot.StartTime is { } start && start + limit - scheduler.DrainLead <= now)
+            {
+                Draining.Add(pilot);
+            }
+            else
+            {
+                Running.Add(pilot);
+            }
+        }
+
+        /// <summary>A queued pilot is blocked (waiting for a limit, an unavailable resource or an error), stale, or useful supply.</summary>
+        private void AddQueued(Pilot pilot, Configuration.PolicyOptions policy, DateTimeOffset now, List<string> notes)
+        {
+            AllQueued.Add(pilot);
+            if (pilot.PendingKind is PendingKind.Limit or PendingKind.Unavailable or PendingKind.Error)
+            {
+                Blocked.Add(pilot);
+            }
+
+            var stale = policy.MaxQueueAge > TimeSpan.Zero && pilot.SubmitTime is { } submitted && now - submitted >= policy.MaxQueueAge;
+            if (stale)
+            {
+                Stale.Add(pilot);
+                notes.Add($"Pilot {pilot.Id} has been queued for {PolicyText.Duration(now - pilot.SubmitTime!.Value)}, longer than max_queue_age {PolicyText.Duration(policy.MaxQueueAge)}"
+                    + (policy.CancelStaleQueued ? "." : " (not cancelled: cancel_stale_queued is off)."));
+            }
+
+            if (stale && policy.CancelStaleQueued)
+            {
+                StaleToCancel.Add(pilot);
+            }
+            else
+            {
+                UsefulQueued.Add(pilot);
+            }
         }
     }
 }

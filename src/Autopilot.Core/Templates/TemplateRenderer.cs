@@ -96,46 +96,7 @@ public static class TemplateRenderer
                     continue;
                 }
 
-                string name;
-                string? fallback = null;
-                var sep = inner.IndexOf(":-", StringComparison.Ordinal);
-                if (sep >= 0)
-                {
-                    name = inner[..sep].Trim();
-                    fallback = inner[(sep + 2)..];
-                }
-                else
-                {
-                    name = inner;
-                }
-
-                if (!IsName(name))
-                {
-                    throw Error(includes, source, line, column, $"bad placeholder '{{{{{inner}}}}}' (names are letters, digits and '_')");
-                }
-
-                if (values.TryGetValue(name, out var value) || fallback is not null)
-                {
-                    value ??= fallback!;
-                    if (value.AsSpan().IndexOfAny(LineBreaks) is var at and >= 0)
-                    {
-                        // Quoting does not help inside a comment: a line break there would start a live
-                        // `#SBATCH` directive or command.
-                        throw Error(includes, source, line, column,
-                            $"the value of placeholder '{{{{{name}}}}}' contains a line break or NUL (U+{(int)value[at]:X4}) at position {at + 1}; rendered values must be single-line",
-                            name);
-                    }
-
-                    output.Append(ShellQuote(value));
-                }
-                else
-                {
-                    var hint = Configuration.Suggest.Closest(name, values.Keys);
-                    throw Error(includes, source, line, column,
-                        $"unknown placeholder '{{{{{name}}}}}'{(hint is null ? "" : $"; did you mean '{hint}'?")} (define it in the pool's template_vars, or write {{{{{name}:-default}}}})",
-                        name);
-                }
-
+                AppendValue(output, inner, values, source, line, column, includes);
                 i = close + 2;
                 continue;
             }
@@ -148,6 +109,50 @@ public static class TemplateRenderer
                 lineStart = i;
                 lineOutputStart = output.Length;
             }
+        }
+    }
+
+    /// <summary>A <c>{{name}}</c> or <c>{{name:-default}}</c> placeholder: its value, shell-quoted and single-line.</summary>
+    private static void AppendValue(StringBuilder output, string inner, IReadOnlyDictionary<string, string> values, string source, int line, int column, IncludeChain includes)
+    {
+        string name;
+        string? fallback = null;
+        var sep = inner.IndexOf(":-", StringComparison.Ordinal);
+        if (sep >= 0)
+        {
+            name = inner[..sep].Trim();
+            fallback = inner[(sep + 2)..];
+        }
+        else
+        {
+            name = inner;
+        }
+
+        if (!IsName(name))
+        {
+            throw Error(includes, source, line, column, $"bad placeholder '{{{{{inner}}}}}' (names are letters, digits and '_')");
+        }
+
+        if (values.TryGetValue(name, out var value) || fallback is not null)
+        {
+            value ??= fallback!;
+            if (value.AsSpan().IndexOfAny(LineBreaks) is var at and >= 0)
+            {
+                // Quoting does not help inside a comment: a line break there would start a live
+                // `#SBATCH` directive or command.
+                throw Error(includes, source, line, column,
+                    $"the value of placeholder '{{{{{name}}}}}' contains a line break or NUL (U+{(int)value[at]:X4}) at position {at + 1}; rendered values must be single-line",
+                    name);
+            }
+
+            output.Append(ShellQuote(value));
+        }
+        else
+        {
+            var hint = Configuration.Suggest.Closest(name, values.Keys);
+            throw Error(includes, source, line, column,
+                $"unknown placeholder '{{{{{name}}}}}'{(hint is null ? "" : $"; did you mean '{hint}'?")} (define it in the pool's template_vars, or write {{{{{name}:-default}}}})",
+                name);
         }
     }
 
