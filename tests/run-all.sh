@@ -74,6 +74,9 @@ publish_ok=1
 bash tests/infra/install-aot-toolchain.sh </dev/null >"$RESULTS/publish.log" 2>&1 || publish_ok=0
 if [ "$publish_ok" = 1 ] && dotnet publish src/Autopilot.Cli/Autopilot.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true \
     -o "$RESULTS/publish" -nologo -clp:NoSummary >>"$RESULTS/publish.log" 2>&1 && [ -x "$RESULTS/publish/autopilot" ]; then
+  # As installed: the shipped templates beside the binary (deploy/install.sh copies them too), so
+  # the binary finds them wherever RUN_ALL_RESULTS puts it.
+  rm -rf "$RESULTS/publish/bin-templates" && cp -a bin-templates "$RESULTS/publish/bin-templates"
   export AUTOPILOT_TEST_BINARY="$RESULTS/publish/autopilot"
   say "published $AUTOPILOT_TEST_BINARY in $(secs "$t") s"
 else

@@ -166,7 +166,7 @@ public static class TemplateRenderer
         string path;
         try
         {
-            path = Path.GetFullPath(Resolve(name, includes.TemplateDir));
+            path = Path.GetFullPath(Resolve(name, includes.TemplateDir, includes.Files.Count > 0 ? Path.GetDirectoryName(includes.Files[^1]) : null));
         }
         catch (TemplateException ex)
         {
@@ -235,13 +235,16 @@ public static class TemplateRenderer
 
     /// <summary>
     /// Finds a template: an absolute path as is; else relative to <paramref name="templateDir"/>;
-    /// else in a <c>bin-templates</c> folder next to the executable, or in the current directory
-    /// or AppContext.BaseDirectory or any of their parents.
+    /// else, for an include, next to the including file or one folder up (a template tree's
+    /// <c>slurm/pilot.sh</c> includes <c>common/x.sh</c> from that tree, wherever the tree and the
+    /// executable are); else in a <c>bin-templates</c> folder next to the executable, or in the
+    /// current directory or AppContext.BaseDirectory or any of their parents.
     /// </summary>
+    /// <param name="including">The folder of the template that includes this one; null for a pool's own template.</param>
     /// <exception cref="TemplateException">Not found; the message lists where it looked.</exception>
-    public static string Resolve(string template, string? templateDir)
+    public static string Resolve(string template, string? templateDir, string? including = null)
     {
-        var candidates = Candidates(template, templateDir).ToList();
+        var candidates = Candidates(template, templateDir, including).ToList();
         foreach (var candidate in candidates)
         {
             if (File.Exists(candidate))
@@ -254,7 +257,7 @@ public static class TemplateRenderer
             $"template '{template}' not found (looked at: {string.Join(", ", candidates.Distinct())})", template, 0, 0);
     }
 
-    private static IEnumerable<string> Candidates(string template, string? templateDir)
+    private static IEnumerable<string> Candidates(string template, string? templateDir, string? including)
     {
         var expanded = Configuration.PathExpander.Expand(template);
         if (Path.IsPathRooted(expanded))
@@ -266,6 +269,15 @@ public static class TemplateRenderer
         if (!string.IsNullOrEmpty(templateDir))
         {
             yield return Path.GetFullPath(Path.Combine(Configuration.PathExpander.Expand(templateDir), expanded));
+        }
+
+        if (!string.IsNullOrEmpty(including))
+        {
+            yield return Path.GetFullPath(Path.Combine(including, expanded));
+            if (Path.GetDirectoryName(including) is { Length: > 0 } up)
+            {
+                yield return Path.GetFullPath(Path.Combine(up, expanded));
+            }
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -56,6 +56,21 @@ public sealed class TemplateIncludeTests
     }
 
     [Fact]
+    public void An_include_is_found_in_the_including_templates_own_tree_when_no_template_dir_names_it()
+    {
+        // A template tree away from the executable and from template_dir: slurm/pilot.sh includes
+        // common/body.sh of the same tree (the published binary in /tmp could not find it).
+        var tree = Path.Combine(_dir, "site-tree");
+        Write("site-tree/common/body.sh", "body {{pool}}\n{{> common/inner.sh}}\n");
+        Write("site-tree/common/inner.sh", "inner\n");
+        var top = Write("site-tree/slurm/pilot.sh", "top\n{{> common/body.sh}}\n");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_dir, "empty-template-dir")).FullName;
+
+        Assert.Equal("top\nbody 'main'\ninner\n", TemplateRenderer.Render(top, Values, elsewhere));
+        Assert.StartsWith(Path.Combine(tree, "common", "body.sh"), TemplateRenderer.Resolve("common/body.sh", elsewhere, Path.Combine(tree, "slurm")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_site_copy_in_template_dir_overrides_the_shipped_common_file()
     {
         Write("common/hypershell-client.sh", "echo site client {{pool}}\n");
