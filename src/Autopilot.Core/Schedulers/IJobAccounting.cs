@@ -48,14 +48,8 @@ public static class JobAccountingFactory
     public static IJobAccounting? Create(SchedulerOptions options, IProcessRunner runner, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Kind switch
-        {
-            "slurm" => new Slurm.SlurmAccounting(runner, options, time.LocalTimeZone),
-            "sge" => new GridEngine.GridEngineJobAccounting(runner, options, time.LocalTimeZone),
-            "pbs" => new Pbs.PbsAccounting(runner, options, time.LocalTimeZone),
-            "torque" => new Pbs.PbsAccounting(runner, options, time.LocalTimeZone, Pbs.PbsFlavor.Torque),
-            _ => null,
-        };
+        ArgumentNullException.ThrowIfNull(time);
+        return SchedulerKinds.Find(options.Kind)?.Accounting?.Invoke(options, runner, time);
     }
 
     /// <summary>"1000M", "4G", "512K", "2T" (optionally followed by n or c, Slurm's old per-node/per-core mark) in MiB; null when unreadable.</summary>

@@ -34,12 +34,14 @@ public static class SchedulerKinds
 /// <param name="ExtraArgs">What its extra_args may not set; null when it passes none.</param>
 /// <param name="Create">Its adapter for one pool.</param>
 /// <param name="TellsPilotsByRecordedIds">Its pilots are told from look-alikes by the job ids recorded at submission (Engine/RecordedIds), as it lists no mark of ours.</param>
+/// <param name="Accounting">Its accounting reader (finished pilots' times and sizes); null for a kind without one here.</param>
 public sealed record SchedulerKind(
     string Name,
     IReadOnlyList<SchedulerCommand> Commands,
     ExtraArgRules? ExtraArgs,
     Func<SchedulerSetup, IScheduler> Create,
-    bool TellsPilotsByRecordedIds = false);
+    bool TellsPilotsByRecordedIds = false,
+    Func<SchedulerOptions, IProcessRunner, TimeProvider, IJobAccounting>? Accounting = null);
 
 /// <summary>What a kind's factory gets to build the adapter of one pool.</summary>
 /// <param name="StateDir">The state directory (the local scheduler keeps pid files and Slurm/Grid Engine derive their pilot mark from it).</param>

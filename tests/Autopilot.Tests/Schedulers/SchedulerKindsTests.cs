@@ -34,4 +34,18 @@ public sealed class SchedulerKindsTests
             [SchedulerKinds.Pbs.Name, SchedulerKinds.Torque.Name, SchedulerKinds.Lsf.Name],
             SchedulerKinds.Names.Where(RecordedIds.Applies));
     }
+
+    [Theory]
+    [InlineData("slurm", null, "SlurmAccounting")]
+    [InlineData("sge", null, "GridEngineJobAccounting")]
+    [InlineData("pbs", "pbspro", "PbsAccounting")]
+    [InlineData("torque", null, "PbsAccounting")]
+    [InlineData("lsf", null, null)]
+    [InlineData("local", null, null)]
+    public void Each_kind_names_its_accounting_reader_in_its_descriptor(string kind, string? flavor, string? reader)
+    {
+        var options = new SchedulerOptions { Kind = kind, Flavor = flavor ?? "auto" };
+        var accounting = JobAccountingFactory.Create(options, new ProcessRunner(), TimeProvider.System);
+        Assert.Equal(reader, accounting?.GetType().Name);
+    }
 }

@@ -7,7 +7,8 @@ namespace Autopilot.Schedulers.GridEngine;
 internal static class GridEngineKind
 {
     public static SchedulerKind Describe(string name) =>
-        new(name, Commands, ExtraArgs, s => new GridEngineScheduler(s.Runner, s.Options, s.Loggers.CreateLogger<GridEngineScheduler>(), s.Time, PilotMarker.For(s.StateDir)));
+        new(name, Commands, ExtraArgs, s => new GridEngineScheduler(s.Runner, s.Options, s.Loggers.CreateLogger<GridEngineScheduler>(), s.Time, PilotMarker.For(s.StateDir)),
+            Accounting: (o, r, t) => new GridEngineJobAccounting(r, o, t.LocalTimeZone));
 
     private static readonly SchedulerCommand[] Commands =
     [

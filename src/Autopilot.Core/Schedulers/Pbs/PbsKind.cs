@@ -7,7 +7,9 @@ namespace Autopilot.Schedulers.Pbs;
 internal static class PbsKind
 {
     public static SchedulerKind Describe(string name) =>
-        new(name, Commands, ExtraArgs, s => new PbsScheduler(name, s.Runner, s.Loggers.CreateLogger<PbsScheduler>(), s.Options), TellsPilotsByRecordedIds: true);
+        new(name, Commands, ExtraArgs, s => new PbsScheduler(name, s.Runner, s.Loggers.CreateLogger<PbsScheduler>(), s.Options), TellsPilotsByRecordedIds: true,
+            // Kind torque, or kind pbs told flavor torque, reads Torque's qstat -x; otherwise PBS Pro's JSON.
+            Accounting: (o, r, t) => new PbsAccounting(r, o, t.LocalTimeZone, name == SchedulerKinds.Torque.Name || o.Flavor == "torque" ? PbsFlavor.Torque : PbsFlavor.PbsPro));
 
     private static readonly SchedulerCommand[] Commands = [new("qsub"), new("qstat"), new("qdel")];
 

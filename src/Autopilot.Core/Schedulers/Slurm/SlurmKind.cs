@@ -7,7 +7,8 @@ namespace Autopilot.Schedulers.Slurm;
 internal static class SlurmKind
 {
     public static SchedulerKind Describe(string name) =>
-        new(name, Commands, ExtraArgs, s => new SlurmScheduler(s.Runner, s.Loggers.CreateLogger<SlurmScheduler>(), s.Time, s.Options, marker: PilotMarker.For(s.StateDir)));
+        new(name, Commands, ExtraArgs, s => new SlurmScheduler(s.Runner, s.Loggers.CreateLogger<SlurmScheduler>(), s.Time, s.Options, marker: PilotMarker.For(s.StateDir)),
+            Accounting: (o, r, t) => new SlurmAccounting(r, o, t.LocalTimeZone));
 
     private static readonly SchedulerCommand[] Commands =
     [
