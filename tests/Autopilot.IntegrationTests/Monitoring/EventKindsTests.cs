@@ -110,6 +110,9 @@ public sealed partial class EventKindsTests(ITestOutputHelper output)
 
         // Pilots that fail at once: first while accounting cannot be read, then the crash loop.
         await TestServices.RunUncheckedAsync("scancel", ["--name=" + harness.JobName]);
+        // A cancelled job can linger in squeue while it completes (CG); counted as running, it would
+        // take one of the crash loop's pilots (the full run on a loaded machine saw "1 running").
+        await TestServices.WaitUntilAsync(async () => (await harness.SqueueAsync()).Count == 0, TimeSpan.FromSeconds(60), "the cancelled pilots gone from squeue");
         var crashing = queued with { ExtraArgs = [], SleepSeconds = 0, ExitCode = 1, MaxQueued = 3, MaxSubmitPerTick = 3 };
         harness.WriteConfig(crashing with { MaxQueued = 1, MaxSubmitPerTick = 1 });
         tasks.Set(10);
