@@ -11,11 +11,12 @@
 # submit paths all run, not only the idle one. Every pilot is cancelled at the end.
 #
 # Environment: AUTOPILOT (the binary; default: the Release build output), SOAK_KEEP=1 keeps the
-# temp folder (state, logs, samples), SOAK_ROWS (see below). DOTNET_* GC variables pass through.
+# temp folder (state, logs, samples), SOAK_ROWS (see below), SOAK_INTERVAL (seconds between samples,
+# default 10). DOTNET_* GC variables pass through.
 set -euo pipefail
 
 duration=${1:-600}
-interval=10
+interval=${SOAK_INTERVAL:-10}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 autopilot=${AUTOPILOT:-$repo/src/Autopilot.Cli/bin/Release/net10.0/autopilot}
 partition=${AUTOPILOT_TEST_SLURM_PARTITION:-debug}
@@ -88,7 +89,8 @@ start=$(date +%s.%N)
 while :; do
   now=$(date +%s.%N)
   t=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
-  rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || { echo "soak: autopilot died; log:" >&2; tail -n 20 "$dir/run.log" >&2; exit 1; }
+  # VmRSS, then its anonymous part (heaps, stacks) and its file part (the binary's pages, libraries).
+  rss=$(awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s ", $2 }' "/proc/$pid/status" 2>/dev/null) || { echo "soak: autopilot died; log:" >&2; tail -n 20 "$dir/run.log" >&2; exit 1; }
   echo "$t $rss" | tee -a "$dir/samples"
   awk -v t="$t" -v d="$duration" 'BEGIN { exit !(t + 0 >= d + 0) }' && break
   sleep "$interval"
@@ -110,4 +112,17 @@ max=$(sort -k2 -n "$dir/samples" | tail -n1 | cut -d' ' -f2)
 echo "soak: exit code $rc after SIGTERM; $ticks ticks, $submitted with a submission, $failed error lines"
 echo "soak: RSS start ${first} KB, end ${last} KB, max ${max} KB"
 echo "soak: slope $(slope 0) KB/min over all samples, $(slope 120) KB/min after a 2-minute warm-up"
+# A heap's saw-tooth puts single samples anywhere between its floor and its peak, so a fit of all
+# samples wanders with where the teeth fall. Growth shows in the floor (what stays after the
+# collections) and the peak of each minute: both fitted from minute 1 on.
+# Whole minutes only: the last sample alone would make a minute of its own.
+awk -v d="$duration" '$1 < int(d / 60) * 60 { m = int($1 / 60)
+    if (!(m in lo) || $2 < lo[m]) lo[m] = $2; if (!(m in hi) || $2 > hi[m]) hi[m] = $2
+    if (!(m in alo) || $3 < alo[m]) alo[m] = $3; if (!(m in ahi) || $3 > ahi[m]) ahi[m] = $3; f[m] = $4 }
+  END { for (m in lo) print m, lo[m], hi[m], alo[m], ahi[m], f[m] }' "$dir/samples" | sort -n > "$dir/minutes"
+echo "soak: per minute (minute, RSS floor, RSS peak, anonymous floor, anonymous peak, file at the minute's end; KB):"
+sed 's/^/  /' "$dir/minutes"
+fit() { awk -v col="$1" '$1 >= 1 { n++; sx += $1; sy += $col; sxx += $1 * $1; sxy += $1 * $col }
+  END { if (n < 2) { print "n/a"; exit } printf "%.1f", (n * sxy - sx * sy) / (n * sxx - sx * sx) }' "$dir/minutes"; }
+echo "soak: slope from minute 1: floor $(fit 2) KB/min, peak $(fit 3) KB/min"
 [ "$rc" = 0 ]

@@ -274,7 +274,7 @@ public sealed class EndToEndHarness : IAsyncDisposable
                     var config = await TestServices.RunUncheckedAsync("scontrol", ["show", "config"]);
                     var (_, location) = Autopilot.Schedulers.Slurm.JobCompLog.FromConfig(config.StandardOutput);
                     return location is not null && File.Exists(location)
-                        && Autopilot.Schedulers.Slurm.JobCompLog.Parse(Autopilot.Schedulers.Slurm.JobCompLog.ReadTail(location)).Any(r => r.Id == id);
+                        && Autopilot.Schedulers.Slurm.JobCompLog.Parse(Autopilot.Schedulers.Slurm.JobCompLog.ReadTailLines(location, Autopilot.Schedulers.Slurm.JobCompLog.All)).Any(r => r.Id == id);
                 }
 
                 var sacct = await TestServices.RunUncheckedAsync("sacct", ["-c", "-X", "-P", "-n", "-o", "JobIDRaw,State"]);

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 
 namespace Autopilot.Schedulers.Slurm;
 
@@ -23,8 +26,15 @@ public static class JobCompLog
     /// <summary>Parses log lines into sacct-shaped rows: Id is <c>N_i</c> for array elements, RawId the element's own job id.</summary>
     public static IReadOnlyList<SacctRow> Parse(string text, TimeZoneInfo? zone = null)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        return Parse(text.Split('\n'), zone);
+    }
+
+    /// <summary>The same, from lines already split (<see cref="ReadTailLines"/>).</summary>
+    public static IReadOnlyList<SacctRow> Parse(IEnumerable<string> lines, TimeZoneInfo? zone = null)
+    {
         zone ??= TimeZoneInfo.Local;
-        return Records(text).Select(r => new SacctRow(
+        return Records(lines).Select(r => new SacctRow(
             r.Id,
             r.Fields["JobId"],
             r.Fields.GetValueOrDefault("Name") ?? "",
@@ -41,7 +51,14 @@ public static class JobCompLog
     public static IEnumerable<(string Id, IReadOnlyDictionary<string, string> Fields)> Records(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        foreach (var raw in text.Split('\n'))
+        return Records(text.Split('\n'));
+    }
+
+    /// <summary>The same, from lines already split (<see cref="ReadTailLines"/>).</summary>
+    public static IEnumerable<(string Id, IReadOnlyDictionary<string, string> Fields)> Records(IEnumerable<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        foreach (var raw in lines)
         {
             var line = raw.TrimEnd('\r');
             if (!line.StartsWith("JobId=", StringComparison.Ordinal))
@@ -102,21 +119,137 @@ public static class JobCompLog
         return new DateTimeOffset(local, zone.GetUtcOffset(local));
     }
 
-    /// <summary>Reads the last <see cref="TailBytes"/> of the log, starting at a whole line.</summary>
-    public static string ReadTail(string path)
+    /// <summary>
+    /// The lines of the last <see cref="TailBytes"/> of the log (from a whole line) that
+    /// <paramref name="keep"/> accepts, read through one pooled buffer. A busy cluster's log holds
+    /// thousands of other jobs' lines per megabyte and a tick wants a handful of its own: only kept
+    /// lines become strings (the whole tail as text, split into lines and parsed, was about 7 MB of
+    /// garbage per megabyte read, much of it on the large object heap, at every outcome check).
+    /// </summary>
+    public static List<string> ReadTailLines(string path, LineFilter keep)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        ArgumentNullException.ThrowIfNull(keep);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
         var skip = Math.Max(0, stream.Length - TailBytes);
         stream.Seek(skip, SeekOrigin.Begin);
-        using var reader = new StreamReader(stream);
-        var text = reader.ReadToEnd();
-        if (skip > 0)
+        var kept = new List<string>();
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
         {
-            var newline = text.IndexOf('\n', StringComparison.Ordinal);
-            text = newline < 0 ? "" : text[(newline + 1)..];
+            var filled = 0;
+            var partial = skip > 0; // the first line of a tail that starts mid-file is cut: dropped
+            var overlong = false;   // a line longer than the buffer is no log line of ours: dropped
+            while (true)
+            {
+                var read = stream.Read(buffer, filled, buffer.Length - filled);
+                filled += read;
+                var start = 0;
+                while (true)
+                {
+                    var newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n');
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    Keep(buffer.AsSpan(start, newline), partial || overlong, keep, kept);
+                    partial = overlong = false;
+                    start += newline + 1;
+                }
+
+                if (read == 0)
+                {
+                    // The last line may lack its newline.
+                    Keep(buffer.AsSpan(start, filled - start), partial || overlong, keep, kept);
+                    return kept;
+                }
+
+                if (start == 0 && filled == buffer.Length)
+                {
+                    overlong = true;
+                    filled = 0;
+                    continue;
+                }
+
+                buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                filled -= start;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Keep(ReadOnlySpan<byte> line, bool skip, LineFilter keep, List<string> kept)
+    {
+        if (!line.IsEmpty && line[^1] == (byte)'\r')
+        {
+            line = line[..^1];
         }
 
-        return text;
+        if (!skip && line.StartsWith("JobId="u8) && keep(line))
+        {
+            kept.Add(Encoding.UTF8.GetString(line));
+        }
+    }
+
+    /// <summary>A cheap first look at a raw log line; the parse after it decides exactly.</summary>
+    public delegate bool LineFilter(ReadOnlySpan<byte> line);
+
+    /// <summary>Every line.</summary>
+    public static readonly LineFilter All = static _ => true;
+
+    /// <summary>Lines that may belong to a job of one of these names (a superset: Name=x also matches Name=xy).</summary>
+    public static LineFilter NamedAny(IReadOnlyCollection<string>? names)
+    {
+        if (names is null)
+        {
+            return All;
+        }
+
+        var probes = names.Select(n => Encoding.UTF8.GetBytes("Name=" + n)).ToArray();
+        return line =>
+        {
+            foreach (var probe in probes)
+            {
+                if (line.IndexOf(probe) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        };
+    }
+
+    /// <summary>
+    /// Lines that may belong to one of these job ids as submitted (<c>N</c>, or <c>N_i</c> for an
+    /// array element, logged under its own JobId with ArrayJobId=N): the line's JobId or ArrayJobId
+    /// is one of the N. An id that is not of that form keeps every line.
+    /// </summary>
+    public static LineFilter WithIdsAny(IEnumerable<string> ids)
+    {
+        var numbers = new HashSet<long>();
+        foreach (var id in ids)
+        {
+            var cut = id.IndexOf('_', StringComparison.Ordinal);
+            if (!long.TryParse(cut < 0 ? id : id[..cut], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                return All;
+            }
+
+            numbers.Add(n);
+        }
+
+        return line => numbers.Contains(Number(line, "JobId="u8)) || numbers.Contains(Number(line, " ArrayJobId="u8));
+    }
+
+    /// <summary>The digits after the first <paramref name="key"/> of the line; -1 when absent.</summary>
+    private static long Number(ReadOnlySpan<byte> line, ReadOnlySpan<byte> key)
+    {
+        var at = line.IndexOf(key);
+        return at >= 0 && Utf8Parser.TryParse(line[(at + key.Length)..], out long value, out _) ? value : -1;
     }
 
     /// <summary>JobCompType and JobCompLoc from `scontrol show config` output.</summary>

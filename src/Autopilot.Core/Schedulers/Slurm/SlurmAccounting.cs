@@ -108,10 +108,10 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
 
     private IEnumerable<JobUsage> ReadCompletionLog(string file, IReadOnlyCollection<string> ids)
     {
-        string text;
+        List<string> lines;
         try
         {
-            text = JobCompLog.ReadTail(file);
+            lines = JobCompLog.ReadTailLines(file, JobCompLog.WithIdsAny(ids));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -119,7 +119,7 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
         }
 
         var wanted = ids.ToHashSet(StringComparer.Ordinal);
-        return ParseCompletionLog(text, zone).Where(u => wanted.Contains(u.Id));
+        return ParseCompletionLog(lines, zone).Where(u => wanted.Contains(u.Id));
     }
 
     /// <summary>
@@ -130,8 +130,15 @@ public sealed class SlurmAccounting(IProcessRunner runner, SchedulerOptions opti
     /// </summary>
     public static IReadOnlyList<JobUsage> ParseCompletionLog(string text, TimeZoneInfo zone)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        return ParseCompletionLog(text.Split('\n'), zone);
+    }
+
+    /// <summary>The same, from lines already split (<see cref="JobCompLog.ReadTailLines"/>).</summary>
+    public static IReadOnlyList<JobUsage> ParseCompletionLog(IEnumerable<string> lines, TimeZoneInfo zone)
+    {
         var byId = new Dictionary<string, JobUsage>(StringComparer.Ordinal);
-        foreach (var (id, f) in JobCompLog.Records(text))
+        foreach (var (id, f) in JobCompLog.Records(lines))
         {
             var state = f["JobState"].Split(' ', 2)[0];
             var nodes = Int(f.GetValueOrDefault("NodeCnt") ?? "");

@@ -339,7 +339,7 @@ public sealed class SlurmScheduler : IScheduler
         {
             try
             {
-                var rows = JobCompLog.Parse(JobCompLog.ReadTail(location), _zone);
+                var rows = JobCompLog.Parse(JobCompLog.ReadTailLines(location, JobCompLog.NamedAny(names)), _zone);
                 var from = query.Since;
                 var outcomes = SlurmParser.ToOutcomes(rows, names).Where(o => o.EndTime is null || o.EndTime >= from).ToList();
                 return new OutcomeReport(true, outcomes, $"from the job completion log {location}: {FirstLine(db.StandardError)}");
