@@ -261,10 +261,12 @@ public sealed class KubectlExecTests : IDisposable
     {
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
-        // The binary's folder without the helper (all of it for a build output, where autopilot is an apphost).
+        // The binary's folder without the helper (all of it for a build output, where autopilot is an
+        // apphost; the published one's debug symbols are not needed).
         var alone = Path.Combine(dir, "alone");
         Directory.CreateDirectory(alone);
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Cli)!).Where(f => !Path.GetFileName(f).StartsWith(KubectlExecCommand.HelperName, StringComparison.Ordinal)))
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Cli)!)
+            .Where(f => !Path.GetFileName(f).StartsWith(KubectlExecCommand.HelperName, StringComparison.Ordinal) && !f.EndsWith(".dbg", StringComparison.Ordinal)))
         {
             File.Copy(file, Path.Combine(alone, Path.GetFileName(file)));
         }
