@@ -58,9 +58,10 @@ public sealed class KubectlExecTests : IDisposable
 
     private static Task<(int Exit, string Output, string Error)> RunCli(params string[] args) => RunProcess(Cli, args);
 
-    private string Config(KubeApiServer api, string extra = "")
+    /// <summary>dir/autopilot.toml naming the kubeconfig written for <paramref name="api"/> (as <paramref name="kubeconfigSetting"/> when given).</summary>
+    private string Config(KubeApiServer api, string? kubeconfigSetting = null)
     {
-        var kubeconfig = api.WriteKubeconfig(Path.Combine(dir, "kube config"));
+        var kubeconfig = kubeconfigSetting ?? api.WriteKubeconfig(Path.Combine(dir, "kube config"));
         var config = Path.Combine(dir, "autopilot.toml");
         File.WriteAllText(config, $"""
             state_dir = "{dir}/state"
@@ -71,7 +72,6 @@ public sealed class KubectlExecTests : IDisposable
             selector = "app=hypershell-server"
             container = "server"
             kubeconfig = "{kubeconfig}"
-            {extra}
             """);
         return config;
     }
@@ -215,18 +215,8 @@ public sealed class KubectlExecTests : IDisposable
     {
         using var api = new KubeApiServer(Pods());
         var kubeconfig = api.WriteKubeconfig(Path.Combine(dir, "kube config"));
-        var config = Path.Combine(dir, "autopilot.toml");
         // The kubeconfig through a variable only autopilot has: the helper must get the expanded path.
-        File.WriteAllText(config, $"""
-            state_dir = "{dir}/state"
-            [log]
-            file = false
-            [kubernetes]
-            namespace = "pipelines"
-            selector = "app=hypershell-server"
-            container = "server"
-            kubeconfig = "$AUTOPILOT_TEST_KUBE_DIR/kube config"
-            """);
+        var config = Config(api, "$AUTOPILOT_TEST_KUBE_DIR/kube config");
         var canary = "canary-" + Guid.NewGuid().ToString("N");
         using var process = Start(
             Cli,
