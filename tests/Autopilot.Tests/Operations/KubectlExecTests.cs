@@ -226,9 +226,19 @@ public sealed class KubectlExecTests : IDisposable
         var stderr = process.StandardError.ReadToEndAsync();
 
         // The container waits for a line: the helper is running meanwhile, as autopilot's child.
-        var helper = await ChildOfAsync(process.Id, KubectlExecCommand.HelperName);
-        var environment = File.ReadAllText($"/proc/{helper}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        var argv = File.ReadAllText($"/proc/{helper}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        string[] environment, argv;
+        try
+        {
+            var helper = await ChildOfAsync(process.Id, KubectlExecCommand.HelperName);
+            environment = File.ReadAllText($"/proc/{helper}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            argv = File.ReadAllText($"/proc/{helper}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         await process.StandardInput.WriteLineAsync("go");
         process.StandardInput.Close();
         Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec did not end");
