@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Autopilot.Configuration;
@@ -77,9 +78,22 @@ public static class KubectlExecCommand
             // directly; this process only waits for it and returns its exit code, as system(3) does.
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
             using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => c.Cancel = true);
-            using var child = Process.Start(psi)!;
-            await child.WaitForExitAsync(CancellationToken.None);
-            return child.ExitCode;
+            Process child;
+            try
+            {
+                child = Process.Start(psi)!;
+            }
+            catch (Win32Exception ex)
+            {
+                ctx.Err.WriteLine($"kubectl-exec: cannot run the helper {helper}: {ex.Message}");
+                return 1;
+            }
+
+            using (child)
+            {
+                await child.WaitForExitAsync(CancellationToken.None);
+                return child.ExitCode;
+            }
         });
         return command;
     }

@@ -257,7 +257,7 @@ public sealed class KubectlExecTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_the_helper_beside_it_kubectl_exec_says_where_it_looked_and_exits_1()
+    public async Task Without_the_helper_beside_it_or_with_one_it_cannot_run_kubectl_exec_says_which_path_and_exits_1()
     {
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
@@ -276,6 +276,14 @@ public sealed class KubectlExecTests : IDisposable
         Assert.Equal(1, result.Exit);
         Assert.Contains($"kubectl-exec: the helper {alone}/{KubectlExecCommand.HelperName} is missing: it is installed beside autopilot (deploy/install.sh installs both", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(api.Requests, r => r.Contains("/pods", StringComparison.Ordinal));
+
+        // There but not executable: the same exit code, and why.
+        var notExecutable = Path.Combine(alone, KubectlExecCommand.HelperName);
+        File.WriteAllText(notExecutable, "");
+        File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var refused = await RunProcess(Path.Combine(alone, Path.GetFileName(Cli)), ["kubectl-exec", "--print", "--config", config, "-q"]);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains($"kubectl-exec: cannot run the helper {notExecutable}: ", refused.Error, StringComparison.Ordinal);
     }
 
     /// <summary>
