@@ -14,6 +14,7 @@
 # The Native AOT build needs a C toolchain (clang or gcc, and objcopy; Debian: apt-get install clang);
 # where it is missing, the ReadyToRun build (which needs the .NET runtime) is installed instead and
 # install.sh says so.
+# Installed beside autopilot: autopilot-kubectl-exec, the internal helper `autopilot kubectl-exec` runs.
 # Existing configuration and state are never overwritten or removed.
 set -euo pipefail
 
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
     --readytorun) flavour=readytorun ;;
     --from) from=$2; shift ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -93,13 +94,18 @@ if [ "$build" = 1 ]; then
     say "publishing (ReadyToRun) ..."
     publish=(--self-contained false -p:PublishAot=false -p:PublishReadyToRun=true)
   fi
-  if ! dotnet publish "$repo/src/Autopilot.Cli/Autopilot.Cli.csproj" -c Release -r linux-x64 "${publish[@]}" \
-      -o "$from" -nologo >"$publog" 2>&1; then
-    tail -n 30 "$publog" >&2
-    die "dotnet publish failed (above)"
-  fi
+  # autopilot, and beside it autopilot-kubectl-exec: the helper `autopilot kubectl-exec` runs from its
+  # own folder (it holds the Kubernetes client, which would double the size of every autopilot process).
+  for project in Autopilot.Cli Autopilot.Kubectl; do
+    if ! dotnet publish "$repo/src/$project/$project.csproj" -c Release -r linux-x64 "${publish[@]}" \
+        -o "$from" -nologo >"$publog" 2>&1; then
+      tail -n 30 "$publog" >&2
+      die "dotnet publish of src/$project failed (above)"
+    fi
+  done
 fi
 [ -n "$from" ] && [ -x "$from/autopilot" ] || die "no published autopilot in '${from:-}'"
+[ -x "$from/autopilot-kubectl-exec" ] || die "no published autopilot-kubectl-exec in '$from' (publish src/Autopilot.Kubectl there too)"
 
 install -d -m 0755 "$prefix" "$bindir"
 # Each version in its own folder; $prefix/app is a symlink switched with one rename(2). A process
@@ -108,7 +114,7 @@ install -d -m 0755 "$prefix" "$bindir"
 version="app-$(date -u +%Y%m%dT%H%M%S.%N)"   # sorts by install time
 rm -rf "$prefix/$version.partial"
 cp -a "$from" "$prefix/$version.partial"
-# The Native AOT binary's separate debug symbols (twice its size) and the library's .pdb (which
+# The Native AOT binaries' separate debug symbols (twice their size) and the libraries' .pdb (which
 # only the ReadyToRun build uses, for line numbers) are not installed.
 rm -f "$prefix/$version.partial"/*.dbg
 [ -e "$prefix/$version.partial/autopilot.dll" ] || rm -f "$prefix/$version.partial"/*.pdb
@@ -128,7 +134,7 @@ rm -rf "$prefix/bin-templates" "$prefix/docs"
 cp -a "$repo/bin-templates" "$prefix/bin-templates"
 [ -d "$repo/docs" ] && cp -a "$repo/docs" "$prefix/docs"
 ln -sfn "$prefix/app/autopilot" "$bindir/autopilot"
-say "installed $prefix/$current (as $prefix/app), linked $bindir/autopilot"
+say "installed $prefix/$current (as $prefix/app, with its helper autopilot-kubectl-exec), linked $bindir/autopilot"
 
 # ---------------------------------------------------------------- state and configuration
 owner="" group=""

@@ -2,7 +2,7 @@
 # run-all.sh - README command (2): every test, unit and integration, on a Debian 12 machine with the
 # .NET 10 SDK. Installs and starts the services the integration tests need (Slurm, Grid Engine,
 # PostgreSQL 15, pouchdb-server, HyperShell 2.8.2; tests/infra/start-all.sh), builds the solution once in Release,
-# publishes the Native AOT `autopilot` once (the tests that run it as a process use it), runs each test project with a TRX logger and ends with the line
+# publishes the Native AOT `autopilot` and its helper `autopilot-kubectl-exec` once (the tests that run it as a process use it), runs each test project with a TRX logger and ends with the line
 #   N passed, N failed[, N skipped]
 # counted from the TRX files. Exit 0 only when every service started, the build succeeded and no
 # test failed. Safe to run again: services already up are left alone.
@@ -72,13 +72,16 @@ say "publish (Native AOT, as deploy/install.sh)"
 t=$(date +%s)
 publish_ok=1
 bash tests/infra/install-aot-toolchain.sh </dev/null >"$RESULTS/publish.log" 2>&1 || publish_ok=0
+# autopilot-kubectl-exec (the helper `autopilot kubectl-exec` runs from its own folder) beside it.
 if [ "$publish_ok" = 1 ] && dotnet publish src/Autopilot.Cli/Autopilot.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true \
-    -o "$RESULTS/publish" -nologo -clp:NoSummary >>"$RESULTS/publish.log" 2>&1 && [ -x "$RESULTS/publish/autopilot" ]; then
+    -o "$RESULTS/publish" -nologo -clp:NoSummary >>"$RESULTS/publish.log" 2>&1 && [ -x "$RESULTS/publish/autopilot" ] \
+    && dotnet publish src/Autopilot.Kubectl/Autopilot.Kubectl.csproj -c Release -r linux-x64 -p:PublishAot=true \
+    -o "$RESULTS/publish" -nologo -clp:NoSummary >>"$RESULTS/publish.log" 2>&1 && [ -x "$RESULTS/publish/autopilot-kubectl-exec" ]; then
   # As installed: the shipped templates beside the binary (deploy/install.sh copies them too), so
   # the binary finds them wherever RUN_ALL_RESULTS puts it.
   rm -rf "$RESULTS/publish/bin-templates" && cp -a bin-templates "$RESULTS/publish/bin-templates"
   export AUTOPILOT_TEST_BINARY="$RESULTS/publish/autopilot"
-  say "published $AUTOPILOT_TEST_BINARY in $(secs "$t") s"
+  say "published $AUTOPILOT_TEST_BINARY and autopilot-kubectl-exec in $(secs "$t") s"
 else
   publish_ok=0
   grep -E 'error|Error' "$RESULTS/publish.log" | sort -u | head -30

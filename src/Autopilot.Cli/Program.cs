@@ -8,9 +8,10 @@ var parse = CommandCatalog.BuildFor(args).Parse(args);
 // tick in the middle of an sbatch and leave a pilot in the queue that no event records. `run` stops
 // through the host (which handles the signals itself and lets the tick in progress finish within its
 // shutdown timeout); `tick` gets as long as a submission may take to stop at a safe point.
+// `kubectl-exec` waits for its helper, which has the terminal and gets the Ctrl-C itself.
 var terminationTimeout = parse.CommandResult.Command.Name switch
 {
-    "run" => (TimeSpan?)null,
+    "run" or "kubectl-exec" => (TimeSpan?)null,
     "tick" => TimeSpan.FromSeconds(80),
     _ => TimeSpan.FromSeconds(2),
 };

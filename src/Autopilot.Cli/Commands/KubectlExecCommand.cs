@@ -1,12 +1,34 @@
 using System.CommandLine;
+using System.ComponentModel;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Autopilot.Kubernetes;
+using Autopilot.Configuration;
+using Autopilot.Processes;
 
 namespace Autopilot.Cli.Commands;
 
-/// <summary>`autopilot kubectl-exec`: a shell (or a command) in the task server's Kubernetes container.</summary>
+/// <summary>
+/// `autopilot kubectl-exec`: a shell (or a command) in the task server's Kubernetes container. This
+/// binary reads [kubernetes] and runs the helper <see cref="HelperName"/> from its own folder with every
+/// setting as an argument; the helper holds KubernetesClient, which would double the size of this
+/// binary and so the memory of every tick (docs/architecture.md, "Two executables").
+/// </summary>
 public static class KubectlExecCommand
 {
+    public const string HelperName = "autopilot-kubectl-exec";
+
+    /// <summary>
+    /// What the Kubernetes client needs beyond <see cref="ChildEnvironment"/>'s allow-list: the
+    /// in-cluster API address (with the service account's token file), the HTTP proxy (which the
+    /// client honours as kubectl does), and where the ReadyToRun build's runtime is.
+    /// </summary>
+    private static readonly string[] HelperVariables =
+    [
+        "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+        "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy",
+        "DOTNET_ROOT",
+    ];
+
     public static Command Build()
     {
         var pod = new Option<string?>("--pod") { Description = "This pod (default: the one Running pod matching kubernetes.selector)" };
@@ -36,35 +58,81 @@ public static class KubectlExecCommand
                 return 2;
             }
 
-            var k8s = ctx.Options.Kubernetes;
-            var tty = !Console.IsInputRedirected;
+            var helper = Path.Combine(AppContext.BaseDirectory, HelperName);
+            if (!File.Exists(helper))
+            {
+                ctx.Err.WriteLine($"kubectl-exec: the helper {helper} is missing: it is installed beside autopilot (deploy/install.sh installs both; or publish src/Autopilot.Kubectl into {AppContext.BaseDirectory})");
+                return 1;
+            }
+
+            var psi = new ProcessStartInfo(helper) { UseShellExecute = false };
+            ChildEnvironment.Apply(psi, HelperVariables.ToDictionary(name => name, Environment.GetEnvironmentVariable));
+            var words = parse.GetValue(commandArgs) ?? [];
+            foreach (var a in HelperArguments(ctx.Options.Kubernetes, parse.GetValue(pod), parse.GetValue(container), words, tty: !Console.IsInputRedirected, parse.GetValue(print)))
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            // The helper has this terminal (stdin, stdout and stderr are inherited, not piped: raw mode
+            // and SIGWINCH reach it) and is in its process group, so a Ctrl-C or Ctrl-\ reaches it
+            // directly; this process only waits for it and returns its exit code, as system(3) does.
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
+            using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => c.Cancel = true);
+            Process child;
             try
             {
-                var (client, ns) = KubectlExec.Connect(k8s);
-                using var disposeClient = client;
-                var podName = parse.GetValue(pod) ?? (await KubectlExec.FindPodAsync(client, ns, k8s, ct)).Name;
-                var containerName = parse.GetValue(container) ?? k8s.Container;
-                var words = KubectlExec.Command(k8s, parse.GetValue(commandArgs) ?? []);
-                if (parse.GetValue(print))
-                {
-                    ctx.Out.WriteLine(KubectlExec.Display(k8s.Kubectl, KubectlExec.ExecArguments(k8s, podName, containerName, words, tty)));
-                    return 0;
-                }
-
-                using var terminal = tty ? RawTerminal.Enter() : null;
-                var size = tty ? new TerminalSize(() => (Console.WindowWidth, Console.WindowHeight)) : null;
-                using var winch = size is null || OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => size.Raise());
-                await using var stdin = Console.OpenStandardInput();
-                await using var stdout = Console.OpenStandardOutput();
-                await using var stderr = Console.OpenStandardError();
-                return await KubectlExec.ExecAsync(client, ns, podName, containerName, words, tty, stdin, stdout, stderr, size, ct);
+                child = Process.Start(psi)!;
             }
-            catch (KubectlException ex)
+            catch (Win32Exception ex)
             {
-                ctx.Err.WriteLine(ex.Message);
-                return ex.ExitCode;
+                ctx.Err.WriteLine($"kubectl-exec: cannot run the helper {helper}: {ex.Message}");
+                return 1;
+            }
+
+            using (child)
+            {
+                await child.WaitForExitAsync(CancellationToken.None);
+                return child.ExitCode;
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The helper's command line: each setting of [kubernetes] (the kubeconfig as its expanded path:
+    /// the helper does not see this process's variables), the options given here, and the command
+    /// words (kubernetes.shell when none were given). No secret is on it: a kubeconfig is passed by path.
+    /// </summary>
+    internal static List<string> HelperArguments(KubernetesOptions k8s, string? pod, string? container, IReadOnlyList<string> command, bool tty, bool print)
+    {
+        var args = new List<string>();
+        void Add(string name, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                // One word, so that a value starting with '-' is not taken for an option.
+                args.Add($"--{name}={value}");
+            }
+        }
+
+        Add("namespace", k8s.Namespace);
+        Add("selector", k8s.Selector);
+        Add("container", container ?? k8s.Container);
+        Add("kubeconfig", string.IsNullOrEmpty(k8s.Kubeconfig) ? null : PathExpander.Expand(k8s.Kubeconfig));
+        Add("kubectl", k8s.Kubectl);
+        Add("pod", pod);
+        if (print)
+        {
+            args.Add("--print");
+        }
+
+        if (tty)
+        {
+            args.Add("--tty");
+        }
+
+        args.Add("--");
+        args.AddRange(command.Count > 0 ? command : k8s.Shell);
+        return args;
     }
 }

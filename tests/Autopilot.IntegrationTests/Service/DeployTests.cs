@@ -50,8 +50,9 @@ public sealed class DeployTests : IDisposable
         Assert.Equal(Path.Combine(Prefix, "app", "autopilot"), new FileInfo(binary).LinkTarget);
         var help = await TestServices.RunAsync(binary, ["--help"]);
         Assert.Contains("autopilot", help.StandardOutput, StringComparison.Ordinal);
-        // One native file and the SQLite library: no assemblies, no runtime, no debug symbols.
-        Assert.Equal(["autopilot", "libe_sqlite3.so"], Directory.GetFiles(firstVersion).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+        // Two native files (autopilot and its kubectl-exec helper) and the SQLite library: no
+        // assemblies, no runtime, no debug symbols.
+        Assert.Equal(["autopilot", "autopilot-kubectl-exec", "libe_sqlite3.so"], Directory.GetFiles(firstVersion).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
         Assert.Equal(await BuiltVersionAsync(), await VersionAsync(binary));
 
         // State: private, owned by the service account. Configuration: from the example, group-readable only.
@@ -134,6 +135,8 @@ public sealed class DeployTests : IDisposable
         Assert.Contains("publishing (ReadyToRun)", output, StringComparison.Ordinal);
         var installed = new DirectoryInfo(Path.Combine(Prefix, "app")).ResolveLinkTarget(true)!.FullName;
         Assert.True(IsReadyToRun(Path.Combine(installed, "Autopilot.Core.dll")), "the installed Autopilot.Core.dll is not ReadyToRun");
+        Assert.True(IsReadyToRun(Path.Combine(installed, "autopilot-kubectl-exec.dll")), "the installed kubectl-exec helper is not ReadyToRun");
+        Assert.Contains("Internal helper of `autopilot kubectl-exec`", (await TestServices.RunAsync(Path.Combine(installed, "autopilot-kubectl-exec"), ["--help"])).StandardOutput, StringComparison.Ordinal);
         Assert.Equal(await BuiltVersionAsync(), await VersionAsync(Path.Combine(BinDir, "autopilot")));
         await RunInstallShAsync(["--uninstall", .. Locations()], TimeSpan.FromMinutes(2));
     }

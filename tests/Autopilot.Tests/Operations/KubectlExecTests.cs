@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using static Autopilot.Tests.Operations.OpsTestSupport;
+using Autopilot.Cli.Commands;
 using Autopilot.Testing;
 
 namespace Autopilot.Tests.Operations;
 
 /// <summary>
 /// kubectl-exec against <see cref="KubeApiServer"/> (the pod list and the exec WebSocket of the
-/// Kubernetes API), the exec in a child autopilot process so stdin and stdout really pass through.
+/// Kubernetes API), each run a child autopilot process, which runs its helper autopilot-kubectl-exec
+/// from its own folder: stdin, stdout, stderr and the exit code really pass through both.
 /// </summary>
 public sealed class KubectlExecTests : IDisposable
 {
@@ -26,8 +28,8 @@ public sealed class KubectlExecTests : IDisposable
 
     private static string Cli => AutopilotBinary.Path;
 
-    /// <summary>A child process with stdin, stdout and stderr as pipes.</summary>
-    private static Process Start(string program, params string[] args)
+    /// <summary>A child process with stdin, stdout and stderr as pipes, <paramref name="environment"/> added to this one's.</summary>
+    private static Process Start(string program, string[] args, Dictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
@@ -35,12 +37,31 @@ public sealed class KubectlExecTests : IDisposable
             psi.ArgumentList.Add(a);
         }
 
+        foreach (var (name, value) in environment ?? [])
+        {
+            psi.Environment[name] = value;
+        }
+
         return Process.Start(psi)!;
     }
 
-    private string Config(KubeApiServer api, string extra = "")
+    /// <summary>`autopilot args...` as a process with an empty stdin (a pipe: no terminal).</summary>
+    private static async Task<(int Exit, string Output, string Error)> RunProcess(string program, string[] args)
     {
-        var kubeconfig = api.WriteKubeconfig(Path.Combine(dir, "kube config"));
+        using var process = Start(program, args);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), $"{program} {string.Join(' ', args)} did not end");
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static Task<(int Exit, string Output, string Error)> RunCli(params string[] args) => RunProcess(Cli, args);
+
+    /// <summary>dir/autopilot.toml naming the kubeconfig written for <paramref name="api"/> (as <paramref name="kubeconfigSetting"/> when given).</summary>
+    private string Config(KubeApiServer api, string? kubeconfigSetting = null)
+    {
+        var kubeconfig = kubeconfigSetting ?? api.WriteKubeconfig(Path.Combine(dir, "kube config"));
         var config = Path.Combine(dir, "autopilot.toml");
         File.WriteAllText(config, $"""
             state_dir = "{dir}/state"
@@ -51,7 +72,6 @@ public sealed class KubectlExecTests : IDisposable
             selector = "app=hypershell-server"
             container = "server"
             kubeconfig = "{kubeconfig}"
-            {extra}
             """);
         return config;
     }
@@ -64,7 +84,7 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods(), v5);
         // The "container" reads two lines, answers on stdout and stderr, and exits 7.
         var config = Config(api);
-        using var process = Start(Cli, "kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7");
+        using var process = Start(Cli, ["kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; read b; echo \"container got: $a / $b\"; echo 'to stderr' >&2; exit 7"]);
         await process.StandardInput.WriteLineAsync("hs task search --failed");
         await process.StandardInput.WriteLineAsync("exit");
         await process.StandardInput.FlushAsync();
@@ -94,7 +114,7 @@ public sealed class KubectlExecTests : IDisposable
     {
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
-        using var process = Start(Cli, "kubectl-exec", "--config", config, "-q", "--", "wc", "-l");
+        using var process = Start(Cli, ["kubectl-exec", "--config", config, "-q", "--", "wc", "-l"]);
         await process.StandardInput.WriteAsync("one\ntwo\nthree\n");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -111,7 +131,7 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
         // script(1) gives autopilot a pseudo-terminal as stdin and stdout, 100x30.
-        using var process = Start("script", "-qec", $"stty cols 100 rows 30; '{Cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null");
+        using var process = Start("script", ["-qec", $"stty cols 100 rows 30; '{Cli}' kubectl-exec --config '{config}' -q -- sh -c 'echo tty-ok; exit 4'", "/dev/null"]);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec on a terminal did not end");
@@ -136,11 +156,10 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods());
         var config = Config(api);
 
-        var result = await Run("kubectl-exec", "--print", "--container", "sidecar", "--config", config, "-q", "--", "hs", "task", "search", "--failed");
+        var result = await RunCli("kubectl-exec", "--print", "--container", "sidecar", "--config", config, "-q", "--", "hs", "task", "search", "--failed");
 
         Assert.True(result.Exit == 0, result.Error);
-        var tty = Console.IsInputRedirected ? "-i" : "-it";
-        Assert.Equal($"kubectl '--kubeconfig={dir}/kube config' exec {tty} -n pipelines hs-server-7d9f-abcde -c sidecar -- hs task search --failed\n", result.Output);
+        Assert.Equal($"kubectl '--kubeconfig={dir}/kube config' exec -i -n pipelines hs-server-7d9f-abcde -c sidecar -- hs task search --failed\n", result.Output);
         Assert.DoesNotContain(api.Requests, r => r.Contains("/exec", StringComparison.Ordinal));
     }
 
@@ -150,22 +169,22 @@ public sealed class KubectlExecTests : IDisposable
         using var api = new KubeApiServer(Pods(secondPhase: "Running"));
         var config = Config(api);
 
-        var several = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        var several = await RunCli("kubectl-exec", "--print", "--config", config, "-q");
         Assert.Equal(5, several.Exit);
         Assert.Contains("2 Running pods match selector 'app=hypershell-server' in namespace 'pipelines': hs-server-7d9f-abcde, hs-server-7d9f-second; choose one with --pod", several.Error, StringComparison.Ordinal);
 
         // --pod settles it without asking for the list.
-        var chosen = await Run("kubectl-exec", "--print", "--pod", "hs-server-7d9f-second", "--config", config, "-q");
+        var chosen = await RunCli("kubectl-exec", "--print", "--pod", "hs-server-7d9f-second", "--config", config, "-q");
         Assert.Equal(0, chosen.Exit);
         Assert.Contains(" hs-server-7d9f-second -c server -- /bin/sh -c 'exec bash || exec sh'", chosen.Output, StringComparison.Ordinal);
 
         api.Pods = [KubeApiServer.Pod("hs-server-7d9f-old", "Running", Server, deleting: true, "server"), KubeApiServer.Pod("hs-server-7d9f-new", "Pending", Server, false, "server")];
-        var notRunning = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        var notRunning = await RunCli("kubectl-exec", "--print", "--config", config, "-q");
         Assert.Equal(4, notRunning.Exit);
         Assert.Contains("no Running pod matches selector 'app=hypershell-server' in namespace 'pipelines' (hs-server-7d9f-old: terminating, hs-server-7d9f-new: Pending)", notRunning.Error, StringComparison.Ordinal);
 
         api.Pods = [KubeApiServer.Pod("other-1", "Running", new() { ["app"] = "other" }, false, "main")];
-        var none = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        var none = await RunCli("kubectl-exec", "--print", "--config", config, "-q");
         Assert.Equal(3, none.Exit);
         Assert.Contains("no pod matches selector 'app=hypershell-server' in namespace 'pipelines'", none.Error, StringComparison.Ordinal);
     }
@@ -181,13 +200,134 @@ public sealed class KubectlExecTests : IDisposable
         }
 
         var config = Path.Combine(dir, "autopilot.toml");
-        var gone = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        var gone = await RunCli("kubectl-exec", "--print", "--config", config, "-q");
         Assert.Equal(1, gone.Exit);
         Assert.Contains($"cannot list pods in namespace 'pipelines' at http://127.0.0.1:{port}/", gone.Error, StringComparison.Ordinal);
 
         File.WriteAllText(Path.Combine(dir, "kube config"), "this: is: not: a kubeconfig");
-        var bad = await Run("kubectl-exec", "--print", "--config", config, "-q");
+        var bad = await RunCli("kubectl-exec", "--print", "--config", config, "-q");
         Assert.Equal(1, bad.Exit);
         Assert.Contains($"cannot read the kubeconfig {dir}/kube config", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_helper_gets_every_setting_on_its_command_line_and_only_the_allow_listed_environment()
+    {
+        using var api = new KubeApiServer(Pods());
+        var kubeconfig = api.WriteKubeconfig(Path.Combine(dir, "kube config"));
+        // The kubeconfig through a variable only autopilot has: the helper must get the expanded path.
+        var config = Config(api, "$AUTOPILOT_TEST_KUBE_DIR/kube config");
+        var canary = "canary-" + Guid.NewGuid().ToString("N");
+        using var process = Start(
+            Cli,
+            ["kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; echo \"got $a\"; exit 6"],
+            new() { ["AUTOPILOT_TEST_KUBE_DIR"] = dir, ["AUTOPILOT_TEST_CANARY"] = canary, ["AUTOPILOT_TEST_SECRET"] = canary, ["HOME"] = dir });
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        // The container waits for a line: the helper is running meanwhile, as autopilot's child.
+        string[] environment, argv;
+        try
+        {
+            var helper = await ChildOfAsync(process.Id, KubectlExecCommand.HelperName);
+            environment = File.ReadAllText($"/proc/{helper}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            argv = File.ReadAllText($"/proc/{helper}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        await process.StandardInput.WriteLineAsync("go");
+        process.StandardInput.Close();
+        Assert.True(process.WaitForExit(60_000), "autopilot kubectl-exec did not end");
+
+        Assert.True(process.ExitCode == 6, $"exit {process.ExitCode}: {await stderr}");
+        Assert.Equal("got go\n", await stdout);
+        Assert.Equal(KubectlExecCommand.HelperName, Path.GetFileName(argv[0]));
+        Assert.Equal(
+            ["--namespace=pipelines", "--selector=app=hypershell-server", "--container=server", $"--kubeconfig={kubeconfig}", "--kubectl=kubectl", "--", "sh", "-c", "read a; echo \"got $a\"; exit 6"],
+            argv[1..]);
+        Assert.DoesNotContain(argv, a => a.Contains(api.Token, StringComparison.Ordinal));
+        Assert.DoesNotContain(environment, e => e.Contains(canary, StringComparison.Ordinal));
+        Assert.DoesNotContain(environment, e => e.StartsWith("AUTOPILOT_TEST_", StringComparison.Ordinal));
+        Assert.Contains($"HOME={dir}", environment);
+        Assert.Contains(environment, e => e.StartsWith("PATH=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_the_helper_beside_it_or_with_one_it_cannot_run_kubectl_exec_says_which_path_and_exits_1()
+    {
+        using var api = new KubeApiServer(Pods());
+        var config = Config(api);
+        // The binary's folder without the helper (all of it for a build output, where autopilot is an
+        // apphost; the published one's debug symbols are not needed).
+        var alone = Path.Combine(dir, "alone");
+        Directory.CreateDirectory(alone);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Cli)!)
+            .Where(f => !Path.GetFileName(f).StartsWith(KubectlExecCommand.HelperName, StringComparison.Ordinal) && !f.EndsWith(".dbg", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(alone, Path.GetFileName(file)));
+        }
+
+        var result = await RunProcess(Path.Combine(alone, Path.GetFileName(Cli)), ["kubectl-exec", "--print", "--config", config, "-q"]);
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains($"kubectl-exec: the helper {alone}/{KubectlExecCommand.HelperName} is missing: it is installed beside autopilot (deploy/install.sh installs both", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(api.Requests, r => r.Contains("/pods", StringComparison.Ordinal));
+
+        // There but not executable: the same exit code, and why.
+        var notExecutable = Path.Combine(alone, KubectlExecCommand.HelperName);
+        File.WriteAllText(notExecutable, "");
+        File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var refused = await RunProcess(Path.Combine(alone, Path.GetFileName(Cli)), ["kubectl-exec", "--print", "--config", config, "-q"]);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains($"kubectl-exec: cannot run the helper {notExecutable}: ", refused.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The pid of <paramref name="parent"/>'s child process once it runs <paramref name="program"/>
+    /// (between fork and exec it still has the parent's command line and environment).
+    /// </summary>
+    private static async Task<int> ChildOfAsync(int parent, string program)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            foreach (var stat in Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "stat")))
+            {
+                var text = ReadProc(stat);
+                if (!text.Contains(')', StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // pid (comm) state ppid ...: comm may hold spaces and parentheses, so from the last ')'.
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields.Length > 1 && fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    && int.TryParse(Path.GetFileName(Path.GetDirectoryName(stat)), out var pid)
+                    && Path.GetFileName(ReadProc($"/proc/{pid}/cmdline").Split('\0')[0]) == program)
+                {
+                    return pid;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"process {parent} started no {program} in 60 s");
+    }
+
+    /// <summary>A /proc file, or "" when its process has gone.</summary>
+    private static string ReadProc(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
     }
 }

@@ -7,7 +7,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-namespace Autopilot.Kubernetes;
+namespace Autopilot.Kubectl;
 
 /// <summary>No pod, several pods, a pod not Running, or an API server that cannot be asked; <see cref="ExitCode"/> says which.</summary>
 public sealed class KubectlException(string message, int exitCode = KubectlException.Failed, Exception? inner = null) : Exception(message, inner)
@@ -34,7 +34,7 @@ public sealed record PodInfo(string Name, string Phase, bool Deleting, IReadOnly
 }
 
 /// <summary>
-/// <c>autopilot kubectl-exec</c> through the Kubernetes API (KubernetesClient): the kubeconfig
+/// <c>autopilot-kubectl-exec</c> (what <c>autopilot kubectl-exec</c> runs) through the Kubernetes API (KubernetesClient): the kubeconfig
 /// (kubernetes.kubeconfig, else $KUBECONFIG, ~/.kube/config or the in-cluster service account), the
 /// pod by namespace and label selector, and exec over the API's WebSocket (v5.channel.k8s.io, or
 /// v4 from servers without it). <see cref="ExecArguments"/> is the equivalent kubectl command for --print.
@@ -50,7 +50,7 @@ public static class KubectlExec
         {
             config = string.IsNullOrEmpty(options.Kubeconfig)
                 ? KubernetesClientConfiguration.BuildDefaultConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile(PathExpander.Expand(options.Kubeconfig));
+                : KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -108,10 +108,6 @@ public static class KubectlExec
 
         return running[0];
     }
-
-    /// <summary>The command run in the container: the one given, else kubernetes.shell.</summary>
-    public static IReadOnlyList<string> Command(KubernetesOptions options, IReadOnlyList<string> command) =>
-        command.Count > 0 ? command : options.Shell;
 
     /// <summary>
     /// Runs <paramref name="command"/> in the pod over the API's exec WebSocket: <paramref name="stdin"/>
@@ -200,8 +196,8 @@ public static class KubectlExec
     }
 
     /// <summary>
-    /// The equivalent <c>kubectl exec</c> argv (for --print): <c>-i</c> always, <c>-t</c> only when
-    /// stdin is a terminal.
+    /// The equivalent <c>kubectl exec</c> argv (for --print) of <paramref name="command"/> (kubernetes.shell
+    /// already put in by <c>autopilot</c> when none was given): <c>-i</c> always, <c>-t</c> only when stdin is a terminal.
     /// </summary>
     public static IReadOnlyList<string> ExecArguments(KubernetesOptions options, string pod, string? container, IReadOnlyList<string> command, bool tty)
     {
@@ -210,7 +206,7 @@ public static class KubectlExec
         var args = new List<string>();
         if (!string.IsNullOrEmpty(options.Kubeconfig))
         {
-            args.Add("--kubeconfig=" + PathExpander.Expand(options.Kubeconfig));
+            args.Add("--kubeconfig=" + options.Kubeconfig);
         }
 
         args.Add("exec");
@@ -228,7 +224,7 @@ public static class KubectlExec
         }
 
         args.Add("--");
-        args.AddRange(Command(options, command));
+        args.AddRange(command);
         return args;
     }
 

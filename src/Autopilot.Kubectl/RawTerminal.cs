@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Autopilot.Cli;
+namespace Autopilot.Kubectl;
 
 /// <summary>
 /// The operator's terminal in raw mode (no echo, no line editing, Ctrl-C as a byte) for an
