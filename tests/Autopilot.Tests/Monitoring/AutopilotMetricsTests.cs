@@ -82,6 +82,78 @@ public sealed class AutopilotMetricsTests : IDisposable
         Assert.Equal([AutopilotMetrics.TextfileName], Directory.GetFiles(folder).Select(Path.GetFileName));
     }
 
+    private static Autopilot.Configuration.AutopilotOptions Configured(params (string Name, bool Enabled)[] pools) =>
+        new() { Pools = pools.Select(p => new Autopilot.Configuration.PoolOptions { Name = p.Name, Enabled = p.Enabled }).ToList() };
+
+    private static bool HasPool(string text, string pool) =>
+        text.Contains($"pool=\"{pool}\"", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_reload_drops_every_series_of_a_removed_or_disabled_pool_and_keeps_the_others()
+    {
+        var metrics = new AutopilotMetrics();
+        metrics.Observe(Report(Pool("main"), Pool("gone", EventKinds.CrashLoopPause, submitted: ["7"]), Pool("off", EventKinds.OperatorPause)), TimeSpan.FromSeconds(1));
+        Assert.True(HasPool(await metrics.ExportAsync(CancellationToken.None), "gone"));
+
+        // `run` after a reload: "gone" is no longer configured, "off" is there with enabled = false.
+        metrics.KeepPoolsOf(Configured(("main", true), ("off", false)));
+        var text = await metrics.ExportAsync(CancellationToken.None);
+
+        Assert.False(HasPool(text, "gone"), text);
+        Assert.False(HasPool(text, "off"), text);
+        Assert.Contains("autopilot_pool_up{pool=\"main\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_pilots{pool=\"main\",state=\"queued\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_cancellations_total{pool=\"main\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_tick_duration_seconds_count 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Counters_of_a_pool_gone_from_the_configuration_are_not_continued_from_the_old_textfile()
+    {
+        var folder = Path.Combine(_dir, "textfile");
+        var first = new AutopilotMetrics(folder);
+        first.Observe(Report(Pool("main", submitted: ["1"]), Pool("gone", EventKinds.CrashLoopPause, submitted: ["7", "8"])), TimeSpan.FromSeconds(1));
+        await first.WriteTextfileAsync(CancellationToken.None);
+
+        // The configuration was edited between two cron ticks: "gone" removed.
+        var next = new AutopilotMetrics(folder);
+        next.ContinueFrom(Path.Combine(folder, AutopilotMetrics.TextfileName));
+        var report = Report(Pool("main", submitted: ["2"]));
+        next.KeepPoolsOf(Configured(("main", true)), report);
+        next.Observe(report, TimeSpan.FromSeconds(1));
+        await next.WriteTextfileAsync(CancellationToken.None);
+
+        var text = File.ReadAllText(Path.Combine(folder, AutopilotMetrics.TextfileName));
+        Assert.False(HasPool(text, "gone"), text);
+        Assert.Contains("autopilot_submissions_total{pool=\"main\",result=\"submitted\"} 2", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tick_of_some_pools_keeps_the_last_series_of_the_other_configured_pools()
+    {
+        var folder = Path.Combine(_dir, "textfile");
+        var first = new AutopilotMetrics(folder);
+        first.Observe(Report(Pool("main"), Pool("gpu", EventKinds.CrashLoopPause, submitted: ["7"])), TimeSpan.FromSeconds(1));
+        await first.WriteTextfileAsync(CancellationToken.None);
+
+        // `tick --pool main` in cron mode: a new process that measures only "main".
+        var next = new AutopilotMetrics(folder);
+        next.ContinueFrom(Path.Combine(folder, AutopilotMetrics.TextfileName));
+        var report = Report(Pool("main"));
+        next.KeepPoolsOf(Configured(("main", true), ("gpu", true)), report);
+        next.Observe(report, TimeSpan.FromSeconds(1));
+        await next.WriteTextfileAsync(CancellationToken.None);
+
+        var text = File.ReadAllText(Path.Combine(folder, AutopilotMetrics.TextfileName));
+        Assert.Contains("autopilot_pool_up{pool=\"gpu\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_paused{pool=\"gpu\",reason=\"crash_loop\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_demand_tasks{pool=\"gpu\"} 42", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_pilots{pool=\"gpu\",state=\"queued\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_oldest_queued_pilot_seconds{pool=\"gpu\"} 5400", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_submissions_total{pool=\"gpu\",result=\"submitted\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_cancellations_total{pool=\"main\"} 2", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_endpoint_serves_the_registry_on_loopback()
     {
