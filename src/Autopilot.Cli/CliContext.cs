@@ -147,6 +147,8 @@ public sealed class CliContext : IDisposable
         if (metrics.TextfileDir is not null)
         {
             metrics.ContinueFrom(Path.Combine(metrics.TextfileDir, AutopilotMetrics.TextfileName));
+            // A pool removed while nothing ran must not come back with `run`'s start.
+            metrics.KeepPoolsOf(options ?? Options);
         }
 
         return metrics;

@@ -56,7 +56,7 @@ public static class RunCommand
             var (host, service) = ServiceHost.Build(builder, started => new TickService(
                 ctx.Options,
                 options => ctx.Engine(options, metrics),
-                async reloadCt => await ReloadAndRecordAsync(ctx, request, reloadCt),
+                async reloadCt => await ReloadAndRecordAsync(ctx, request, metrics, reloadCt),
                 notifier,
                 ctx.Time,
                 ctx.Loggers.CreateLogger<TickService>(),
@@ -72,10 +72,18 @@ public static class RunCommand
         return command;
     }
 
-    /// <summary>A reload, recorded as a configreloaded or configrejected event (and alerted like any event).</summary>
-    private static async Task<ConfigReload> ReloadAndRecordAsync(CliContext ctx, ConfigRequest request, CancellationToken ct)
+    /// <summary>
+    /// A reload, recorded as a configreloaded or configrejected event (and alerted like any event).
+    /// One that is taken drops the series of pools it no longer watches at once, not a tick later.
+    /// </summary>
+    private static async Task<ConfigReload> ReloadAndRecordAsync(CliContext ctx, ConfigRequest request, AutopilotMetrics? metrics, CancellationToken ct)
     {
         var reload = Reload(request);
+        if (reload.Options is not null)
+        {
+            metrics?.KeepPoolsOf(reload.Options);
+        }
+
         var (kind, reason) = reload.Options is not null
             ? (EventKind.ConfigReloaded, $"{request.ConfigPath ?? "configuration"} reloaded: {reload.Options.Pools.Count} pool(s)")
             : (EventKind.ConfigRejected, $"{reload.Errors.Count} error(s), running the previous configuration: {string.Join("; ", reload.Errors.Take(3))}");

@@ -119,6 +119,7 @@ public sealed class TickEngine
     /// <summary>Metrics and the textfile; a textfile that cannot be written is a warning, never a failed tick.</summary>
     private async Task ObserveAsync(Autopilot.Monitoring.AutopilotMetrics metrics, TickReport report, TimeSpan duration)
     {
+        metrics.KeepPoolsOf(_options, report);
         metrics.Observe(report, duration);
         try
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Autopilot.Configuration;
 using Autopilot.Domain;
 using Autopilot.Engine;
 using Autopilot.State;
@@ -31,6 +32,10 @@ public sealed partial class AutopilotMetrics
     private readonly Histogram _commandDuration;
     private readonly Gauge _lastSuccess;
 
+    /// <summary>The families labelled by pool (the label named "pool" in each).</summary>
+    private readonly Gauge[] _poolGauges;
+    private readonly Counter[] _poolCounters;
+
     public AutopilotMetrics(string? textfileDir = null)
     {
         TextfileDir = textfileDir;
@@ -49,6 +54,8 @@ public sealed partial class AutopilotMetrics
         _commandDuration = f.CreateHistogram("autopilot_scheduler_command_duration_seconds", "Wall time of each scheduler command (sbatch, squeue, qstat, ...).",
             new HistogramConfiguration { LabelNames = ["command"], Buckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         _lastSuccess = f.CreateGauge("autopilot_last_successful_tick_timestamp_seconds", "Unix time of the last tick in which every pool could be read and acted on.");
+        _poolGauges = [_demand, _pilots, _desired, _oldestQueued, _poolOk, _paused];
+        _poolCounters = [_submissions, _cancellations];
     }
 
     public CollectorRegistry Registry { get; }
@@ -109,8 +116,45 @@ public sealed partial class AutopilotMetrics
     }
 
     /// <summary>
-    /// Carries the counters and the last-success time over from the textfile a previous `tick` wrote,
-    /// so that in cron mode (a process per tick) they keep counting up as Prometheus expects.
+    /// Removes every series of a pool the configuration no longer watches, so a pool removed (or
+    /// disabled) by a reload or an edit between cron ticks stops looking alive: its autopilot_pool_up,
+    /// its paused flags (and the alerts on them), its counters. Watched: the enabled pools of
+    /// <paramref name="options"/>, and those <paramref name="report"/> ticked (`tick --pool` names a
+    /// disabled one too). Decided from the configuration, never from one report alone: a tick limited
+    /// to some pools keeps the others' series.
+    /// </summary>
+    public void KeepPoolsOf(AutopilotOptions options, TickReport? report = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var watched = options.Pools.Where(p => p.Enabled).Select(p => p.Name)
+            .Concat(report?.Pools.Select(p => p.Pool) ?? [])
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var family in _poolGauges)
+        {
+            Forget(family, watched);
+        }
+
+        foreach (var family in _poolCounters)
+        {
+            Forget(family, watched);
+        }
+    }
+
+    private static void Forget<TChild>(Collector<TChild> family, HashSet<string> watched)
+        where TChild : ChildBase
+    {
+        var pool = Array.IndexOf(family.LabelNames, "pool");
+        foreach (var labels in family.GetAllLabelValues().Where(l => !watched.Contains(l[pool])).ToList())
+        {
+            family.RemoveLabelled(labels);
+        }
+    }
+
+    /// <summary>
+    /// Carries the series over from the textfile a previous `tick` wrote, so that in cron mode (a
+    /// process per tick) the counters keep counting up as Prometheus expects, and the pools' gauges
+    /// keep their last values (as in `run`) when this tick does not measure them: a `tick --pool`
+    /// limited to other pools, a pool whose demand or pilots cannot be read. The last-success time too.
     /// </summary>
     public void ContinueFrom(string textfile)
     {
@@ -128,19 +172,37 @@ public sealed partial class AutopilotMetrics
             }
 
             var labels = LabelPair().Matches(m.Groups["labels"].Value).ToDictionary(l => l.Groups[1].Value, l => Unescape(l.Groups[2].Value), StringComparer.Ordinal);
-            switch (m.Groups["name"].Value)
+            var name = m.Groups["name"].Value;
+            if (name == _lastSuccess.Name)
             {
-                case "autopilot_submissions_total" when labels.TryGetValue("pool", out var pool) && labels.TryGetValue("result", out var result):
-                    _submissions.WithLabels(pool, result).IncTo(value);
-                    break;
-                case "autopilot_cancellations_total" when labels.TryGetValue("pool", out var pool):
-                    _cancellations.WithLabels(pool).IncTo(value);
-                    break;
-                case "autopilot_last_successful_tick_timestamp_seconds":
-                    _lastSuccess.Set(value);
-                    break;
+                _lastSuccess.Set(value);
+            }
+            else if (_poolCounters.FirstOrDefault(c => c.Name == name) is { } counter && LabelValues(counter, labels) is { } counterLabels)
+            {
+                counter.WithLabels(counterLabels).IncTo(value);
+            }
+            else if (_poolGauges.FirstOrDefault(g => g.Name == name) is { } gauge && LabelValues(gauge, labels) is { } gaugeLabels)
+            {
+                gauge.WithLabels(gaugeLabels).Set(value);
             }
         }
+    }
+
+    /// <summary>The values of the family's labels in its order; null when the line lacks one.</summary>
+    private static string[]? LabelValues(Collector family, Dictionary<string, string> labels)
+    {
+        var values = new string[family.LabelNames.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!labels.TryGetValue(family.LabelNames[i], out var value))
+            {
+                return null;
+            }
+
+            values[i] = value;
+        }
+
+        return values;
     }
 
     /// <summary>The metrics in the Prometheus text format.</summary>

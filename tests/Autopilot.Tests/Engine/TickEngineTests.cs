@@ -306,6 +306,39 @@ public sealed class TickEngineTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Metrics_drop_a_pool_removed_from_the_configuration_and_keep_a_configured_pool_not_ticked()
+    {
+        // Issue 17 leftover: a removed pool's series must not look alive, in `run` or in the cron textfile.
+        var both = Options(0, Pool("a", Database("a", 0)), Pool("b", Database("b", 0)));
+        var onlyA = both with { Pools = [both.Pools[0]] };
+        var production = Composition.Production(new ProcessRunner(), NullLoggerFactory.Instance, TimeProvider.System);
+        var folder = Path.Combine(_dir, "textfile");
+        var textfile = Path.Combine(folder, Autopilot.Monitoring.AutopilotMetrics.TextfileName);
+        Autopilot.Monitoring.AutopilotMetrics Cron()
+        {
+            var metrics = new Autopilot.Monitoring.AutopilotMetrics(folder);
+            metrics.ContinueFrom(textfile);
+            return metrics;
+        }
+
+        // Cron mode: every tick a new process continuing from the textfile.
+        await Engine(both, production with { Metrics = Cron() }).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.Contains("autopilot_pool_up{pool=\"b\"} 1", File.ReadAllText(textfile), StringComparison.Ordinal);
+        await Engine(both, production with { Metrics = Cron() }).RunAsync(new TickRequest(Pool: "a"), CancellationToken.None);
+        Assert.Contains("autopilot_pool_up{pool=\"b\"} 1", File.ReadAllText(textfile), StringComparison.Ordinal);
+        await Engine(onlyA, production with { Metrics = Cron() }).RunAsync(new TickRequest(), CancellationToken.None);
+        var text = File.ReadAllText(textfile);
+        Assert.DoesNotContain("pool=\"b\"", text, StringComparison.Ordinal);
+        Assert.Contains("autopilot_pool_up{pool=\"a\"} 1", text, StringComparison.Ordinal);
+
+        // `run`: one registry; the engine after a reload has the new options.
+        var service = new Autopilot.Monitoring.AutopilotMetrics();
+        await Engine(both, production with { Metrics = service }).RunAsync(new TickRequest(), CancellationToken.None);
+        await Engine(onlyA, production with { Metrics = service }).RunAsync(new TickRequest(), CancellationToken.None);
+        Assert.DoesNotContain("pool=\"b\"", await service.ExportAsync(CancellationToken.None), StringComparison.Ordinal);
+    }
+
     private async Task WaitUntilEndedAsync(AutopilotOptions options, PoolOptions pool)
     {
         var local = SchedulerFactory.Create(pool.Scheduler, new ProcessRunner(), StateDir, NullLoggerFactory.Instance, TimeProvider.System);
