@@ -78,6 +78,10 @@ public static class KubectlExecCommand
             // directly; this process only waits for it and returns its exit code, as system(3) does.
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
             using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => c.Cancel = true);
+            // A SIGTERM or SIGHUP sent to this process alone (a supervisor, a closed ssh session) would
+            // end it and leave the helper holding the container's shell: it is passed on instead, and
+            // this process still waits for the helper and returns its code (128+N when it died of it).
+            using var forward = new SignalForwarder();
             Process child;
             try
             {
@@ -91,7 +95,10 @@ public static class KubectlExecCommand
 
             using (child)
             {
+                forward.To(child.Id);
                 await child.WaitForExitAsync(CancellationToken.None);
+                // Its pid is free for reuse now: nothing more is sent to it.
+                forward.To(-1);
                 return child.ExitCode;
             }
         });
@@ -134,5 +141,64 @@ public static class KubectlExecCommand
         args.Add("--");
         args.AddRange(command.Count > 0 ? command : k8s.Shell);
         return args;
+    }
+
+    /// <summary>
+    /// Passes SIGTERM and SIGHUP on to the helper (pid 0: not started yet, the signal is held for it;
+    /// -1: gone, nothing is sent), instead of ending this process.
+    /// </summary>
+    private sealed class SignalForwarder : IDisposable
+    {
+        private const int SigHup = 1;
+        private const int SigTerm = 15;
+
+        private readonly Lock _gate = new();
+        private readonly PosixSignalRegistration _term;
+        private readonly PosixSignalRegistration _hup;
+        private int _pid;
+        private int _pending;
+
+        public SignalForwarder()
+        {
+            _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, SigTerm));
+            _hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Forward(c, SigHup));
+        }
+
+        public void To(int pid)
+        {
+            lock (_gate)
+            {
+                _pid = pid;
+                if (_pending != 0 && pid > 0)
+                {
+                    _ = Kill(pid, _pending);
+                }
+            }
+        }
+
+        private void Forward(PosixSignalContext context, int signal)
+        {
+            context.Cancel = true;
+            lock (_gate)
+            {
+                if (_pid == 0)
+                {
+                    _pending = signal;
+                }
+                else if (_pid > 0)
+                {
+                    _ = Kill(_pid, signal);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _term.Dispose();
+            _hup.Dispose();
+        }
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static extern int Kill(int pid, int signal);
     }
 }

@@ -8,7 +8,9 @@ namespace Autopilot.Security;
 /// and their folders, template_dir, and each scheduler's bin_dir with the commands in it. Another
 /// non-root user who can write one of them can run code as the user Autopilot runs as, so they are
 /// refused (exit 2) when group- or world-writable or owned by a user other than root or the one
-/// running Autopilot. Ancestor folders are not checked: they are the site's to keep.
+/// running Autopilot. Ancestor folders are not checked: they are the site's to keep. Templates a
+/// template includes are found only while rendering, so the renderer checks them
+/// (<see cref="IncludeProblem"/>).
 /// </summary>
 public static class TrustedFiles
 {
@@ -68,6 +70,18 @@ public static class TrustedFiles
         }
 
         return problems;
+    }
+
+    /// <summary>Why another non-root user could change an included template or its folder, or null when no one can.</summary>
+    public static string? IncludeProblem(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        var me = UnixFile.EffectiveUid;
+        return Problem(path, "included template", me) ?? Problem(Path.GetDirectoryName(path)!, "included template folder", me);
     }
 
     /// <summary>Why another non-root user could change <paramref name="path"/>, or null when no one can.</summary>

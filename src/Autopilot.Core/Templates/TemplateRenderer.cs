@@ -9,7 +9,8 @@ namespace Autopilot.Templates;
 /// <c>queue="{{queue}}"</c>. An unknown name without a default is an error naming file, line and name.
 /// A line that holds only <c>{{&gt; common/picas-loop.sh}}</c> is replaced by that template, found
 /// like any template (<see cref="Resolve"/> with the same template_dir) and rendered with the same
-/// values; includes may nest up to <see cref="MaxIncludeDepth"/> deep, and a cycle is an error.
+/// values; includes may nest up to <see cref="MaxIncludeDepth"/> deep, and a cycle is an error. An
+/// include that another non-root user could change is refused like the pool's own template.
 /// </summary>
 public static class TemplateRenderer
 {
@@ -181,6 +182,12 @@ public static class TemplateRenderer
         if (includes.Lines.Count >= MaxIncludeDepth)
         {
             throw Error(includes, source, line, column, $"includes nest deeper than {MaxIncludeDepth} (at '{name}')");
+        }
+
+        // Like the pool's own template (TrustedFiles.Check): another user who can change it runs code as us.
+        if (Security.TrustedFiles.IncludeProblem(path) is { } untrusted)
+        {
+            throw Error(includes, source, line, column, untrusted);
         }
 
         string text;

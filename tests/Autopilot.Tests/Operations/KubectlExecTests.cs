@@ -286,6 +286,61 @@ public sealed class KubectlExecTests : IDisposable
         Assert.Contains($"kubectl-exec: cannot run the helper {notExecutable}: ", refused.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("TERM", 15)]
+    [InlineData("HUP", 1)]
+    public async Task A_SIGTERM_or_SIGHUP_to_autopilot_alone_ends_the_helper_too_and_its_code_comes_back(string signal, int number)
+    {
+        using var api = new KubeApiServer(Pods());
+        var config = Config(api);
+        // The container waits for a line that never comes: only the signal ends the session.
+        using var process = Start(Cli, ["kubectl-exec", "--config", config, "-q", "--", "sh", "-c", "read a; exit 6"]);
+        var stderr = process.StandardError.ReadToEndAsync();
+        int helper;
+        try
+        {
+            helper = await ChildOfAsync(process.Id, KubectlExecCommand.HelperName);
+            await UntilAsync(() => api.Requests.Any(r => r.Contains("/exec", StringComparison.Ordinal)), "the helper never opened the exec session");
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        // Sent to autopilot's pid only, as a supervisor or sshd does; not to the process group.
+        var (killed, killError) = Security.SecurityTestSupport.Exec("kill", "-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(killed == 0, killError);
+
+        var ended = process.WaitForExit(60_000);
+        var helperGone = await UntilAsync(() => !ReadProc($"/proc/{helper}/cmdline").Contains(KubectlExecCommand.HelperName, StringComparison.Ordinal), null);
+        if (!helperGone)
+        {
+            Security.SecurityTestSupport.Exec("kill", "-KILL", helper.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.True(ended, "autopilot kubectl-exec did not end on SIG" + signal);
+        Assert.True(helperGone, $"the helper {helper} still runs after autopilot ended on SIG{signal}");
+        Assert.True(process.ExitCode == 128 + number, $"exit {process.ExitCode}: {await stderr}");
+    }
+
+    /// <summary>Polls <paramref name="done"/> for up to 60 s; false then (or a failure with <paramref name="failure"/> when given).</summary>
+    private static async Task<bool> UntilAsync(Func<bool> done, string? failure)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (done())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.True(failure is null, failure);
+        return false;
+    }
+
     /// <summary>
     /// The pid of <paramref name="parent"/>'s child process once it runs <paramref name="program"/>
     /// (between fork and exec it still has the parent's command line and environment).

@@ -38,7 +38,7 @@ public sealed partial class GridEngineScheduler : IScheduler
         _marker = marker ?? PilotMarker.Default;
         ArgumentNullException.ThrowIfNull(runner);
         _options = options ?? new SchedulerOptions { Kind = SchedulerKinds.GridEngine.Name };
-        _commands = new CommandRunner(runner, _options, (_, ex) => ex.Message + Hint());
+        _commands = new CommandRunner(runner, _options, (_, ex) => ex.Message + Hint(null));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
     }
@@ -93,7 +93,7 @@ public sealed partial class GridEngineScheduler : IScheduler
         var result = await _commands.RunAsync(spec, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded || result.OutputTruncated)
         {
-            throw new SchedulerException($"cannot tell pilots from look-alike jobs: {result.Describe()}{Hint()}");
+            throw new SchedulerException($"cannot tell pilots from look-alike jobs: {result.Describe()}{Hint(result)}");
         }
 
         GridEngineDetailReport report;
@@ -439,12 +439,26 @@ public sealed partial class GridEngineScheduler : IScheduler
         return problems;
     }
 
-    private static SchedulerException Failure(ProcessResult result) => new($"{result.Describe()}{Hint()}");
+    private SchedulerException Failure(ProcessResult result) => new($"{result.Describe()}{Hint(result)}");
 
-    private static string Hint() =>
-        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SGE_ROOT"))
+    /// <summary>
+    /// Why the Grid Engine commands may lack their environment. A local pool's commands inherit
+    /// ours; a pool over ssh gets the remote account's, so our SGE_ROOT says nothing about it, and
+    /// only a command the remote shell did not find (exit 127) points there.
+    /// </summary>
+    private string Hint(ProcessResult? result)
+    {
+        if (_options.Ssh is { } ssh)
+        {
+            return result is { ExitCode: 127 } || (result?.StandardError.Contains("command not found", StringComparison.Ordinal) ?? false)
+                ? $" (not found on {ssh.Host}: commands there run in a non-interactive ssh session, so set SGE_ROOT and PATH in that account's shell startup file, e.g. source $SGE_ROOT/$SGE_CELL/common/settings.sh in ~/.bashrc, or set bin_dir)"
+                : "";
+        }
+
+        return string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SGE_ROOT"))
             ? " (SGE_ROOT is not set: source $SGE_ROOT/$SGE_CELL/common/settings.sh in the controller's environment)"
             : "";
+    }
 
     [GeneratedRegex(@"^(\d+)(?:\.(\d+))?$")]
     private static partial Regex PilotId();

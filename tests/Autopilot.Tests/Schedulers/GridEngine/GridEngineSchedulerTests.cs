@@ -230,6 +230,34 @@ public sealed class GridEngineSchedulerTests
     }
 
     [Fact]
+    public async Task A_local_pools_failure_hints_at_SGE_ROOT_only_when_this_process_lacks_it()
+    {
+        var runner = new RecordingRunner().Reply(127, "", "sh: 1: qstat: not found\n");
+        var ex = await Assert.ThrowsAsync<SchedulerException>(() => Scheduler(runner).ListAsync(new PilotQuery(["autopilot-cpu"], User: "u"), CancellationToken.None));
+
+        Assert.Equal(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SGE_ROOT")), ex.Message.Contains("SGE_ROOT is not set", StringComparison.Ordinal));
+        Assert.DoesNotContain("non-interactive ssh session", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_remote_pools_command_not_found_points_at_the_remote_login_environment_not_ours()
+    {
+        var remote = new SchedulerOptions { Kind = "sge", Ssh = new SshOptions { Host = "login.example.org" } };
+        var runner = new RecordingRunner()
+            .Reply(127, "", "bash: line 1: qstat: command not found\n")
+            .Reply(1, "", "error: commlib error: got select error (Connection refused)\n");
+
+        var notFound = await Assert.ThrowsAsync<SchedulerException>(() => Scheduler(runner, remote).ListAsync(new PilotQuery(["autopilot-cpu"], User: "u"), CancellationToken.None));
+        var otherFailure = await Assert.ThrowsAsync<SchedulerException>(() => Scheduler(runner, remote).ListAsync(new PilotQuery(["autopilot-cpu"], User: "u"), CancellationToken.None));
+
+        Assert.EndsWith(
+            "qstat: command not found (not found on login.example.org: commands there run in a non-interactive ssh session, so set SGE_ROOT and PATH in that account's shell startup file, e.g. source $SGE_ROOT/$SGE_CELL/common/settings.sh in ~/.bashrc, or set bin_dir)",
+            notFound.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SGE_ROOT is not set", notFound.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(Connection refused)", otherFailure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Listing_fails_closed_on_timeout_truncation_garbage_and_missing_binary()
     {
         var timeout = new RecordingRunner().Reply(-1, "", "", timedOut: true);
