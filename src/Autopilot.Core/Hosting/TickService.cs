@@ -33,7 +33,6 @@ public sealed class TickService : BackgroundService
     private long _busySince;
     private int _hangReported;
     private string _reloadNote = "";
-    private long _lastCompaction;
 
     public TickService(
         AutopilotOptions options,
@@ -65,9 +64,6 @@ public sealed class TickService : BackgroundService
     /// restarts the service. Each scheduler command and query has its own timeout well below it.
     /// </summary>
     public TimeSpan HangLimit { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>After a tick, memory is handed back to the system at most this often (see <see cref="ReleaseMemory"/>).</summary>
-    public TimeSpan CompactEvery { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Asks for a configuration reload before the next tick (SIGHUP).</summary>
     public void RequestReload()
@@ -119,7 +115,6 @@ public sealed class TickService : BackgroundService
                 }
 
                 await TickOnceAsync(stoppingToken).ConfigureAwait(false);
-                ReleaseMemory();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -188,29 +183,6 @@ public sealed class TickService : BackgroundService
         finally
         {
             Busy(false);
-        }
-    }
-
-    /// <summary>
-    /// A service that sleeps between ticks is the case <see cref="GCCollectionMode.Aggressive"/> is
-    /// for. Without it the workstation GC let each tick's short-lived garbage, promoted because it
-    /// was alive during a collection, pile up in gen2: the one-tick-a-second soak grew about 9 MB of
-    /// resident memory a minute with nothing leaking (a heap limit held it flat). One full,
-    /// compacting collection a minute while idle costs milliseconds and keeps the footprint flat.
-    /// </summary>
-    private void ReleaseMemory()
-    {
-        if (_lastCompaction != 0 && _time.GetElapsedTime(_lastCompaction) < CompactEvery)
-        {
-            return;
-        }
-
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        _lastCompaction = _time.GetTimestamp();
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            var info = GC.GetGCMemoryInfo();
-            _logger.LogDebug("memory: managed heap {Heap} KB after collection, committed {Committed} KB", info.HeapSizeBytes / 1024, info.TotalCommittedBytes / 1024);
         }
     }
 
